@@ -1,0 +1,138 @@
+"""Campaigns, their immutable versions, enrollments (journeys) and deliveries (the outbox).
+
+Every per-contact table carries ``contact_id`` and the hot queries filter on it, so the store
+can later be distributed by contact.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from goteo.contacts.models import Contact
+
+
+class CampaignStatus(models.TextChoices):
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class Campaign(models.Model):
+    key = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.ACTIVE
+    )
+    status_reason = models.CharField(max_length=200, blank=True, default="")
+    current_version = models.ForeignKey(
+        "CampaignVersion", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    trigger_kind = models.CharField(max_length=32, default="manual")
+    trigger_value = models.CharField(max_length=64, blank=True, default="")
+    priority = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "goteo_campaign"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class CampaignVersion(models.Model):
+    """One applied document. Never edited: applying a change creates the next number."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    source = models.TextField()
+    checksum = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "goteo_campaign_version"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "number"], name="uniq_campaign_version")
+        ]
+
+
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    EXITED = "exited"
+
+
+class Enrollment(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="enrollments")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="enrollments")
+    version = models.ForeignKey(CampaignVersion, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
+    )
+    state = models.JSONField()
+    due_at = models.DateTimeField(null=True)
+    lease_owner = models.CharField(max_length=64, blank=True, default="")
+    lease_until = models.FloatField(default=0)  # wall-clock epoch seconds, never virtual time
+    enrolled_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True)
+    end_reason = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        db_table = "goteo_enrollment"
+        indexes = [models.Index(fields=["status", "due_at"], name="enrollment_due")]
+        constraints = [
+            # At most one journey in flight per contact and campaign.
+            models.UniqueConstraint(
+                fields=["contact", "campaign"],
+                condition=models.Q(status="active"),
+                name="uniq_active_enrollment",
+            )
+        ]
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+
+
+class Delivery(models.Model):
+    """One outgoing message: written with the step that produced it, sent after commit."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="deliveries")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="deliveries")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    step_id = models.CharField(max_length=64)
+    channel = models.CharField(max_length=16)
+    template = models.CharField(max_length=64)
+    locale = models.CharField(max_length=35)
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    lease_owner = models.CharField(max_length=64, blank=True, default="")
+    lease_until = models.FloatField(default=0)
+    to_address = models.CharField(max_length=320, blank=True, default="")
+    subject = models.CharField(max_length=998, blank=True, default="")
+    message_id = models.CharField(max_length=255, blank=True, default="")
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "goteo_delivery"
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+        constraints = [
+            # A step runs at most once per enrollment: the outbox refuses a second row.
+            models.UniqueConstraint(fields=["enrollment", "step_id"], name="uniq_delivery_step")
+        ]
+
+
+class Setting(models.Model):
+    """Small operator state kept in the database (the fast clock's origin, for one)."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    value = models.TextField()
+
+    class Meta:
+        db_table = "goteo_setting"

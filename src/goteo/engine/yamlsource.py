@@ -1,0 +1,88 @@
+"""Load a YAML or JSON document while remembering the line of every value, by path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+
+@dataclass
+class Located:
+    """The plain data of a document plus ``lines``: path (``steps[2].wait``) -> line number."""
+
+    data: Any
+    lines: dict[str, int] = field(default_factory=dict)
+    problems: list[tuple[str, int | None, str]] = field(default_factory=list)
+    budget: int = 200_000  # nodes; aliases cannot expand a small file into a huge one
+
+    def line(self, path: str) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = _parent(path)
+        return self.lines.get("")
+
+
+def _parent(path: str) -> str:
+    cut = max(path.rfind("."), path.rfind("["))
+    return path[:cut] if cut > 0 else ""
+
+
+def join(path: str, key: object) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def load(text: str) -> Located:
+    """Parse ``text``; a syntax error becomes a problem at its line, never an exception."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        return Located(None, problems=[("", line, f"not valid YAML: {reason}")])
+    located = Located(None)
+    if root is None:
+        located.problems.append(("", 1, "the document is empty"))
+        return located
+    located.data = _convert(root, "", located, SafeConstructor())
+    return located
+
+
+def _convert(node: yaml.Node, path: str, out: Located, scalars: SafeConstructor) -> Any:
+    out.lines.setdefault(path, node.start_mark.line + 1)
+    out.budget -= 1
+    if out.budget == 0:
+        out.problems.append((path, node.start_mark.line + 1, "the document expands too far"))
+    if out.budget <= 0:
+        return None
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                out.problems.append((path, key_node.start_mark.line + 1, "merge keys are not supported"))
+                continue
+            key = _convert(key_node, path, out, scalars)
+            if not isinstance(key, str | int | bool | float):
+                out.problems.append((path, key_node.start_mark.line + 1, "keys must be plain text"))
+                continue
+            key = str(key) if not isinstance(key, str) else key
+            child = join(path, key)
+            if key in result:
+                out.problems.append((child, key_node.start_mark.line + 1, f"duplicate key {key!r}"))
+            out.lines[child] = value_node.start_mark.line + 1
+            result[key] = _convert(value_node, child, out, scalars)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            child = join(path, i)
+            out.lines[child] = item.start_mark.line + 1
+            items.append(_convert(item, child, out, scalars))
+        return items
+    return scalars.construct_object(node, deep=True)
