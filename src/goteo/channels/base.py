@@ -1,12 +1,14 @@
 """The channel protocol: thin providers on a fat base.
 
-The worker owns this interface. A channel takes a batch of ready messages and answers with one
-typed result per message: delivered, retryable (try again later) or permanent (never retry).
+The worker owns this interface. A channel takes one ready message at a time (keeping its
+connection open between calls) and answers with a typed result: delivered, retryable (try again
+later) or permanent (never retry). The worker records each result as soon as it has it, so a
+crash can leave at most the one in-flight message per connection unrecorded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -51,8 +53,10 @@ class EmailChannel(Protocol):
     name: str
     capabilities: frozenset[str]
 
-    def send_batch(self, messages: Sequence[OutgoingEmail]) -> list[Result]:
-        """Send each message; one result per message, in order. Never raises for one bad message."""
+    def send(self, message: OutgoingEmail) -> Result:
+        """Send one message. Never raises for a delivery problem: it returns a result."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release connections; the channel may be used again afterwards (it reconnects)."""
+        ...
