@@ -81,7 +81,9 @@ def email_settings(url: str) -> EmailConfig:
     scheme = parts.scheme.lower()
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     if scheme in _SIMPLE:
-        return EmailConfig(kind="console" if scheme == "console" else "memory", django_backend=_SIMPLE[scheme])
+        return EmailConfig(
+            kind="console" if scheme == "console" else "memory", django_backend=_SIMPLE[scheme]
+        )
     if scheme == "file":
         if not parts.path:
             raise ConfigError("file: email URL needs a folder, like file:///var/mail/goteo")

@@ -15,7 +15,8 @@ DEBUG = os.environ.get("GOTEO_DEBUG", "") == "1"
 BASE_URL = os.environ.get("GOTEO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 GOTEO_FROM = os.environ.get("GOTEO_FROM", "Goteo <goteo@localhost>")
 GOTEO_API_KEY = os.environ.get("GOTEO_API_KEY", "")
-GOTEO_MAILBOX = os.environ.get("GOTEO_MAILBOX", "")  # the demo's mail catcher Maildir
+GOTEO_MAILBOX = os.environ.get("GOTEO_MAILBOX", "")  # the demo mail catcher Maildir
+GOTEO_OUTBOX_PAGE = os.environ.get("GOTEO_OUTBOX_PAGE", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("GOTEO_ALLOWED_HOSTS", "*").split(",") if h]
 
 INSTALLED_APPS = [

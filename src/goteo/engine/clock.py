@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -23,20 +24,20 @@ class SystemClock:
 
 @dataclass
 class SpeedClock:
-    """Time that runs ``speed`` times faster than real time from ``origin`` on.
+    """Time that runs ``speed`` times faster than real time.
 
-    ``origin`` is kept by the caller (the demo stores it) so a restarted worker continues where
-    the previous one was instead of jumping back.
+    At real time ``real_anchor`` (epoch seconds) the virtual time was ``virtual_anchor``.
     """
 
-    origin: datetime
+    real_anchor: float
+    virtual_anchor: datetime
     speed: float
-    _real: object = field(default=time.time, repr=False)
+    real: Callable[[], float] = field(default=time.time, repr=False)
 
     def now(self) -> datetime:
-        real_now = self._real()  # type: ignore[operator]
-        elapsed = real_now - self.origin.timestamp()
-        return self.origin + timedelta(seconds=elapsed * self.speed)
+        return self.virtual_anchor + timedelta(
+            seconds=(self.real() - self.real_anchor) * self.speed
+        )
 
 
 @dataclass

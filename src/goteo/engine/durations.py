@@ -1,4 +1,4 @@
-"""Durations in the campaign format: ``30m``, ``4h``, ``2d``, ``1w`` (and combinations ``1d12h``)."""
+"""Durations in the campaign format: ``30m``, ``4h``, ``2d``, ``1w``, or combined (``1d12h``)."""
 
 from __future__ import annotations
 

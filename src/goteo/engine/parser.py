@@ -32,9 +32,18 @@ TemplateChecker = Callable[[str, str], list[str]]
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 TOP_KEYS = {
-    "key", "name", "description", "default_locale", "trigger", "reentry", "window",
-    "timezone", "priority", "steps", "templates",
-}  # fmt: skip
+    "key",
+    "name",
+    "description",
+    "default_locale",
+    "trigger",
+    "reentry",
+    "window",
+    "timezone",
+    "priority",
+    "steps",
+    "templates",
+}
 STEP_KINDS = ("send", "wait", "exit")
 LATER_KINDS = ("wait_for", "branch", "split", "update", "score", "notify", "webhook", "coupon")
 CHANNELS = ("email",)
@@ -99,10 +108,17 @@ class _Parser:
         if self.problems or key is None or default_locale is None:
             return None
         return Campaign(
-            key=key, name=name, default_locale=default_locale, trigger=trigger, reentry=reentry,
-            steps=tuple(steps), templates=templates, window=window, timezone=timezone,
+            key=key,
+            name=name,
+            default_locale=default_locale,
+            trigger=trigger,
+            reentry=reentry,
+            steps=tuple(steps),
+            templates=templates,
+            window=window,
+            timezone=timezone,
             priority=priority,
-        )  # fmt: skip
+        )
 
     def _locale(self, value: Any, path: str) -> str | None:
         if not isinstance(value, str) or not LOCALE.match(normalize_locale(value)):
@@ -114,7 +130,7 @@ class _Parser:
         if value == "manual" or value == {"manual": True}:
             return Trigger("manual")
         if isinstance(value, dict) and len(value) == 1:
-            (kind, arg), = value.items()
+            ((kind, arg),) = value.items()
             if kind == "subscribed" and isinstance(arg, str) and SLUG.match(arg):
                 return Trigger("subscribed", arg)
             if kind == "subscribed":
@@ -191,7 +207,8 @@ class _Parser:
                 variant = self._variant(body, vpath)
                 if locale and variant:
                     result[name][locale] = variant
-            if default_locale and default_locale not in result[name]:
+            given = {normalize_locale(str(k)) for k in variants}
+            if default_locale and default_locale not in given:
                 self.fail(path, f"has no variant for the default locale {default_locale!r}")
         return result
 
@@ -201,14 +218,20 @@ class _Parser:
             return None
         for k in body:
             if k not in VARIANT_KEYS:
-                self.fail(f"{path}.{k}", f"unknown key (expected {', '.join(sorted(VARIANT_KEYS))})")
+                self.fail(
+                    f"{path}.{k}", f"unknown key (expected {', '.join(sorted(VARIANT_KEYS))})"
+                )
         subject = self.text(body, "subject", path, required=True)
         html = self.text(body, "html", path, required=True)
         text = self.text(body, "text", path, required=False)
         preheader = self.text(body, "preheader", path, required=False)
         if self.check_template is not None:
-            for k, source in (("subject", subject), ("html", html), ("text", text),
-                              ("preheader", preheader)):  # fmt: skip
+            for k, source in (
+                ("subject", subject),
+                ("html", html),
+                ("text", text),
+                ("preheader", preheader),
+            ):
                 if source is not None:
                     for message in self.check_template(k, source):
                         self.fail(f"{path}.{k}", message)
@@ -254,8 +277,12 @@ class _Parser:
             self.fail(f"{path}.{later[0]}", f"step '{later[0]}' is not supported yet")
             return None
         if len(kinds) != 1:
-            found = ", ".join(kinds) if kinds else "none"
-            self.fail(path, f"a step needs exactly one of send, wait, exit (found: {found})")
+            if kinds:
+                found = f"found {' and '.join(kinds)}"
+            else:
+                others = [k for k in raw if k not in ("id", "next", "template")]
+                found = f"unknown step {others[0]!r}" if others else "found none"
+            self.fail(path, f"a step needs exactly one of send, wait, exit ({found})")
             return None
         kind = kinds[0]
         allowed = {"id", kind, "next"} | ({"template"} if kind == "send" else set())
@@ -283,9 +310,13 @@ class _Parser:
                 return None
         channel, template = raw["send"], raw.get("template")
         if channel not in CHANNELS:
-            self.fail(f"{path}.send", f"{channel!r} is not an available channel ({', '.join(CHANNELS)})")
+            self.fail(
+                f"{path}.send", f"{channel!r} is not an available channel ({', '.join(CHANNELS)})"
+            )
         if not isinstance(template, str):
-            self.fail(f"{path}.template" if "template" in raw else path, "a send step needs a template")
+            self.fail(
+                f"{path}.template" if "template" in raw else path, "a send step needs a template"
+            )
             return None
         if template not in templates:
             self.fail(f"{path}.template", f"template {template!r} is not defined under templates")

@@ -45,7 +45,12 @@ def load(text: str) -> Located:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
-        return Located(None, problems=[("", line, f"not valid YAML: {reason}")])
+        hint = (
+            " (put quotes around text that contains ': ' or starts with '{', '[', '*' or '&')"
+            if any(s in reason for s in ("mapping values", "expected <block end>", "found ','"))
+            else ""
+        )
+        return Located(None, problems=[("", line, f"not valid YAML: {reason}{hint}")])
     located = Located(None)
     if root is None:
         located.problems.append(("", 1, "the document is empty"))
@@ -65,7 +70,9 @@ def _convert(node: yaml.Node, path: str, out: Located, scalars: SafeConstructor)
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                out.problems.append((path, key_node.start_mark.line + 1, "merge keys are not supported"))
+                out.problems.append(
+                    (path, key_node.start_mark.line + 1, "merge keys are not supported")
+                )
                 continue
             key = _convert(key_node, path, out, scalars)
             if not isinstance(key, str | int | bool | float):

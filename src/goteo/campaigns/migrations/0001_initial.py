@@ -5,125 +5,236 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0001_initial'),
+        ("contacts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('paused', 'Paused')], default='active', max_length=16)),
-                ('status_reason', models.CharField(blank=True, default='', max_length=200)),
-                ('trigger_kind', models.CharField(default='manual', max_length=32)),
-                ('trigger_value', models.CharField(blank=True, default='', max_length=64)),
-                ('priority', models.IntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("paused", "Paused")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                ("status_reason", models.CharField(blank=True, default="", max_length=200)),
+                ("trigger_kind", models.CharField(default="manual", max_length=32)),
+                ("trigger_value", models.CharField(blank=True, default="", max_length=64)),
+                ("priority", models.IntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'db_table': 'goteo_campaign',
+                "db_table": "goteo_campaign",
             },
         ),
         migrations.CreateModel(
-            name='Setting',
+            name="Setting",
             fields=[
-                ('key', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('value', models.TextField()),
+                ("key", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("value", models.TextField()),
             ],
             options={
-                'db_table': 'goteo_setting',
+                "db_table": "goteo_setting",
             },
         ),
         migrations.CreateModel(
-            name='CampaignVersion',
+            name="CampaignVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('source', models.TextField()),
-                ('checksum', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='campaigns.campaign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("source", models.TextField()),
+                ("checksum", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="campaigns.campaign",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'goteo_campaign_version',
+                "db_table": "goteo_campaign_version",
             },
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='current_version',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='campaigns.campaignversion'),
+            model_name="campaign",
+            name="current_version",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="campaigns.campaignversion",
+            ),
         ),
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('completed', 'Completed'), ('exited', 'Exited')], default='active', max_length=16)),
-                ('state', models.JSONField()),
-                ('due_at', models.DateTimeField(null=True)),
-                ('lease_owner', models.CharField(blank=True, default='', max_length=64)),
-                ('lease_until', models.FloatField(default=0)),
-                ('enrolled_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(null=True)),
-                ('end_reason', models.CharField(blank=True, default='', max_length=200)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollments', to='campaigns.campaign')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollments', to='contacts.contact')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='campaigns.campaignversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("completed", "Completed"),
+                            ("exited", "Exited"),
+                        ],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                ("state", models.JSONField()),
+                ("due_at", models.DateTimeField(null=True)),
+                ("lease_owner", models.CharField(blank=True, default="", max_length=64)),
+                ("lease_until", models.FloatField(default=0)),
+                ("enrolled_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(null=True)),
+                ("end_reason", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrollments",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrollments",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="campaigns.campaignversion",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'goteo_enrollment',
+                "db_table": "goteo_enrollment",
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step_id', models.CharField(max_length=64)),
-                ('channel', models.CharField(max_length=16)),
-                ('template', models.CharField(max_length=64)),
-                ('locale', models.CharField(max_length=35)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed'), ('suppressed', 'Suppressed')], default='pending', max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField()),
-                ('lease_owner', models.CharField(blank=True, default='', max_length=64)),
-                ('lease_until', models.FloatField(default=0)),
-                ('to_address', models.CharField(blank=True, default='', max_length=320)),
-                ('subject', models.CharField(blank=True, default='', max_length=998)),
-                ('message_id', models.CharField(blank=True, default='', max_length=255)),
-                ('last_error', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField()),
-                ('sent_at', models.DateTimeField(null=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='campaigns.campaign')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='contacts.contact')),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='campaigns.enrollment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("step_id", models.CharField(max_length=64)),
+                ("channel", models.CharField(max_length=16)),
+                ("template", models.CharField(max_length=64)),
+                ("locale", models.CharField(max_length=35)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("suppressed", "Suppressed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField()),
+                ("lease_owner", models.CharField(blank=True, default="", max_length=64)),
+                ("lease_until", models.FloatField(default=0)),
+                ("to_address", models.CharField(blank=True, default="", max_length=320)),
+                ("subject", models.CharField(blank=True, default="", max_length=998)),
+                ("message_id", models.CharField(blank=True, default="", max_length=255)),
+                ("last_error", models.TextField(blank=True, default="")),
+                ("created_at", models.DateTimeField()),
+                ("sent_at", models.DateTimeField(null=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="campaigns.enrollment",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'goteo_delivery',
+                "db_table": "goteo_delivery",
             },
         ),
         migrations.AddConstraint(
-            model_name='campaignversion',
-            constraint=models.UniqueConstraint(fields=('campaign', 'number'), name='uniq_campaign_version'),
+            model_name="campaignversion",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "number"), name="uniq_campaign_version"
+            ),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['status', 'due_at'], name='enrollment_due'),
+            model_name="enrollment",
+            index=models.Index(fields=["status", "due_at"], name="enrollment_due"),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('contact', 'campaign'), name='uniq_active_enrollment'),
+            model_name="enrollment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("contact", "campaign"),
+                name="uniq_active_enrollment",
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='delivery_due'),
+            model_name="delivery",
+            index=models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('enrollment', 'step_id'), name='uniq_delivery_step'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(
+                fields=("enrollment", "step_id"), name="uniq_delivery_step"
+            ),
         ),
     ]

@@ -5,42 +5,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(max_length=320, unique=True)),
-                ('first_name', models.CharField(blank=True, default='', max_length=200)),
-                ('last_name', models.CharField(blank=True, default='', max_length=200)),
-                ('locale', models.CharField(blank=True, default='', max_length=35)),
-                ('timezone', models.CharField(blank=True, default='', max_length=64)),
-                ('attributes', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('unsubscribed', 'Unsubscribed'), ('bounced', 'Bounced')], default='active', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.CharField(max_length=320, unique=True)),
+                ("first_name", models.CharField(blank=True, default="", max_length=200)),
+                ("last_name", models.CharField(blank=True, default="", max_length=200)),
+                ("locale", models.CharField(blank=True, default="", max_length=35)),
+                ("timezone", models.CharField(blank=True, default="", max_length=64)),
+                ("attributes", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("unsubscribed", "Unsubscribed"),
+                            ("bounced", "Bounced"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'db_table': 'goteo_contact',
+                "db_table": "goteo_contact",
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("topic", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'goteo_subscription',
-                'constraints': [models.UniqueConstraint(fields=('contact', 'topic'), name='uniq_subscription')],
+                "db_table": "goteo_subscription",
+                "constraints": [
+                    models.UniqueConstraint(fields=("contact", "topic"), name="uniq_subscription")
+                ],
             },
         ),
     ]

@@ -1,0 +1,175 @@
+"""Send throughput: Goteo end to end against the raw SMTP limit, measured in the same run.
+
+    python -m benchmarks.send_throughput [--quick] [--no-postgres]
+
+(a) raw limit: a bare smtplib loop pushing pre-rendered messages over one connection to a local
+sink; (b) Goteo: contacts enrolled in a three-step campaign (send, wait 1d, send), the clock
+moved forward, workers rendering and delivering every message to the same sink. Prints a table
+of messages per second, the ratio b/a, the scheduler's claim rate and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import smtplib
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from goteo.channels.base import OutgoingEmail
+from goteo.channels.email.mime import build_message
+
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_sink(port: int) -> subprocess.Popen[str]:
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.sink", str(port)], stdout=subprocess.PIPE, text=True
+    )
+    assert sink.stdout is not None and sink.stdout.readline().strip() == "ready"
+    return sink
+
+
+def sample(i: int) -> OutgoingEmail:
+    html = "<p style='color:#333'>Hola Zoë, el marketing por goteo…</p>" * 20
+    return OutgoingEmail(
+        delivery_id=i,
+        message_id=f"<raw.{i}@goteo.example.com>",
+        from_addr="Goteo Bench <bench@goteo.example.com>",
+        to_addr=f"p{i}@example.com",
+        to_name=f"Zoë Núñez {i}",
+        subject=f"Bienvenida, Zoë {i} — ¿empezamos?",
+        html=html,
+        text="Hola Zoë, el marketing por goteo…\n" * 20,
+    )
+
+
+def raw_limit(port: int, count: int) -> float:
+    """Messages per second of a bare smtplib loop with pre-rendered messages, one connection."""
+    now = datetime.now(UTC)
+    messages = [(m.to_addr, build_message(m, now)) for m in map(sample, range(count))]
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        started = time.perf_counter()
+        for to, data in messages:
+            smtp.sendmail("bench@goteo.example.com", [to], data)
+        return count / (time.perf_counter() - started)
+
+
+def assembly_rates(count: int = 3000) -> dict[str, float]:
+    """Building and serialising messages: ours against the standard library's EmailMessage."""
+    now = datetime.now(UTC)
+    items = [sample(i) for i in range(count)]
+    started = time.perf_counter()
+    for m in items:
+        build_message(m, now)
+    ours = count / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for m in items:
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = m.from_addr, f"{m.to_name} <{m.to_addr}>", m.subject
+        msg.set_content(m.text)
+        msg.add_alternative(m.html, subtype="html")
+        msg.as_bytes()
+    return {"goteo": ours, "stdlib": count / (time.perf_counter() - started)}
+
+
+def scenario(*args: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.scenario", *args], capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def fresh_db(kind: str, folder: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.sqlite3'}"
+    import psycopg
+
+    name = f"goteo_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def measure(kind: str, contacts: int, workers: int, port: int, folder: Path) -> dict[str, Any]:
+    db = fresh_db(kind, folder)
+    prepared = scenario("prepare", "--db", db, "--contacts", str(contacts))
+    sent, scheduling, steps, peak, elapsed = 0, 0.0, 0, 0.0, 0.0
+    for day in (0, 1):
+        started = time.perf_counter()
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.scenario", "work", "--db", db,
+                 "--port", str(port), "--day", str(day)],
+                stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            for _ in range(workers)
+        ]
+        results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+        elapsed += time.perf_counter() - started
+        sent += sum(r["sent"] for r in results)
+        steps += sum(r["steps"] for r in results)
+        scheduling += max(r["scheduling_s"] for r in results)
+        peak = max(peak, *(r["peak_rss_mb"] for r in results))
+    assert sent == 2 * contacts, f"sent {sent} of {2 * contacts}"
+    return {
+        "db": kind, "contacts": contacts, "workers": workers, "messages": sent,
+        "messages_per_s": sent / elapsed, "claim_per_s": steps / scheduling if scheduling else 0,
+        "peak_rss_mb": peak, **prepared,
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="Smaller counts (a smoke run).")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--out", default="benchmarks/results/latest.json")
+    args = parser.parse_args()
+    small, large = (2000, 5000) if args.quick else (10_000, 50_000)
+    folder = Path(f"/tmp/goteo-bench-{uuid.uuid4().hex[:6]}")
+    folder.mkdir(parents=True)
+    port = free_port()
+    sink = start_sink(port)
+    try:
+        raw = raw_limit(port, 3000 if args.quick else 10_000)
+        rows = []
+        for kind in ("sqlite",) if args.no_postgres else ("sqlite", "postgres"):
+            for contacts, workers in ((small, 1), (large, 1), (small, 2), (small, 4)):
+                rows.append(measure(kind, contacts, workers, port, folder))
+                print(f"  done: {kind} {contacts} contacts, {workers} worker(s)", file=sys.stderr)
+    finally:
+        sink.terminate()
+    report(raw, assembly_rates(), rows, Path(args.out))
+
+
+def report(raw: float, assembly: dict[str, float], rows: list[dict[str, Any]], out: Path) -> None:
+    print(f"raw limit (bare smtplib, 1 connection, pre-rendered): {raw:,.0f} msg/s")
+    print(f"message assembly: goteo {assembly['goteo']:,.0f}/s, "
+          f"stdlib EmailMessage {assembly['stdlib']:,.0f}/s")  # fmt: skip
+    header = f"{'db':9} {'contacts':>8} {'workers':>7} {'msg/s':>8} {'b/a':>6} {'claims/s':>9} "
+    print(header + f"{'peak MB':>8} {'import/s':>9} {'enroll/s':>9}")
+    for r in rows:
+        print(f"{r['db']:9} {r['contacts']:>8} {r['workers']:>7} {r['messages_per_s']:>8,.0f} "
+              f"{r['messages_per_s'] / raw:>6.2f} {r['claim_per_s']:>9,.0f} {r['peak_rss_mb']:>8.0f} "
+              f"{r['import_per_s']:>9,.0f} {r['enroll_per_s']:>9,.0f}")  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"raw_per_s": raw, "assembly": assembly, "runs": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

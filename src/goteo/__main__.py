@@ -1,0 +1,3 @@
+from goteo.cli import main
+
+main()

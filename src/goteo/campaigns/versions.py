@@ -1,0 +1,33 @@
+"""Parsed campaign versions, cached: a version never changes once stored."""
+
+from __future__ import annotations
+
+import hashlib
+
+from goteo.engine.model import Campaign
+from goteo.engine.parser import parse_campaign
+
+_cache: dict[tuple[int, str], Campaign] = {}
+
+
+def checksum(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def parse_checked(source: str) -> Campaign:
+    """Parse with the full template checks (what ``validate`` and ``apply`` use)."""
+    from goteo.content.checks import check_template
+
+    return parse_campaign(source, check_template=check_template)
+
+
+def campaign_for_version(version_id: int, source_checksum: str) -> Campaign:
+    """The Campaign of a stored version; keyed by id and checksum, so the cache is always safe."""
+    key = (version_id, source_checksum)
+    found = _cache.get(key)
+    if found is None:
+        from goteo.campaigns.models import CampaignVersion
+
+        source = CampaignVersion.objects.values_list("source", flat=True).get(id=version_id)
+        found = _cache[key] = parse_campaign(source)
+    return found

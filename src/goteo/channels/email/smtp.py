@@ -1,0 +1,152 @@
+"""Email over SMTP: one open connection, one message per transaction, typed results.
+
+A reply in the 4xx range is retryable and one in the 5xx range is permanent. A dropped
+connection, a timeout or a failure to connect or log in is retryable, and the connection is
+discarded so the next message opens a new one. When a connection that was kept open between
+messages turns out to be dead before the message data was sent (servers close idle
+connections), the message is tried once more on a new connection: the server cannot have
+accepted it yet.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from datetime import UTC, datetime
+
+from goteo.channels.base import Delivered, OutgoingEmail, Permanent, Result, Retryable
+from goteo.channels.email.mime import InvalidMessage, build_message, encode_address, parse_sender
+from goteo.config import EmailConfig
+
+
+class _Refused(Exception):
+    """The server answered a command with an error reply."""
+
+    def __init__(self, command: str, code: int, reply: bytes | str) -> None:
+        text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+        super().__init__(f"{command}: {code} {text}")
+        self.code = code
+
+
+class SmtpChannel:
+    """Sends through an SMTP server; keeps its connection open between messages."""
+
+    name = "smtp"
+    capabilities = frozenset({"html", "text", "headers"})
+
+    def __init__(self, config: EmailConfig, *, local_hostname: str | None = None) -> None:
+        self.config = config
+        self.local_hostname = local_hostname
+        self._conn: smtplib.SMTP | None = None
+
+    def send(self, message: OutgoingEmail) -> Result:
+        try:
+            sender = parse_sender(message.from_addr)[1]
+            recipient = encode_address(message.to_addr)
+            data = build_message(message, datetime.now(UTC))
+        except InvalidMessage as exc:
+            return Permanent(message.delivery_id, f"cannot build the message: {exc}")
+        reused = self._conn is not None
+        result, reached = self._attempt(message.delivery_id, sender, recipient, data)
+        if isinstance(result, Retryable) and reused and not reached and self._conn is None:
+            result, _ = self._attempt(message.delivery_id, sender, recipient, data)
+        return result
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            conn.quit()
+        except (smtplib.SMTPException, OSError):
+            conn.close()
+
+    def _attempt(
+        self, delivery_id: int, sender: str, recipient: str, data: bytes
+    ) -> tuple[Result, bool]:
+        """One try; the flag says whether the message data may have reached the server."""
+        try:
+            conn = self._connection()
+        except (smtplib.SMTPException, OSError) as exc:
+            return Retryable(delivery_id, f"cannot connect to {self._server()}: {_why(exc)}"), False
+        reached = False
+        try:
+            _expect(conn.mail(sender), "MAIL FROM", 250)
+            _expect(conn.rcpt(recipient), "RCPT TO", 250, 251)
+            reached = True
+            code, reply = _data(conn, data)
+        except _Refused as exc:
+            self._reset(exc.code)
+            if exc.code >= 500:
+                return Permanent(delivery_id, str(exc)), reached
+            return Retryable(delivery_id, str(exc)), reached
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            reason = f"connection to {self._server()} lost: {_why(exc)}"
+            return Retryable(delivery_id, reason), reached
+        return Delivered(delivery_id, f"{code} {reply.decode('utf-8', 'replace')}"), True
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._conn is not None:
+            return self._conn
+        cfg = self.config
+        conn: smtplib.SMTP
+        if cfg.security == "ssl":
+            conn = smtplib.SMTP_SSL(
+                cfg.host, cfg.port, local_hostname=self.local_hostname,
+                timeout=cfg.timeout, context=ssl.create_default_context(),
+            )  # fmt: skip
+        else:
+            conn = smtplib.SMTP(
+                cfg.host, cfg.port, local_hostname=self.local_hostname, timeout=cfg.timeout
+            )
+        try:
+            if cfg.security == "starttls":
+                conn.starttls(context=ssl.create_default_context())
+            if cfg.username:
+                conn.login(cfg.username, cfg.password)
+            conn.ehlo_or_helo_if_needed()
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return conn
+
+    def _reset(self, code: int) -> None:
+        """After a refusal: 421 means the server is closing; otherwise clear the transaction."""
+        if self._conn is None:
+            return
+        if code == 421:
+            self._drop()
+            return
+        try:
+            self._conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def _server(self) -> str:
+        return f"{self.config.host}:{self.config.port}"
+
+
+def _expect(answer: tuple[int, bytes], command: str, *good: int) -> None:
+    code, reply = answer
+    if code not in good:
+        raise _Refused(command, code, reply)
+
+
+def _data(conn: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
+    try:
+        answer = conn.data(data)
+    except smtplib.SMTPDataError as exc:  # the DATA command itself was refused
+        raise _Refused("DATA", exc.smtp_code, exc.smtp_error) from exc
+    _expect(answer, "DATA", 250)
+    return answer
+
+
+def _why(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__

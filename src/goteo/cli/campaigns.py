@@ -1,0 +1,161 @@
+"""``goteo campaign``: validate, apply, list, pause, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from goteo.cli.output import emit, fail, json_option, setup_django, table
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+        raise  # unreachable: fail exits
+
+
+def _refuse(path: str, exc: Exception, as_json: bool) -> None:
+    from goteo.engine.problems import CampaignInvalid
+
+    assert isinstance(exc, CampaignInvalid)
+    problems = [{"line": p.line, "path": p.path, "message": p.message} for p in exc.problems]
+    if as_json:
+        emit({"valid": False, "file": path, "problems": problems}, True, lambda: None)
+    else:
+        click.secho(f"{path}: refused, {len(problems)} problem(s):", fg="red", err=True)
+        for p in exc.problems:
+            click.echo(f"  {path}:{p}", err=True)
+    raise SystemExit(1)
+
+
+@click.group()
+def campaign() -> None:
+    """Campaigns as code: YAML or JSON documents."""
+
+
+@campaign.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+def validate(file: str, as_json: bool) -> None:
+    """Check a campaign file; print every problem with its path and line."""
+    setup_django()
+    from goteo.campaigns.versions import parse_checked
+    from goteo.engine.problems import CampaignInvalid
+
+    try:
+        c = parse_checked(_read(file))
+    except CampaignInvalid as exc:
+        _refuse(file, exc, as_json)
+        return
+    info = {
+        "valid": True,
+        "file": file,
+        "key": c.key,
+        "steps": len(c.steps),
+        "templates": {k: sorted(v) for k, v in c.templates.items()},
+    }
+    emit(info, as_json, lambda: click.echo(f"{file}: valid ({c.key}, {len(c.steps)} steps)"))
+
+
+@campaign.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+def apply(file: str, as_json: bool) -> None:
+    """Create the campaign, or store a new version if the file changed."""
+    setup_django()
+    from goteo.actions.campaigns import do_apply_campaign
+    from goteo.engine.problems import CampaignInvalid
+
+    try:
+        result = do_apply_campaign(_read(file))
+    except CampaignInvalid as exc:
+        _refuse(file, exc, as_json)
+        return
+    info = {"key": result.campaign.key, "version": result.version.number, "outcome": result.outcome}
+    emit(
+        info,
+        as_json,
+        lambda: click.echo(
+            f"{result.campaign.key}: {result.outcome} (version {result.version.number})"
+        ),
+    )
+
+
+@campaign.command(name="list")
+@json_option
+def list_(as_json: bool) -> None:
+    """Campaigns with their status, version and enrollment counts."""
+    setup_django()
+    from django.db.models import Count, Q
+
+    from goteo.campaigns.models import Campaign
+
+    rows = [
+        {
+            "key": c.key,
+            "name": c.name,
+            "status": c.status,
+            "reason": c.status_reason,
+            "version": c.current_version.number if c.current_version else None,
+            "trigger": f"{c.trigger_kind}:{c.trigger_value}".rstrip(":"),
+            "active": c.active,
+            "enrolled": c.total,
+        }
+        for c in Campaign.objects.select_related("current_version")
+        .annotate(
+            total=Count("enrollments"),
+            active=Count("enrollments", filter=Q(enrollments__status="active")),
+        )
+        .order_by("key")
+    ]
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            [
+                [
+                    r["key"],
+                    r["status"],
+                    r["version"],
+                    r["trigger"],
+                    r["active"],
+                    r["enrolled"],
+                    r["name"],
+                ]
+                for r in rows
+            ],
+            ["key", "status", "version", "trigger", "active", "enrolled", "name"],
+        ),
+    )
+
+
+def _set_status(key: str, status: str, as_json: bool) -> None:
+    setup_django()
+    from goteo.actions.campaigns import do_set_campaign_status
+    from goteo.actions.errors import ActionError
+
+    try:
+        c = do_set_campaign_status(key, status)
+    except ActionError as exc:
+        fail(exc.message, exc.fields, as_json)
+        return
+    emit({"key": c.key, "status": c.status}, as_json, lambda: click.echo(f"{c.key}: {c.status}"))
+
+
+@campaign.command()
+@click.argument("key")
+@json_option
+def pause(key: str, as_json: bool) -> None:
+    """Stop advancing and sending for a campaign (nothing is lost)."""
+    _set_status(key, "paused", as_json)
+
+
+@campaign.command()
+@click.argument("key")
+@json_option
+def resume(key: str, as_json: bool) -> None:
+    """Resume a paused campaign."""
+    _set_status(key, "active", as_json)

@@ -1,0 +1,113 @@
+"""``goteo demo``: web, worker and a mail catcher on SQLite, with a fast clock."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+import click
+
+
+def _prepare(data_dir: Path, port: int, smtp_port: int) -> None:
+    """Point every setting at the demo folder before Django starts."""
+    os.environ["GOTEO_DATA_DIR"] = str(data_dir)
+    os.environ["GOTEO_DATABASE_URL"] = f"sqlite:///{data_dir / 'goteo.sqlite3'}"
+    os.environ["GOTEO_EMAIL_URL"] = f"smtp://127.0.0.1:{smtp_port}"
+    os.environ["GOTEO_MAILBOX"] = str(data_dir / "mailbox")
+    os.environ["GOTEO_OUTBOX_PAGE"] = "1"
+    os.environ["GOTEO_BASE_URL"] = f"http://127.0.0.1:{port}"
+    os.environ.setdefault("GOTEO_FROM", "Goteo demo <demo@goteo.example.com>")
+    os.environ.setdefault("GOTEO_SECRET_KEY", "goteo-demo-secret")
+
+
+def _load_demo_data() -> str:
+    from django.core.management import call_command
+
+    from goteo.actions.campaigns import do_apply_campaign
+    from goteo.actions.importing import do_import_csv
+    from goteo.actions.subscriptions import do_subscribe
+    from goteo.contacts.models import Contact
+    from goteo.engine.clock import SystemClock
+
+    call_command("migrate", verbosity=0, interactive=False)
+    demo = resources.files("goteo.demo")
+    applied = do_apply_campaign(demo.joinpath("welcome.yaml").read_text(encoding="utf-8"))
+    with demo.joinpath("contacts.csv").open(encoding="utf-8") as stream:
+        report = do_import_csv(stream)
+    ids = list(Contact.objects.filter(email__in=report.emails).values_list("id", flat=True))
+    reports = do_subscribe(ids, "newsletter", SystemClock().now())
+    enrolled = sum(r.enrolled for r in reports.values())
+    return (
+        f"campaign {applied.campaign.key} ({applied.outcome}), {report.imported} contacts, "
+        f"{enrolled} newly enrolled"
+    )
+
+
+@click.command()
+@click.option(
+    "--speed",
+    default=8640.0,
+    show_default=True,
+    help="Clock speed: 8640 makes one simulated day pass every ten seconds.",
+)
+@click.option("--port", default=8000, show_default=True, help="Web port.")
+@click.option("--smtp-port", default=1025, show_default=True, help="Mail catcher port.")
+@click.option(
+    "--data-dir", default=".goteo-demo", show_default=True, type=click.Path(file_okay=False)
+)
+@click.option("--for", "duration", type=float, help="Stop after this many seconds.")
+def demo(speed: float, port: int, smtp_port: int, data_dir: str, duration: float | None) -> None:
+    """Run everything locally: web, worker, mail catcher, demo campaign and contacts."""
+    folder = Path(data_dir).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    _prepare(folder, port, smtp_port)
+    from goteo.cli.output import setup_django
+    from goteo.mailcatcher import MailCatcher
+
+    setup_django()
+    summary = _load_demo_data()
+    catcher = MailCatcher(folder / "mailbox", port=smtp_port)
+    catcher.start()
+    python = [sys.executable, "-m", "goteo"]
+    children = [
+        subprocess.Popen([*python, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"]),
+        subprocess.Popen([*python, "worker", "--speed", str(speed)]),
+    ]
+    click.echo(f"""
+Goteo demo is running ({summary}).
+  Outbox (refreshes itself):  http://127.0.0.1:{port}/outbox
+  Health:                     http://127.0.0.1:{port}/healthz
+  Caught mail (Maildir):      {folder / "mailbox"}
+  Clock:                      x{speed:g} (one simulated day every {86400 / speed:.0f} s)
+Try, in another terminal (same folder):
+  GOTEO_DATA_DIR={folder} goteo campaign list
+  GOTEO_DATA_DIR={folder} goteo outbox
+Ctrl-C stops everything.""")
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    deadline = time.monotonic() + duration if duration else None
+    try:
+        while not stop["now"] and (deadline is None or time.monotonic() < deadline):
+            if any(c.poll() is not None for c in children):
+                click.secho(
+                    "a demo process stopped unexpectedly; shutting down", fg="red", err=True
+                )
+                break
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        catcher.stop()
+    click.echo("demo stopped")

@@ -1,0 +1,53 @@
+"""Printing results for people, or as JSON with ``--json``."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goteo.settings")
+    import django
+
+    django.setup()
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+    else:
+        human()
+
+
+def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
+    cells = [[str(c) for c in headers], *[[("" if c is None else str(c)) for c in r] for r in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for n, row in enumerate(cells):
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if n == 0:
+            click.echo("  ".join("-" * w for w in widths))
+
+
+def fail(message: str, details: dict[str, str] | None = None, as_json: bool = False) -> None:
+    """Print an error (to stderr, or as JSON) and exit with status 1."""
+    if as_json:
+        click.echo(json.dumps({"error": message, "fields": details or {}}, ensure_ascii=False))
+    else:
+        click.secho(f"error: {message}", fg="red", err=True)
+        for key, text in (details or {}).items():
+            click.echo(f"  {key}: {text}", err=True)
+    raise SystemExit(1)

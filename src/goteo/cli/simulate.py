@@ -1,0 +1,142 @@
+"""``goteo simulate``: one contact's timeline on a virtual clock, sending nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from goteo.cli.output import emit, fail, json_option, setup_django, table
+
+
+def _events(path: str | None, start: datetime) -> list[Any]:
+    from goteo.engine.durations import DurationError, parse_duration
+    from goteo.engine.simulate import ContactEvent
+
+    if not path:
+        return []
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    if not isinstance(raw, list):
+        fail("bad events file", {"events": "must be a list of {at, name}"})
+    events = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or "at" not in item or "name" not in item:
+            fail("bad events file", {f"events[{i}]": "needs at (2d or a date-time) and name"})
+        at = item["at"]
+        try:
+            when = (
+                start + parse_duration(at)
+                if isinstance(at, str) and at[-1:].isalpha()
+                else _aware(at if isinstance(at, datetime) else datetime.fromisoformat(str(at)))
+            )
+        except (DurationError, ValueError) as exc:
+            fail("bad events file", {f"events[{i}].at": str(exc)})
+        events.append(ContactEvent(when, str(item["name"])))
+    return events
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--contact",
+    "contact_json",
+    default="{}",
+    help='JSON, like \'{"first_name": "Ana", "locale": "es"}\'.',
+)
+@click.option("--days", default=30.0, show_default=True, help="How far to look ahead.")
+@click.option(
+    "--events",
+    "events_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML/JSON list of {at: 3d, name: unsubscribed}.",
+)
+@click.option("--start", help="Start time (ISO 8601); default now.")
+@json_option
+def simulate(
+    file: str,
+    contact_json: str,
+    days: float,
+    events_file: str | None,
+    start: str | None,
+    as_json: bool,
+) -> None:
+    """Show what one contact would receive, when, and in which language."""
+    setup_django()
+    from goteo.campaigns.versions import parse_checked
+    from goteo.content.render import RenderError
+    from goteo.engine.advance import ContactView
+    from goteo.engine.problems import CampaignInvalid
+    from goteo.engine.simulate import simulate as run
+    from goteo.engine.window import zone
+    from goteo.worker.composer import Composer, sender_from_settings
+
+    try:
+        campaign = parse_checked(Path(file).read_text(encoding="utf-8"))
+        contact = json.loads(contact_json)
+        begin = _aware(datetime.fromisoformat(start)) if start else datetime.now(UTC)
+    except CampaignInvalid as exc:
+        fail(f"{file} is not a valid campaign", {str(p.line or ""): str(p) for p in exc.problems})
+        return
+    except ValueError as exc:
+        fail("bad option", {"contact/start": str(exc)})
+        return
+    if not isinstance(contact, dict):
+        fail("bad option", {"contact": "must be a JSON object"})
+    row = {
+        "id": 0,
+        "email": "someone@example.com",
+        "first_name": "",
+        "last_name": "",
+        "locale": "",
+        "timezone": "",
+        "attributes": {},
+    } | contact
+    view = ContactView(locale=row["locale"] or None, timezone=row["timezone"] or None)
+    composer = Composer(sender_from_settings())
+    tz = zone(row["timezone"] or None, campaign.timezone)
+    entries = []
+    for entry in run(campaign, view, begin, days, _events(events_file, begin)):
+        item: dict[str, Any] = {
+            "at": entry.at,
+            "local": entry.at.astimezone(tz).isoformat(),
+            "kind": entry.kind,
+            "detail": entry.detail,
+        }
+        if entry.send is not None:
+            s = entry.send
+            item |= {
+                "step": s.step_id,
+                "channel": s.channel,
+                "template": s.template,
+                "locale": s.locale,
+            }
+            try:
+                item["subject"] = composer.compose(0, campaign, s.template, s.locale, row).subject
+            except RenderError as exc:
+                item["subject"], item["error"] = "", str(exc)
+        entries.append(item)
+    emit(
+        entries,
+        as_json,
+        lambda: table(
+            [
+                [
+                    e["local"][:16].replace("T", " "),
+                    e["kind"],
+                    e.get("step", ""),
+                    e.get("locale", ""),
+                    e.get("subject") or e.get("error") or e["detail"],
+                ]
+                for e in entries
+            ],
+            ["when (contact's time)", "what", "step", "locale", "subject"],
+        ),
+    )

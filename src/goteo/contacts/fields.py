@@ -1,0 +1,92 @@
+"""Validation and normalisation of contact fields: email, locale, time zone, attributes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from goteo.engine.window import is_valid_zone
+
+LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+CORE_FIELDS = ("email", "first_name", "last_name", "locale", "timezone")
+NAME_MAX = 200
+
+
+def normalize_email(value: object) -> str:
+    """The canonical form of an address (lowercase); raise ValueError with a reason."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("an email address is required")
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None
+    return result.normalized.lower()
+
+
+@dataclass
+class ContactInput:
+    """A validated contact: only the fields that were given are set."""
+
+    email: str
+    fields: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+def check_contact(data: Mapping[str, Any]) -> tuple[ContactInput | None, dict[str, str]]:
+    """Validate raw contact data; return the input and a field -> message dict of errors.
+
+    Keys other than the core fields and ``attributes`` become attributes (as in CSV imports).
+    """
+    errors: dict[str, str] = {}
+    email = ""
+    try:
+        email = normalize_email(data.get("email"))
+    except ValueError as exc:
+        errors["email"] = str(exc)
+    fields: dict[str, str] = {}
+    for name in ("first_name", "last_name"):
+        value = data.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or len(value) > NAME_MAX or "\n" in value or "\r" in value:
+            errors[name] = f"must be one line of text, at most {NAME_MAX} characters"
+        else:
+            fields[name] = value.strip()
+    locale = data.get("locale")
+    if locale not in (None, ""):
+        if not isinstance(locale, str) or not LOCALE.match(locale.strip()):
+            errors["locale"] = f"{locale!r} is not a locale (like en, es, fr-CA)"
+        else:
+            fields["locale"] = locale.strip().replace("_", "-")
+    tz = data.get("timezone")
+    if tz not in (None, ""):
+        if not isinstance(tz, str) or not is_valid_zone(tz.strip()):
+            errors["timezone"] = f"{tz!r} is not a known time zone (like Europe/Madrid)"
+        else:
+            fields["timezone"] = tz.strip()
+    attributes = _attributes(data, errors)
+    if errors:
+        return None, errors
+    return ContactInput(email=email, fields=fields, attributes=attributes), {}
+
+
+def _attributes(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    attributes: dict[str, Any] = {}
+    nested = data.get("attributes", {})
+    if not isinstance(nested, Mapping):
+        errors["attributes"] = "must be an object of name -> value"
+        nested = {}
+    extra = {k: v for k, v in data.items() if k not in (*CORE_FIELDS, "attributes")}
+    for name, value in {**extra, **nested}.items():
+        if not isinstance(name, str) or not ATTRIBUTE_NAME.match(name):
+            errors[f"attributes.{name}"] = "attribute names are letters, digits and _"
+        elif value is not None and not isinstance(value, str | int | float | bool | list | dict):
+            errors[f"attributes.{name}"] = "unsupported value"
+        else:
+            attributes[name] = value
+    return attributes

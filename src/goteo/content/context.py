@@ -1,0 +1,49 @@
+"""The values a template sees: ``contact``, ``campaign``, ``message`` and two URLs.
+
+The names here are the ones ``goteo.content.checks.NAMESPACE`` accepts; keep them in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def contact_context(
+    email: str,
+    first_name: str,
+    last_name: str,
+    locale: str,
+    timezone: str,
+    attributes: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ``contact`` mapping; ``full_name`` is the first and last names that are present."""
+    first, last = (first_name or "").strip(), (last_name or "").strip()
+    return {
+        "email": email,
+        "first_name": first,
+        "last_name": last,
+        "full_name": " ".join(part for part in (first, last) if part),
+        "locale": locale or "",
+        "timezone": timezone or "",
+        "attributes": dict(attributes or {}),
+    }
+
+
+def render_context(
+    contact: Mapping[str, Any],
+    *,
+    campaign_key: str,
+    campaign_name: str,
+    message_id: str,
+    unsubscribe_url: str,
+    base_url: str,
+) -> dict[str, Any]:
+    """The whole render context for one message to one contact."""
+    return {
+        "contact": contact,
+        "campaign": {"key": campaign_key, "name": campaign_name},
+        "message": {"id": message_id},
+        "unsubscribe_url": unsubscribe_url,
+        "base_url": base_url,
+    }

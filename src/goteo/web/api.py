@@ -1,0 +1,145 @@
+"""The minimal REST API: health, campaigns, contacts (upsert), deliveries. JSON in and out."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from goteo.actions.contacts import do_upsert_contact
+from goteo.actions.errors import ActionError
+from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus
+from goteo.contacts.fields import normalize_email
+from goteo.contacts.models import Contact
+
+View = Callable[..., HttpResponse]
+CONTACT_FIELDS = (
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "locale",
+    "timezone",
+    "status",
+    "attributes",
+    "created_at",
+    "updated_at",
+)
+
+
+def error(status: int, message: str, fields: dict[str, str] | None = None) -> JsonResponse:
+    return JsonResponse({"error": message, "fields": fields or {}}, status=status)
+
+
+def api_key_required(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        expected = settings.GOTEO_API_KEY
+        if not expected:
+            return error(403, "the API is disabled: set GOTEO_API_KEY")
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return error(401, "missing or wrong API key (Authorization: Bearer <key>)")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # any database failure means unhealthy
+        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@require_GET
+@api_key_required
+def campaigns(request: HttpRequest) -> JsonResponse:
+    rows = [
+        {
+            "key": c.key,
+            "name": c.name,
+            "status": c.status,
+            "status_reason": c.status_reason,
+            "version": c.current_version.number if c.current_version else None,
+            "trigger": {"kind": c.trigger_kind, "value": c.trigger_value or None},
+        }
+        for c in Campaign.objects.select_related("current_version").order_by("key")
+    ]
+    return JsonResponse({"campaigns": rows})
+
+
+@require_http_methods(["POST"])
+@api_key_required
+def contacts(request: HttpRequest) -> JsonResponse:
+    try:
+        data = json.loads(request.body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return error(400, "the body is not JSON", {"body": str(exc)})
+    if not isinstance(data, dict):
+        return error(400, "the body must be a JSON object", {"body": 'expected {"email": …}'})
+    unknown = {k for k in data if k in ("status", "id", "created_at", "updated_at")}
+    if unknown:
+        return error(400, "read-only fields", {k: "cannot be set here" for k in sorted(unknown)})
+    try:
+        result = do_upsert_contact(data)
+    except ActionError as exc:
+        return error(400, exc.message, exc.fields)
+    body = {k: getattr(result.contact, k) for k in CONTACT_FIELDS}
+    return JsonResponse(body, status=201 if result.created else 200)
+
+
+@require_GET
+@api_key_required
+def contact_detail(request: HttpRequest, email: str) -> JsonResponse:
+    try:
+        normalized = normalize_email(email)
+    except ValueError as exc:
+        return error(400, "not an email address", {"email": str(exc)})
+    row = Contact.objects.filter(email=normalized).values(*CONTACT_FIELDS).first()
+    if row is None:
+        return error(404, "no such contact")
+    return JsonResponse(row)
+
+
+@require_GET
+@api_key_required
+def deliveries(request: HttpRequest) -> JsonResponse:
+    status = request.GET.get("status")
+    query = Delivery.objects.order_by("-id")
+    if status:
+        if status not in DeliveryStatus.values:
+            return error(
+                400, "bad filter", {"status": f"use one of {', '.join(DeliveryStatus.values)}"}
+            )
+        query = query.filter(status=status)
+    try:
+        limit = min(max(int(request.GET.get("limit", 50)), 1), 500)
+    except ValueError:
+        return error(400, "bad filter", {"limit": "must be a whole number"})
+    rows = list(
+        query.values(
+            "id",
+            "status",
+            "contact__email",
+            "campaign__key",
+            "step_id",
+            "locale",
+            "subject",
+            "message_id",
+            "attempts",
+            "sent_at",
+            "last_error",
+        )[:limit]
+    )
+    return JsonResponse({"deliveries": rows})

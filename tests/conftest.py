@@ -1,0 +1,69 @@
+"""Suite-wide fixtures: which database, fresh databases for subprocess tests, the environment."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+POSTGRES_ADMIN_URL = os.environ.get("GOTEO_TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def on_postgres() -> bool:
+    return os.environ.get("GOTEO_TEST_DB") == "postgres"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not on_postgres():
+        return
+    import psycopg
+
+    try:
+        psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        reason = f"PostgreSQL is unreachable at {POSTGRES_ADMIN_URL}: {exc}".strip()
+        if os.environ.get("CI") == "true":
+            pytest.exit(f"FAILED: {reason} (required when CI=true)", returncode=1)
+        pytest.exit(f"skipping the PostgreSQL run: {reason}", returncode=0)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: run with GOTEO_TEST_DB=postgres")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres():
+            item.add_marker(skip_pg)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for processes started by a test (SQLite file or PostgreSQL)."""
+    if not on_postgres():
+        yield f"sqlite:///{tmp_path / 'goteo.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"goteo_t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def goteo_env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """Environment for a ``goteo`` subprocess: its own data folder and database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOTEO_")}
+    env.update(
+        GOTEO_DATA_DIR=str(tmp_path / "data"),
+        GOTEO_DATABASE_URL=database_url,
+        GOTEO_SECRET_KEY="goteo-test-secret",
+        GOTEO_FROM="Goteo Tests <news@goteo.example.com>",
+        GOTEO_BASE_URL="http://127.0.0.1:9",
+        GOTEO_EMAIL_URL="console:",
+        DJANGO_SETTINGS_MODULE="goteo.settings",
+    )
+    return env

@@ -1,0 +1,79 @@
+"""Running ``goteo`` as a real process from a test, and reading what the mail catcher caught."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from goteo.mailcatcher import caught
+
+
+def goteo(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "goteo", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"goteo {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def goteo_json(env: dict[str, str], *args: str) -> Any:
+    return json.loads(goteo(env, *args, "--json").stdout)
+
+
+def start_goteo(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "goteo", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def message_ids(mailbox: Path) -> Counter[str]:
+    """How many times each Message-ID arrived."""
+    return Counter(str(msg["Message-ID"]) for _, msg in caught(mailbox, limit=10**9))
+
+
+def write_contacts(path: Path, count: int) -> None:
+    lines = ["email,first_name,locale,timezone"]
+    lines += [f"c{i}@example.com,Nombre{i},es,Europe/Madrid" for i in range(count)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+ONE_SEND_CAMPAIGN = """
+key: blast
+name: One message each
+trigger: {subscribed: news}
+steps:
+  - send: email
+    template: hello
+templates:
+  hello:
+    en: {subject: "Hello {{ contact.first_name | default: 'you' }}", html: "<p>Hi</p>"}
+    es: {subject: "Hola {{ contact.first_name | default: 'tú' }}", html: "<p>Hola</p>"}
+"""
+
+
+def prepare_backlog(env: dict[str, str], tmp: Path, count: int) -> None:
+    """A migrated database with ``count`` contacts each owed one message."""
+    goteo(env, "migrate")
+    campaign = tmp / "blast.yaml"
+    campaign.write_text(ONE_SEND_CAMPAIGN, encoding="utf-8")
+    goteo(env, "campaign", "apply", str(campaign))
+    contacts = tmp / "contacts.csv"
+    write_contacts(contacts, count)
+    result = goteo_json(env, "contacts", "import", str(contacts), "--subscribe", "news")
+    assert result["enrolled"] == {"blast": count}, result

@@ -1,0 +1,87 @@
+"""A real SMTP server on 127.0.0.1 that keeps what it receives, for tests and benchmarks.
+
+sink = SmtpSink()
+sink.start()
+sink.responses["nobody@example.com"] = "550 5.1.1 no such user"  # refuse one recipient
+...                                   # send to 127.0.0.1:sink.port
+sink.messages                         # [(envelope sender, recipients, message bytes)]
+sink.stop()                           # start() again brings it back on the same port
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        reply = self.sink.responses.get(address.lower())
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.sink.data_reply is not None:
+            return self.sink.data_reply
+        data = envelope.original_content or b""
+        with self.sink.lock:
+            self.sink.messages.append((envelope.mail_from, list(envelope.rcpt_tos), data))
+            number = len(self.sink.messages)
+        return f"250 2.0.0 Ok: queued as SINK{number}"
+
+
+class SmtpSink:
+    """An aiosmtpd server in a thread; ``responses`` forces the reply to a recipient."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        # recipient (lower case) -> the reply to its RCPT TO, such as "451 4.3.0 try later"
+        self.responses: dict[str, str] = {}
+        # when set, the reply to every message's data, such as "554 5.6.0 rejected"
+        self.data_reply: str | None = None
+        self.lock = threading.Lock()
+        self._controller: Controller | None = None
+
+    @property
+    def url(self) -> str:
+        """A ``GOTEO_EMAIL_URL`` for this server."""
+        return f"smtp://{self.host}:{self.port}"
+
+    def start(self) -> SmtpSink:
+        if self._controller is None:
+            controller = Controller(
+                _Handler(self), hostname=self.host, port=self.port, enable_SMTPUTF8=False
+            )
+            controller.start()
+            self._controller = controller
+        return self
+
+    def stop(self) -> None:
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            controller.stop()
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
