@@ -29,16 +29,18 @@ templates:
     en:
       subject: "Welcome, {{ contact.first_name | default: 'friend' }}"
       html: |
-        <html><head><style>p { color: #333; font-family: sans-serif } h1 { color: #064 }</style></head>
+        <html><head><style>p { color: #333; font-family: sans-serif }
+        h1 { color: #064 }</style></head>
         <body><h1>Hello {{ contact.first_name | default: 'friend' }}</h1>
         <p>Thanks for joining {{ campaign.name }}. Drip marketing keeps a steady flow of useful
         messages going to each prospect over time.</p>
-        <p><a href="https://shop.example.com/start?c={{ contact.attributes.plan }}">Start here</a></p>
+        <p><a href="https://shop.example.com/?c={{ contact.attributes.plan }}">Start</a></p>
         <p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body></html>
     es:
       subject: "Bienvenida, {{ contact.first_name | default: 'amiga' }} — ¿empezamos?"
       html: |
-        <html><head><style>p { color: #333 }</style></head><body><h1>Hola {{ contact.first_name }}</h1>
+        <html><head><style>p { color: #333 }</style></head>
+        <body><h1>Hola {{ contact.first_name }}</h1>
         <p>Gracias por unirte. El marketing por goteo mantiene un flujo constante de mensajes.</p>
         <p><a href="{{ unsubscribe_url }}">Darse de baja</a></p></body></html>
   followup:
@@ -90,7 +92,10 @@ def prepare(count: int) -> dict[str, float]:
     started = time.perf_counter()
     enrolled = do_subscribe(ids, "bench", T0)["bench"].enrolled
     assert enrolled == count
-    return {"import_per_s": count / import_s, "enroll_per_s": count / (time.perf_counter() - started)}
+    return {
+        "import_per_s": count / import_s,
+        "enroll_per_s": count / (time.perf_counter() - started),
+    }
 
 
 def work(at: datetime) -> dict[str, float]:
@@ -99,15 +104,18 @@ def work(at: datetime) -> dict[str, float]:
     from goteo.worker.setup import build_worker
 
     worker = build_worker(ManualClock(at))
+    wall_start = time.time()
     started = time.perf_counter()
     totals = worker.run_until_idle()
-    worker.channel.close()
+
     return {
         "sent": totals.sent,
         "failed": totals.failed + totals.retried,
         "steps": totals.steps_claimed,
         "scheduling_s": totals.scheduling_seconds,
         "seconds": time.perf_counter() - started,
+        "wall_start": wall_start,
+        "wall_end": time.time(),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 

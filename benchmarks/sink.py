@@ -1,4 +1,4 @@
-"""A discard SMTP sink for benchmarks, run as its own process: ``python -m benchmarks.sink PORT``."""
+"""A discarding SMTP sink for benchmarks, in its own process: ``python -m benchmarks.sink PORT``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ class Discard:
     def __init__(self) -> None:
         self.count = 0
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.count += 1
         return "250 OK"
 

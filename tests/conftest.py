@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-POSTGRES_ADMIN_URL = os.environ.get("GOTEO_TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "GOTEO_TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def on_postgres() -> bool:

@@ -16,4 +16,4 @@ if os.environ.get("GOTEO_TEST_DB") == "postgres":
 else:
     os.environ.pop("GOTEO_DATABASE_URL", None)
 
-from goteo.settings import *  # noqa: E402, F403
+from goteo.settings import *  # noqa: F403

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.integration.procs import free_port, goteo_json, message_ids, prepare_backlog, start_goteo
 
 from goteo.mailcatcher import MailCatcher
-from tests.integration.procs import free_port, goteo_json, message_ids, prepare_backlog, start_goteo
 
 MESSAGES = 2000
 

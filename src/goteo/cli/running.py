@@ -70,7 +70,7 @@ def worker(speed: float, until_idle: bool, batch: int, lease: float, as_json: bo
     if not as_json:
         click.echo(f"worker {w.name} running (speed x{speed:g}); Ctrl-C stops it", err=True)
     totals = w.run_until_idle() if until_idle else w.run(stop)
-    w.channel.close()
+
     emit(
         asdict(totals),
         as_json,

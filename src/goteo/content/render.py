@@ -43,10 +43,12 @@ class _Compiled:
     where: str  # "template 'welcome' (en)", for messages
     subject: BoundTemplate
     html: BoundTemplate
-    text: BoundTemplate | None
+    text: BoundTemplate | None  # the variant's own text, or one derived from its HTML
     preheader: BoundTemplate | None
+    text_derived: bool = False
 
 
+_BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
 _BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _PREHEADER = (
     '<span style="display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;'
@@ -95,10 +97,13 @@ class Renderer:
         if compiled.preheader is not None:
             preheader = one_line(_run(compiled, "preheader", compiled.preheader, context))
             html = _insert_preheader(html, preheader)
-        if compiled.text is not None:
-            text = _run(compiled, "text", compiled.text, context)
-        else:
+        if compiled.text is None:
             text = get_text(html, _TEXT_CONFIG).strip() + "\n"
+        elif compiled.text_derived:
+            text = _BLANK_LINES.sub("\n\n", _run(compiled, "text", compiled.text, context))
+            text = text.strip() + "\n"
+        else:
+            text = _run(compiled, "text", compiled.text, context)
         return Rendered(subject=subject, html=html, text=text)
 
     def _inline(self, compiled: _Compiled, html: str) -> str:
@@ -143,13 +148,31 @@ def _compile(campaign: Campaign, name: str, locale: str) -> _Compiled:
 
     subject, html = parse("subject", variant.subject), parse("html", variant.html)
     assert subject is not None and html is not None
+    text, derived = parse("text", variant.text), False
+    if text is None:
+        text, derived = _derive_text(variant.html, name, locale), True
     return _Compiled(
         where=where,
         subject=subject,
         html=html,
-        text=parse("text", variant.text),
+        text=text,
         preheader=parse("preheader", variant.preheader),
+        text_derived=derived,
     )
+
+
+def _derive_text(html_source: str, name: str, locale: str) -> BoundTemplate | None:
+    """A text template made once from the HTML template, so no message converts its own HTML.
+
+    Liquid markup is plain text to the HTML-to-text converter, so it survives the conversion
+    (``<a href="{{ url }}">x</a>`` becomes ``x ({{ url }})``). If the result does not parse,
+    None: each message's HTML is then converted instead.
+    """
+    try:
+        source = get_text(html_source, _TEXT_CONFIG)
+        return environment_for("text").from_string(source, name=f"{name}/{locale}/text")
+    except LiquidError:
+        return None
 
 
 def _run(

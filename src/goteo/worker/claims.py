@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Field, Model, QuerySet
 
-from goteo.campaigns.models import Delivery, DeliveryStatus, Enrollment, EnrollmentStatus
+from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus, Enrollment, EnrollmentStatus
+from goteo.contacts.models import Contact
 
 
 def _lockable(query: QuerySet) -> QuerySet:
@@ -62,16 +64,57 @@ def claim_deliveries(owner: str, now: datetime, limit: int, lease_seconds: float
     return ids
 
 
-def release_enrollment(enrollment_id: int, owner: str, **fields: object) -> bool:
-    """Write the result of a step run, only if this worker still holds the lease (fencing)."""
-    updated = Enrollment.objects.filter(id=enrollment_id, lease_owner=owner).update(
-        lease_owner="", lease_until=0, **fields
+def still_held(ids: list[int], owner: str) -> set[int]:
+    """Inside a transaction: which of ``ids`` this worker still holds, locked until commit."""
+    query = _lockable(Enrollment.objects.filter(id__in=ids, lease_owner=owner))
+    return set(query.values_list("id", flat=True))
+
+
+def _prep(model: type[Model], fields: dict[str, object]) -> tuple[str, list[Any]]:
+    """``SET`` clause and parameters, each value prepared by its field (JSON, dates)."""
+    columns = [cast("Field[Any, Any]", model._meta.get_field(name)) for name in fields]
+    clause = ", ".join(f"{f.column} = %s" for f in columns)
+    pairs = zip(columns, fields.values(), strict=True)
+    return clause, [f.get_db_prep_save(v, connection) for f, v in pairs]
+
+
+def release_enrollments(owner: str, results: list[tuple[int, dict[str, object]]]) -> None:
+    """Write step results and release the leases: one statement, many rows.
+
+    The caller holds the rows (``still_held``) in the same transaction.
+    """
+    if not results:
+        return
+    clause, _ = _prep(Enrollment, results[0][1])
+    sql = (
+        f"UPDATE {Enrollment._meta.db_table} SET {clause}, lease_owner = '', lease_until = 0 "
+        "WHERE id = %s AND lease_owner = %s"
     )
-    return updated == 1
+    params = [[*_prep(Enrollment, fields)[1], eid, owner] for eid, fields in results]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def send_allowed(contact_id: int, campaign_id: int) -> tuple[str | None, str | None]:
+    """The contact's and the campaign's status now, read just before a send."""
+    sql = (
+        f"SELECT c.status, k.status FROM {Contact._meta.db_table} c, "
+        f"{Campaign._meta.db_table} k WHERE c.id = %s AND k.id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [contact_id, campaign_id])
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def finish_delivery(delivery_id: int, owner: str, **fields: object) -> bool:
-    updated = Delivery.objects.filter(
-        id=delivery_id, lease_owner=owner, status=DeliveryStatus.PENDING
-    ).update(lease_owner="", lease_until=0, **fields)
-    return updated == 1
+    """Record a delivery's outcome, only if this worker still holds it."""
+    clause, values = _prep(Delivery, fields)
+    sets = f"{clause}, " if clause else ""
+    sql = (
+        f"UPDATE {Delivery._meta.db_table} SET {sets}lease_owner = '', lease_until = 0 "
+        "WHERE id = %s AND lease_owner = %s AND status = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, delivery_id, owner, DeliveryStatus.PENDING.value])
+        return cursor.rowcount == 1

@@ -1,38 +1,28 @@
-"""Send claimed deliveries one by one and record each result at once (after commit)."""
+"""Send claimed deliveries and record each result at once (after the engine's commit)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.campaigns.versions import campaign_for_version
-from goteo.channels.base import Delivered, EmailChannel, Permanent, Result, Retryable
-from goteo.contacts.models import Contact, ContactStatus
+from goteo.channels.base import Delivered, Permanent, Result, Retryable
 from goteo.content.render import RenderError
 from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay
 from goteo.worker.claims import finish_delivery
 from goteo.worker.composer import Composer
+from goteo.worker.sender_thread import Held, Job, SenderThread
 
 log = logging.getLogger(__name__)
 
 ROW_FIELDS = (
-    "id",
-    "attempts",
-    "template",
-    "locale",
-    "channel",
-    "enrollment__version_id",
-    "enrollment__version__checksum",
-    "contact_id",
-    "contact__email",
-    "contact__first_name",
-    "contact__last_name",
-    "contact__locale",
-    "contact__timezone",
-    "contact__attributes",
-)
+    "id", "campaign_id", "attempts", "template", "locale", "channel", "enrollment__version_id",
+    "enrollment__version__checksum", "contact_id", "contact__email", "contact__first_name",
+    "contact__last_name", "contact__locale", "contact__timezone", "contact__attributes",
+)  # fmt: skip
 
 
 @dataclass
@@ -43,15 +33,15 @@ class Tally:
     suppressed: int = 0
 
 
-def _contact(row: dict) -> dict:
-    return {k.removeprefix("contact__"): v for k, v in row.items() if k.startswith("contact__")} | {
-        "id": row["contact_id"]
-    }
+def _contact(row: dict[str, Any]) -> dict[str, Any]:
+    fields = {k.removeprefix("contact__"): v for k, v in row.items() if k.startswith("contact__")}
+    return fields | {"id": row["contact_id"]}
 
 
 def send_claimed(
-    ids: list[int], owner: str, now: datetime, channel: EmailChannel, composer: Composer
+    ids: list[int], owner: str, now: datetime, sender: SenderThread, composer: Composer
 ) -> Tally:
+    """Compose each claimed delivery here; the sender thread checks, sends and records it."""
     tally = Tally()
     rows = Delivery.objects.filter(id__in=ids, lease_owner=owner).order_by("id").values(*ROW_FIELDS)
     for row in rows:
@@ -59,17 +49,6 @@ def send_claimed(
             reason = f"gave up after {MAX_ATTEMPTS} attempts that never finished"
             finish_delivery(row["id"], owner, status=DeliveryStatus.FAILED, last_error=reason)
             tally.failed += 1
-            continue
-        # Read the contact's status right before sending: an unsubscribe or bounce recorded
-        # a moment ago wins over a message claimed earlier.
-        status = (
-            Contact.objects.filter(id=row["contact_id"]).values_list("status", flat=True).first()
-        )
-        if status != ContactStatus.ACTIVE:
-            finish_delivery(
-                row["id"], owner, status=DeliveryStatus.SUPPRESSED, last_error=f"contact {status}"
-            )
-            tally.suppressed += 1
             continue
         campaign = campaign_for_version(
             row["enrollment__version_id"], row["enrollment__version__checksum"]
@@ -82,44 +61,55 @@ def send_claimed(
             finish_delivery(row["id"], owner, status=DeliveryStatus.FAILED, last_error=str(exc))
             tally.failed += 1
             continue
-        result = channel.send(message)
-        _record(
-            row, owner, now, result, message.subject, message.message_id, message.to_addr, tally
-        )
+        recorder = _Recorder(row, owner, now, message.subject, message.message_id, tally)
+        sender.submit(Job(row["contact_id"], row["campaign_id"], message, recorder))
+    sender.drain()
     return tally
 
 
-def _record(
-    row: dict,
-    owner: str,
-    now: datetime,
-    result: Result,
-    subject: str,
-    mid: str,
-    to: str,
-    tally: Tally,
-) -> None:
-    common = {"subject": subject[:998], "message_id": mid, "to_address": to}
-    if isinstance(result, Delivered):
-        finish_delivery(
-            row["id"], owner, status=DeliveryStatus.SENT, sent_at=now, last_error="", **common
-        )
-        tally.sent += 1
-    elif isinstance(result, Retryable) and row["attempts"] < MAX_ATTEMPTS:
-        finish_delivery(
-            row["id"],
-            owner,
-            next_attempt_at=now + retry_delay(row["attempts"]),
-            last_error=result.reason[:2000],
-            **common,
-        )
-        tally.retried += 1
-    else:
-        reason = result.reason if isinstance(result, Retryable | Permanent) else "unknown"
-        if isinstance(result, Retryable):
-            reason = f"gave up after {row['attempts']} attempts: {reason}"
-        finish_delivery(
-            row["id"], owner, status=DeliveryStatus.FAILED, last_error=reason[:2000], **common
-        )
-        tally.failed += 1
-        log.warning("delivery %s failed: %s", row["id"], reason)
+@dataclass
+class _Recorder:
+    row: dict[str, Any]
+    owner: str
+    now: datetime
+    subject: str
+    message_id: str
+    tally: Tally
+
+    def __call__(self, result: Result | Held) -> None:
+        if isinstance(result, Held):
+            if result.contact_status != "active":
+                # Unsubscribed or bounced since the message was claimed: it is never sent.
+                reason = f"contact {result.contact_status}"
+                self._finish(status=DeliveryStatus.SUPPRESSED, last_error=reason)
+                self.tally.suppressed += 1
+            else:
+                # The campaign was paused meanwhile: give the message back, unsent and pending,
+                # and this claim does not count as an attempt.
+                self._finish(attempts=self.row["attempts"] - 1)
+            return
+        common = {
+            "subject": self.subject[:998],
+            "message_id": self.message_id,
+            "to_address": self.row["contact__email"],
+        }
+        if isinstance(result, Delivered):
+            self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common)
+            self.tally.sent += 1
+        elif isinstance(result, Retryable) and self.row["attempts"] < MAX_ATTEMPTS:
+            delay = retry_delay(self.row["attempts"])
+            self._finish(
+                next_attempt_at=self.now + delay, last_error=result.reason[:2000], **common
+            )
+            self.tally.retried += 1
+        else:
+            assert isinstance(result, Retryable | Permanent)
+            reason = result.reason
+            if isinstance(result, Retryable):
+                reason = f"gave up after {self.row['attempts']} attempts: {reason}"
+            self._finish(status=DeliveryStatus.FAILED, last_error=reason[:2000], **common)
+            self.tally.failed += 1
+            log.warning("delivery %s failed: %s", self.row["id"], reason)
+
+    def _finish(self, **fields: object) -> None:
+        finish_delivery(self.row["id"], self.owner, **fields)

@@ -14,10 +14,11 @@ from django.db import close_old_connections
 
 from goteo.channels.base import EmailChannel
 from goteo.engine.clock import Clock
-from goteo.worker.claims import claim_deliveries, claim_enrollments
+from goteo.worker.claims import claim_deliveries, claim_enrollments, send_allowed
 from goteo.worker.composer import Composer
 from goteo.worker.delivering import Tally, send_claimed
 from goteo.worker.scheduler import run_enrollments
+from goteo.worker.sender_thread import SenderThread
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class Worker:
     name: str = field(default_factory=worker_name)
     totals: Totals = field(default_factory=Totals)
 
+    _thread: SenderThread | None = field(default=None, init=False, repr=False)
+
     def run_once(self) -> int:
         """One pass: every due step, then one batch of due deliveries. Returns work done."""
         work = 0
@@ -65,20 +68,34 @@ class Worker:
         self.totals.scheduling_seconds += time.perf_counter() - started
         ids = claim_deliveries(self.name, self.clock.now(), self.send_batch, self.lease_seconds)
         if ids:
-            self.totals.add(
-                send_claimed(ids, self.name, self.clock.now(), self.channel, self.composer)
-            )
+            tally = send_claimed(ids, self.name, self.clock.now(), self._sender(), self.composer)
+            self.totals.add(tally)
             work += len(ids)
         return work
 
+    def _sender(self) -> SenderThread:
+        if self._thread is None:
+            self._thread = SenderThread(self.channel, send_allowed)
+        return self._thread
+
+    def close(self) -> None:
+        """Stop the sender thread and close the channel's connection."""
+        if self._thread is not None:
+            self._thread.stop()
+            self._thread = None
+        self.channel.close()
+
     def run_until_idle(self) -> Totals:
         """Work until nothing is due at the clock's current time (tests, benchmarks)."""
-        while self.run_once():
-            pass
+        try:
+            while self.run_once():
+                pass
+        finally:
+            self.close()
         return self.totals
 
     def run(self, stop: threading.Event, idle_sleep: float = 0.5) -> Totals:
-        """Work until ``stop`` is set; finish the message in hand first (graceful)."""
+        """Work until ``stop`` is set; finish the messages in hand first (graceful)."""
         log.info("worker %s started", self.name)
         try:
             while not stop.is_set():
@@ -86,5 +103,5 @@ class Worker:
                 if not self.run_once():
                     stop.wait(idle_sleep)
         finally:
-            self.channel.close()
+            self.close()
         return self.totals

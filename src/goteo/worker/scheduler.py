@@ -10,7 +10,7 @@ from goteo.campaigns.models import Delivery, Enrollment
 from goteo.campaigns.versions import campaign_for_version
 from goteo.engine.advance import ContactView, advance
 from goteo.engine.state import ACTIVE, EnrollmentState
-from goteo.worker.claims import release_enrollment
+from goteo.worker.claims import release_enrollments, still_held
 
 ROW_FIELDS = (
     "id",
@@ -27,10 +27,12 @@ ROW_FIELDS = (
 
 def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
     """Advance each claimed enrollment; returns how many deliveries were written."""
-    rows = Enrollment.objects.filter(id__in=ids, lease_owner=owner).values(*ROW_FIELDS)
     deliveries: list[Delivery] = []
+    results: list[tuple[int, dict[str, object]]] = []
     with transaction.atomic():
-        for row in rows:
+        # Rows whose lease ran out and went to another worker are left alone: its run wins.
+        held = still_held(ids, owner)
+        for row in Enrollment.objects.filter(id__in=held).values(*ROW_FIELDS):
             campaign = campaign_for_version(row["version_id"], row["version__checksum"])
             contact = ContactView(
                 status=row["contact__status"],
@@ -39,15 +41,19 @@ def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
             )
             outcome = advance(campaign, EnrollmentState.from_json(row["state"]), contact, now)
             state = outcome.state
-            fields: dict[str, object] = {
-                "state": state.to_json(),
-                "status": state.status,
-                "due_at": state.due_at(now),
-            }
-            if state.status != ACTIVE:
-                fields.update(ended_at=now, end_reason=state.end_reason or "")
-            if not release_enrollment(row["id"], owner, **fields):
-                continue  # the lease was lost to another worker: its run wins, ours is void
+            ended = state.status != ACTIVE
+            results.append(
+                (
+                    row["id"],
+                    {
+                        "state": state.to_json(),
+                        "status": state.status,
+                        "due_at": state.due_at(now),
+                        "ended_at": now if ended else None,
+                        "end_reason": (state.end_reason or "") if ended else "",
+                    },
+                )
+            )
             deliveries.extend(
                 Delivery(
                     contact_id=row["contact_id"],
@@ -62,6 +68,7 @@ def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
                 )
                 for command in outcome.commands
             )
+        release_enrollments(owner, results)
         # The unique (enrollment, step) constraint is the last guard: a step never runs twice.
         Delivery.objects.bulk_create(deliveries, batch_size=500, ignore_conflicts=True)
     return len(deliveries)

@@ -34,10 +34,18 @@ _SHORT_BODY_LINE = 76  # a 7bit body line longer than this is sent quoted-printa
 # Headers this module writes itself; an extra header may not replace them.
 RESERVED_HEADERS = frozenset(
     (
-        "from", "to", "cc", "bcc", "subject", "date", "message-id", "mime-version",
-        "content-type", "content-transfer-encoding",
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "date",
+        "message-id",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
     )
-)  # fmt: skip
+)
 _ADDRESS_HEADERS = frozenset(("reply-to", "sender"))
 
 
@@ -197,7 +205,11 @@ def message_id_header(message_id: str) -> str:
 def encode_body(text: str) -> tuple[bytes, bytes]:
     """``(Content-Transfer-Encoding, encoded body with CRLF line ends)`` for one text part."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not _NOT_7BIT.search(text) and max(map(len, text.split("\n"))) <= _SHORT_BODY_LINE:
+    if (
+        text.isascii()
+        and max(map(len, text.split("\n"))) <= _SHORT_BODY_LINE
+        and not _NOT_7BIT.search(text)
+    ):
         return b"7bit", text.replace("\n", "\r\n").encode("ascii")
     data = text.encode("utf-8")
     qp = b2a_qp(data, istext=True)  # LF line ends in, LF line ends (and soft breaks) out

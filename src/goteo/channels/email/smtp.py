@@ -93,9 +93,12 @@ class SmtpChannel:
         conn: smtplib.SMTP
         if cfg.security == "ssl":
             conn = smtplib.SMTP_SSL(
-                cfg.host, cfg.port, local_hostname=self.local_hostname,
-                timeout=cfg.timeout, context=ssl.create_default_context(),
-            )  # fmt: skip
+                cfg.host,
+                cfg.port,
+                local_hostname=self.local_hostname,
+                timeout=cfg.timeout,
+                context=ssl.create_default_context(),
+            )
         else:
             conn = smtplib.SMTP(
                 cfg.host, cfg.port, local_hostname=self.local_hostname, timeout=cfg.timeout
