@@ -95,6 +95,7 @@ def test_refused_data_is_classified(
     smtp_sink.data_reply = reply
     result = channel.send(outgoing())
     assert isinstance(result, kind)
+    assert isinstance(result, Retryable | Permanent)
     assert reply.split()[0] in result.reason
 
 

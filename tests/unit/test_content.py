@@ -8,6 +8,7 @@ import pytest
 
 from goteo.content.checks import check_template
 from goteo.content.context import contact_context, render_context
+from goteo.content.liquid_env import environment_for
 from goteo.content.render import Renderer, RenderError
 from goteo.engine.parser import parse_campaign
 
@@ -29,9 +30,9 @@ templates:
         <body><p class="lead">Hi {{ contact.first_name | default: 'friend' }}</p>
         <p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body></html>
     es:
-      subject: "Hola {{ contact.first_name }}"
-      html: "<p>Hola {{ contact.full_name }}</p>"
-      text: "Hola {{ contact.full_name }}, tu plan: {{ contact.attributes.plan }}"
+      subject: "Hola {{ contact.first_name | default: 'friend' }}"
+      html: "<p>Hola {{ contact.full_name | default: 'friend' }}</p>"
+      text: "Hola {{ contact.full_name | default: 'tú' }}, plan: {{ contact.attributes.plan }}"
   plan:
     en:
       subject: "Your plan"
@@ -71,7 +72,7 @@ def test_good_template_has_no_problems() -> None:
 
 def test_syntax_error_is_reported_with_its_line() -> None:
     (problem,) = check_template("html", "<p>Hi</p>\n<p>{{ contact.first_name }</p>")
-    assert problem.startswith("line 2:")
+    assert problem.endswith("(line 2 of the template)")
     assert "expected '}}'" in problem
 
 
@@ -84,7 +85,7 @@ def test_unknown_variables_are_named() -> None:
     problems = check_template("html", "Hi {{ contact.frist_name }}\n{{ coupon.code }}")
     assert problems[0].startswith("unknown variable contact.frist_name")
     assert "did you mean contact.first_name?" in problems[0]
-    assert problems[1] == "unknown variable coupon.code on line 2"
+    assert problems[1] == "unknown variable coupon.code (line 2 of the template)"
 
 
 def test_loading_other_templates_is_refused() -> None:
@@ -97,7 +98,9 @@ def test_unknown_filter_is_reported() -> None:
 
 
 def test_parser_refuses_a_campaign_with_a_bad_template() -> None:
-    bad = CAMPAIGN.replace("Hola {{ contact.full_name }}</p>", "Hola {{ contact.ful_name }}</p>")
+    bad = CAMPAIGN.replace(
+        "Hola {{ contact.full_name | default: 'friend' }}</p>", "Hola {{ contact.ful_name }}</p>"
+    )
     with pytest.raises(Exception, match=r"templates\.welcome\.es\.html.*contact\.ful_name"):
         parse_campaign(bad, check_template=check_template)
 
@@ -131,7 +134,7 @@ def test_missing_locale_falls_back_to_the_default(campaign: Any) -> None:
 def test_own_text_variant_is_used(campaign: Any) -> None:
     out = Renderer().render(campaign, "welcome", "es", context(plan="pro"))
     assert out.subject == "Hola Ana"
-    assert out.text == "Hola Ana Pérez, tu plan: pro"
+    assert out.text == "Hola Ana Pérez, plan: pro"
 
 
 def test_undefined_value_without_default_raises(campaign: Any) -> None:
@@ -152,7 +155,7 @@ def test_values_are_escaped_in_html_only(campaign: Any) -> None:
     out = Renderer().render(campaign, "welcome", "es", ctx)
     assert "Hola Ana &lt;b&gt;&amp;&lt;/b&gt;" in out.html
     assert out.subject == "Hola Ana <b>"
-    assert out.text == "Hola Ana <b>&</b>, tu plan: <i>pro</i>"
+    assert out.text == "Hola Ana <b>&</b>, plan: <i>pro</i>"
 
 
 def test_unknown_template_raises(campaign: Any) -> None:
@@ -172,3 +175,22 @@ def test_contact_context_builds_full_name() -> None:
     contact = contact_context("a@example.com", " Ana ", "", "es", "UTC", {"plan": "pro"})
     assert contact["full_name"] == "Ana"
     assert contact["attributes"] == {"plan": "pro"}
+
+
+def test_a_name_some_contacts_lack_needs_a_default_or_a_guard() -> None:
+    (problem,) = check_template("html", "<p>Hi {{ contact.first_name }},</p>")
+    assert problem.startswith("contact.first_name is empty for some contacts")
+    assert (
+        check_template("html", "{% if contact.first_name %}{{ contact.first_name }}{% endif %}")
+        == []
+    )
+    assert check_template("subject", "Hi {{ contact.full_name | default: 'there' }}") == []
+
+
+def test_an_empty_name_is_undefined_when_rendering() -> None:
+    contact = contact_context("a@example.com", "", "  ", "es", "", {})
+    assert "first_name" not in contact and "full_name" not in contact
+    template = environment_for("text").from_string(
+        "{% if contact.first_name %}Hi {{ contact.first_name }}{% else %}Hi there{% endif %}"
+    )
+    assert template.render(contact=contact) == "Hi there"

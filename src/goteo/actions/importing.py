@@ -32,8 +32,31 @@ class ImportReport:
         return self.created + self.updated + self.unchanged
 
 
+class _Lines:
+    """Feeds the CSV reader and remembers where each record starts (records may span lines)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.number = 0
+        self.record_start = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.stream)
+        self.number += 1
+        if self.record_start == 0 and line.strip():
+            self.record_start = self.number
+        return line
+
+    def begin_record(self) -> None:
+        self.record_start = 0
+
+
 def _rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(stream)
+    lines = _Lines(stream)
+    reader = csv.DictReader(lines)
     if reader.fieldnames is None:
         raise ActionError("empty file", {"file": "the CSV has no header row"})
     names = [(n or "").strip() for n in reader.fieldnames]
@@ -41,17 +64,19 @@ def _rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
         raise ActionError("no email column", {"header": f"columns are {', '.join(names)}"})
     reader.fieldnames = names
     while True:
+        lines.begin_record()
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield reader.line_num, {"__error__": str(exc)}
+            yield lines.record_start or lines.number, {"__error__": str(exc)}
             continue
+        start = lines.record_start or reader.line_num
         if None in row:
-            yield reader.line_num, {"__error__": "more values than columns"}
+            yield start, {"__error__": "more values than columns"}
             continue
-        yield reader.line_num, {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
+        yield start, {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
 
 
 def do_import_csv(stream: IO[str], progress: Callable[[int], None] | None = None) -> ImportReport:

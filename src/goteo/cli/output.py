@@ -14,10 +14,16 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print machin
 
 
 def setup_django() -> None:
+    """Load the settings and Django; a setting that cannot be used is a one-line error."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goteo.settings")
     import django
 
-    django.setup()
+    from goteo.config import ConfigError
+
+    try:
+        django.setup()
+    except ConfigError as exc:
+        fail(f"configuration: {exc}")
 
 
 def _default(value: Any) -> Any:

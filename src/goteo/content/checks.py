@@ -9,6 +9,7 @@ is refused when the campaign is applied rather than discovered for each contact.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 from liquid.exceptions import LiquidError
@@ -49,13 +50,38 @@ def check_template(field: str, source: str) -> list[str]:
     problems.extend(
         f"unknown filter {name!r}" for name in analysis.filters if name not in env.filters
     )
+    problems.extend(_unguarded_optional_fields(source))
+    return problems
+
+
+# Contact fields that some contacts do not have.
+_OPTIONAL = ("first_name", "last_name", "full_name")
+_OUTPUT = re.compile(r"\{\{-?(.*?)-?\}\}", re.DOTALL)
+
+
+def _unguarded_optional_fields(source: str) -> list[str]:
+    """Printing a name some contacts lack needs a default or an ``{% if %}`` around it."""
+    problems = []
+    for name in _OPTIONAL:
+        field = re.compile(rf"\bcontact\.{name}\b")
+        guarded = re.search(rf"{{%-?\s*(if|unless|elsif)\b[^%]*\bcontact\.{name}\b", source)
+        for match in _OUTPUT.finditer(source):
+            expression = match.group(1)
+            if field.search(expression) and "default" not in expression and not guarded:
+                line = source.count("\n", 0, match.start()) + 1
+                problems.append(
+                    f"contact.{name} is empty for some contacts: print it with a default "
+                    f'({{{{ contact.{name} | default: "friend" }}}}) or inside '
+                    f"{{% if contact.{name} %}} (line {line} of the template)"
+                )
+                break
     return problems
 
 
 def _syntax_message(exc: LiquidError) -> str:
     where = exc.context()
     text = str(exc.message)
-    return f"line {where[0]}: {text}" if where else text
+    return f"{text} (line {where[0]} of the template)" if where else text
 
 
 def _unique(variables: Iterable[Variable]) -> list[Variable]:
@@ -82,5 +108,5 @@ def _variable_message(var: Variable, source: str) -> str:
     if guess:
         message += f" (did you mean {guess[0]}?)"
     if 0 <= var.span.index <= len(source):
-        message += f" on line {source.count(chr(10), 0, var.span.index) + 1}"
+        message += f" (line {source.count(chr(10), 0, var.span.index) + 1} of the template)"
     return message

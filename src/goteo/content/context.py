@@ -17,17 +17,21 @@ def contact_context(
     timezone: str,
     attributes: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``contact`` mapping; ``full_name`` is the first and last names that are present."""
+    """The ``contact`` mapping; ``full_name`` is the first and last names that are present.
+
+    An empty field is left out rather than set to "": printing it then needs a ``default`` (or
+    an ``{% if %}``, where it is false), so "Hi ," can never go out.
+    """
     first, last = (first_name or "").strip(), (last_name or "").strip()
-    return {
-        "email": email,
+    optional = {
         "first_name": first,
         "last_name": last,
         "full_name": " ".join(part for part in (first, last) if part),
         "locale": locale or "",
         "timezone": timezone or "",
-        "attributes": dict(attributes or {}),
     }
+    present = {name: value for name, value in optional.items() if value}
+    return {"email": email, **present, "attributes": dict(attributes or {})}
 
 
 def render_context(
