@@ -133,9 +133,7 @@ def step_lists(draw: st.DrawFn, *, max_steps: int = 8, jumps: bool = True) -> tu
     """Send, wait and exit steps, ids ``step-N``, optional forward ``next`` jumps (no loops)."""
     n = draw(st.integers(min_value=1, max_value=max_steps))
     kinds = draw(
-        st.lists(
-            st.sampled_from(("send", "send", "wait", "wait", "exit")), min_size=n, max_size=n
-        )
+        st.lists(st.sampled_from(("send", "send", "wait", "wait", "exit")), min_size=n, max_size=n)
     )
     steps: list[Step] = []
     for i, kind in enumerate(kinds):
@@ -201,9 +199,7 @@ def to_document(campaign: Campaign) -> str:
         "timezone": campaign.timezone,
         "steps": steps,
         "templates": {
-            name: {
-                loc: {"subject": v.subject, "html": v.html} for loc, v in variants.items()
-            }
+            name: {loc: {"subject": v.subject, "html": v.html} for loc, v in variants.items()}
             for name, variants in campaign.templates.items()
         },
     }
