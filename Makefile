@@ -19,7 +19,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(MAKE) lint
 	$(BIN)/python -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
-	GOTEO_TEST_DB=postgres $(BIN)/python -m pytest -p no:cacheprovider tests/integration -m "not sqlite_only" $(PYTEST_ARGS)
+	GOTEO_TEST_DB=postgres $(BIN)/python -m pytest -p no:cacheprovider tests/integration $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

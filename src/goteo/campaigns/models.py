@@ -28,7 +28,6 @@ class Campaign(models.Model):
     )
     trigger_kind = models.CharField(max_length=32, default="manual")
     trigger_value = models.CharField(max_length=64, blank=True, default="")
-    priority = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -17,7 +17,8 @@ def _read(path: str) -> str:
         raise  # unreachable: fail exits
 
 
-def _refuse(path: str, exc: Exception, as_json: bool) -> None:
+def refuse(path: str, exc: Exception, as_json: bool) -> None:
+    """Print every problem of a refused campaign file and exit with status 1."""
     from goteo.engine.problems import CampaignInvalid
 
     assert isinstance(exc, CampaignInvalid)
@@ -48,7 +49,7 @@ def validate(file: str, as_json: bool) -> None:
     try:
         c = parse_checked(_read(file))
     except CampaignInvalid as exc:
-        _refuse(file, exc, as_json)
+        refuse(file, exc, as_json)
         return
     info = {
         "valid": True,
@@ -57,7 +58,13 @@ def validate(file: str, as_json: bool) -> None:
         "steps": len(c.steps),
         "templates": {k: sorted(v) for k, v in c.templates.items()},
     }
-    emit(info, as_json, lambda: click.echo(f"{file}: valid ({c.key}, {len(c.steps)} steps)"))
+    emit(
+        info,
+        as_json,
+        lambda: click.echo(
+            f"{file}: valid ({c.key}, {len(c.steps)} step{'s' if len(c.steps) != 1 else ''})"
+        ),
+    )
 
 
 @campaign.command()
@@ -72,7 +79,7 @@ def apply(file: str, as_json: bool) -> None:
     try:
         result = do_apply_campaign(_read(file))
     except CampaignInvalid as exc:
-        _refuse(file, exc, as_json)
+        refuse(file, exc, as_json)
         return
     info = {"key": result.campaign.key, "version": result.version.number, "outcome": result.outcome}
     emit(

@@ -31,13 +31,6 @@ def serve(bind: str, workers: int) -> None:
     run_server(bind, workers)
 
 
-def clock_for(speed: float) -> object:
-    from goteo.engine.clock import SystemClock
-    from goteo.worker.fastclock import stored_speed_clock
-
-    return SystemClock() if speed == 1 else stored_speed_clock(speed)
-
-
 @click.command()
 @click.option(
     "--speed",
@@ -63,13 +56,18 @@ def worker(speed: float, until_idle: bool, batch: int, lease: float, as_json: bo
 
     if speed <= 0:
         raise click.BadParameter("must be positive", param_hint="--speed")
-    w = build_worker(clock_for(speed), batch=batch, lease_seconds=lease)  # type: ignore[arg-type]
+    from goteo.engine.clock import SystemClock
+    from goteo.worker.fastclock import StoredFastClock
+
+    clock = SystemClock() if speed == 1 else StoredFastClock(speed)
+    w = build_worker(clock, batch=batch, lease_seconds=lease)
+    checkpoint = clock.checkpoint if isinstance(clock, StoredFastClock) else None
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     if not as_json:
         click.echo(f"worker {w.name} running (speed x{speed:g}); Ctrl-C stops it", err=True)
-    totals = w.run_until_idle() if until_idle else w.run(stop)
+    totals = w.run_until_idle() if until_idle else w.run(stop, on_pass=checkpoint)
 
     emit(
         asdict(totals),

@@ -10,6 +10,7 @@ from typing import Any
 import click
 import yaml
 
+from goteo.cli.campaigns import refuse
 from goteo.cli.output import emit, fail, json_option, setup_django, table
 
 
@@ -19,7 +20,10 @@ def _events(path: str | None, start: datetime) -> list[Any]:
 
     if not path:
         return []
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        fail("bad events file", {"events": " ".join(str(exc).split())})
     if not isinstance(raw, list):
         fail("bad events file", {"events": "must be a list of {at, name}"})
     events = []
@@ -80,13 +84,21 @@ def simulate(
 
     try:
         campaign = parse_checked(Path(file).read_text(encoding="utf-8"))
-        contact = json.loads(contact_json)
-        begin = _aware(datetime.fromisoformat(start)) if start else datetime.now(UTC)
     except CampaignInvalid as exc:
-        fail(f"{file} is not a valid campaign", {str(p.line or ""): str(p) for p in exc.problems})
+        refuse(file, exc, as_json)
         return
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+        return
+    try:
+        contact = json.loads(contact_json)
     except ValueError as exc:
-        fail("bad option", {"contact/start": str(exc)})
+        fail("bad option", {"--contact": f"not JSON: {exc}"})
+        return
+    try:
+        begin = _aware(datetime.fromisoformat(start)) if start else datetime.now(UTC)
+    except ValueError as exc:
+        fail("bad option", {"--start": str(exc)})
         return
     if not isinstance(contact, dict):
         fail("bad option", {"contact": "must be a JSON object"})

@@ -14,6 +14,8 @@ from goteo.engine.window import is_valid_zone
 LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 CORE_FIELDS = ("email", "first_name", "last_name", "locale", "timezone")
+# Exported, but never set from outside: consent and status change only through their actions.
+READ_ONLY = ("id", "status", "created_at", "updated_at")
 NAME_MAX = 200
 
 
@@ -81,7 +83,7 @@ def _attributes(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, An
     if not isinstance(nested, Mapping):
         errors["attributes"] = "must be an object of name -> value"
         nested = {}
-    extra = {k: v for k, v in data.items() if k not in (*CORE_FIELDS, "attributes")}
+    extra = {k: v for k, v in data.items() if k not in (*CORE_FIELDS, *READ_ONLY, "attributes")}
     for name, value in {**extra, **nested}.items():
         if not isinstance(name, str) or not ATTRIBUTE_NAME.match(name):
             errors[f"attributes.{name}"] = "attribute names are letters, digits and _"

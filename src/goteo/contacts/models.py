@@ -12,7 +12,7 @@ class ContactStatus(models.TextChoices):
 
 
 class Contact(models.Model):
-    # Stored normalised (see goteo.contacts.emails): unique case-insensitively.
+    # Stored normalised (see goteo.contacts.fields.normalize_email): unique case-insensitively.
     email = models.CharField(max_length=320, unique=True)
     first_name = models.CharField(max_length=200, blank=True, default="")
     last_name = models.CharField(max_length=200, blank=True, default="")

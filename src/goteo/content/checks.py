@@ -55,7 +55,7 @@ def check_template(field: str, source: str) -> list[str]:
 
 
 # Contact fields that some contacts do not have.
-_OPTIONAL = ("first_name", "last_name", "full_name")
+_OPTIONAL = ("first_name", "last_name", "full_name", "locale", "timezone")
 _OUTPUT = re.compile(r"\{\{-?(.*?)-?\}\}", re.DOTALL)
 
 
@@ -71,7 +71,7 @@ def _unguarded_optional_fields(source: str) -> list[str]:
                 line = source.count("\n", 0, match.start()) + 1
                 problems.append(
                     f"contact.{name} is empty for some contacts: print it with a default "
-                    f'({{{{ contact.{name} | default: "friend" }}}}) or inside '
+                    f'({{{{ contact.{name} | default: "…" }}}}) or inside '
                     f"{{% if contact.{name} %}} (line {line} of the template)"
                 )
                 break

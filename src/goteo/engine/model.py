@@ -68,7 +68,6 @@ class Campaign:
     templates: Mapping[str, Mapping[str, TemplateVariant]]
     window: Window | None = None
     timezone: str = "UTC"
-    priority: int = 0
     _index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -40,13 +40,15 @@ TOP_KEYS = {
     "reentry",
     "window",
     "timezone",
-    "priority",
     "steps",
     "templates",
 }
+LATER_TOP_KEYS = ("goal", "exit_when", "priority", "frequency")
 STEP_KINDS = ("send", "wait", "exit")
 LATER_KINDS = ("wait_for", "branch", "split", "update", "score", "notify", "webhook", "coupon")
 CHANNELS = ("email",)
+LATER_CHANNELS = ("sms", "direct_mail", "social", "webhook")
+LATER = "is not available in this release"
 VARIANT_KEYS = {"subject", "html", "text", "preheader"}
 HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
@@ -78,13 +80,15 @@ class _Parser:
 
     def parse(self) -> Campaign | None:
         data = self.doc.data
-        if self.problems:
-            return None
+        if data is None and self.problems:
+            return None  # not YAML at all; structural problems (duplicate keys) go on below
         if not isinstance(data, dict):
             self.fail("", "a campaign must be a mapping of keys (key, name, steps, templates…)")
             return None
         for key in data:
-            if key not in TOP_KEYS:
+            if key in LATER_TOP_KEYS:
+                self.fail(key, f"{key!r} {LATER}")
+            elif key not in TOP_KEYS:
                 self.fail(key, f"unknown key (expected one of: {', '.join(sorted(TOP_KEYS))})")
         key = self.text(data, "key", "", required=True)
         if key is not None and not SLUG.match(key):
@@ -94,10 +98,6 @@ class _Parser:
         timezone = self.text(data, "timezone", "", required=False) or "UTC"
         if not is_valid_zone(timezone):
             self.fail("timezone", f"{timezone!r} is not a known time zone")
-        priority = data.get("priority", 0)
-        if not isinstance(priority, int) or isinstance(priority, bool):
-            self.fail("priority", f"{priority!r} must be a whole number")
-            priority = 0
         if "description" in data and not isinstance(data["description"], str):
             self.fail("description", "must be text")
         trigger = self._trigger(data.get("trigger", "manual"))
@@ -117,7 +117,6 @@ class _Parser:
             templates=templates,
             window=window,
             timezone=timezone,
-            priority=priority,
         )
 
     def _locale(self, value: Any, path: str) -> str | None:
@@ -137,7 +136,7 @@ class _Parser:
                 self.fail("trigger.subscribed", f"{arg!r} must be a list or form key")
                 return Trigger("manual")
             if kind in ("event", "segment"):
-                self.fail(f"trigger.{kind}", f"trigger '{kind}' is not supported yet")
+                self.fail(f"trigger.{kind}", f"trigger '{kind}' {LATER}")
                 return Trigger("manual")
         self.fail("trigger", f"{value!r} is not a trigger (manual, or {{subscribed: <list>}})")
         return Trigger("manual")
@@ -243,21 +242,24 @@ class _Parser:
         if not isinstance(value, list) or not value:
             self.fail("steps", "is required: a non-empty list of steps")
             return []
-        steps: list[Step] = []
+        before = len(self.problems)
+        parsed: list[tuple[int, Step]] = []  # (index in the document, step)
         for i, raw in enumerate(value):
             step = self._step(raw, f"steps[{i}]", i, templates)
             if step is not None:
-                steps.append(step)
-        ids = [s.id for s in steps]
-        for i, step in enumerate(steps):
-            if ids.index(step.id) != i:
+                parsed.append((i, step))
+        steps = [step for _, step in parsed]
+        first_index: dict[str, int] = {}
+        for i, step in parsed:
+            if step.id in first_index:
                 self.fail(f"steps[{i}].id", f"duplicate step id {step.id!r}")
-        known = set(ids)
-        for i, step in enumerate(steps):
+            first_index.setdefault(step.id, i)
+        for i, step in parsed:
             target = getattr(step, "next", None)
-            if target is not None and target not in known:
+            if target is not None and target not in first_index:
                 self.fail(f"steps[{i}].next", f"refers to step {target!r}, which does not exist")
-        if len(steps) == len(value) and not self.problems:
+        # The flow can be judged only when every step was understood.
+        if len(steps) == len(value) and len(self.problems) == before:
             loop = find_loop(steps)
             if loop is not None:
                 names = " -> ".join(steps[j].id for j in [*loop, loop[0]])
@@ -274,7 +276,7 @@ class _Parser:
         kinds = [k for k in STEP_KINDS if k in raw]
         later = [k for k in LATER_KINDS if k in raw]
         if later:
-            self.fail(f"{path}.{later[0]}", f"step '{later[0]}' is not supported yet")
+            self.fail(f"{path}.{later[0]}", f"step '{later[0]}' {LATER}")
             return None
         if len(kinds) != 1:
             if kinds:
@@ -288,7 +290,8 @@ class _Parser:
         allowed = {"id", kind, "next"} | ({"template"} if kind == "send" else set())
         for k in raw:
             if k not in allowed:
-                self.fail(f"{path}.{k}", f"unknown key for a {kind} step")
+                article = "an" if kind[0] in "aeiou" else "a"
+                self.fail(f"{path}.{k}", f"unknown key for {article} {kind} step")
         step_id = raw.get("id", f"step-{i + 1}")
         if not isinstance(step_id, str) or not SLUG.match(step_id):
             self.fail(f"{path}.id", f"{step_id!r} must be lowercase letters, digits, '-' or '_'")
@@ -309,10 +312,10 @@ class _Parser:
                 self.fail(f"{path}.wait", str(exc))
                 return None
         channel, template = raw["send"], raw.get("template")
-        if channel not in CHANNELS:
-            self.fail(
-                f"{path}.send", f"{channel!r} is not an available channel ({', '.join(CHANNELS)})"
-            )
+        if channel in LATER_CHANNELS:
+            self.fail(f"{path}.send", f"channel {channel!r} {LATER} (available: email)")
+        elif channel not in CHANNELS:
+            self.fail(f"{path}.send", f"{channel!r} is not a channel (available: email)")
         if not isinstance(template, str):
             self.fail(
                 f"{path}.template" if "template" in raw else path, "a send step needs a template"

@@ -53,19 +53,40 @@ class Window:
         if self.contains(when, tz):
             return when
         local_day = when.astimezone(tz).date()
-        for offset in range(0, 9):
+        for offset in range(-1, 9):
             day = local_day + timedelta(days=offset)
             if day.weekday() not in self.days:
                 continue
-            opening = _local_instant(day, self.start, tz)
-            if opening > when:
-                return opening
+            for opening in _local_instants(day, self.start, tz):
+                if opening > when:
+                    return opening
         raise ValueError("window has no open days")  # unreachable: validation requires days
 
 
-def _local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """The UTC instant of a local wall-clock time; a time skipped by DST moves forward."""
-    # fold=0 (PEP 495): a wall time in a spring-forward gap maps with the offset in force before
-    # the jump, which lands after it (02:30 becomes 03:30); a repeated autumn time maps to its
-    # first occurrence.
-    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+def _local_instants(day: date, at: time, tz: ZoneInfo) -> list[datetime]:
+    """Every UTC instant at which local clocks read ``at`` on ``day``, earliest first.
+
+    A wall time repeated when clocks go back happens twice; one skipped when they go forward
+    never happens, and the window opens at the jump instead.
+    """
+    naive = datetime.combine(day, at)
+    instants = set()
+    for fold in (0, 1):
+        instant = naive.replace(tzinfo=tz, fold=fold).astimezone(UTC)
+        if instant.astimezone(tz).replace(tzinfo=None) != naive:
+            instant = _jump_after(naive, tz)
+        instants.add(instant)
+    return sorted(instants)
+
+
+def _jump_after(naive: datetime, tz: ZoneInfo) -> datetime:
+    """For a wall time skipped by a spring-forward change: the instant of the jump."""
+    lo = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)  # reads earlier than ``naive``
+    hi = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)  # reads later than ``naive``
+    while hi - lo > timedelta(microseconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(tz).replace(tzinfo=None) >= naive:
+            hi = mid
+        else:
+            lo = mid
+    return hi

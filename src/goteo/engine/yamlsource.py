@@ -39,11 +39,19 @@ def join(path: str, key: object) -> str:
 
 def load(text: str) -> Located:
     """Parse ``text``; a syntax error becomes a problem at its line, never an exception."""
+    if text.lstrip().startswith(("{", "[")):
+        # JSON: a raw tab can only be whitespace there (JSON strings escape it), but YAML
+        # refuses tabs as indentation, so they become spaces (same lines, same columns' count).
+        text = text.replace("\t", " ")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        last_line = max(len(text.splitlines()), 1)
+        if mark is not None and mark.line + 1 > last_line:
+            # Ran off the end (an unclosed quote or bracket): name where it was opened.
+            mark = getattr(exc, "context_mark", None) or mark
+        line = min(mark.line + 1, last_line) if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
         hint = (
             " (put quotes around text that contains ': ' or starts with '{', '[', '*' or '&')"
@@ -82,7 +90,9 @@ def _convert(node: yaml.Node, path: str, out: Located, scalars: SafeConstructor)
             child = join(path, key)
             if key in result:
                 out.problems.append((child, key_node.start_mark.line + 1, f"duplicate key {key!r}"))
-            out.lines[child] = value_node.start_mark.line + 1
+            # A problem with a key points at the key's line, even when its value is a block
+            # starting below it.
+            out.lines[child] = key_node.start_mark.line + 1
             result[key] = _convert(value_node, child, out, scalars)
         return result
     if isinstance(node, yaml.SequenceNode):

@@ -11,13 +11,16 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.errors import ActionError
+from goteo.actions.subscriptions import do_subscribe
 from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus
-from goteo.contacts.fields import normalize_email
+from goteo.contacts.fields import READ_ONLY, normalize_email
 from goteo.contacts.models import Contact
+from goteo.engine.parser import SLUG
 
 View = Callable[..., HttpResponse]
 CONTACT_FIELDS = (
@@ -44,8 +47,10 @@ def api_key_required(view: View) -> View:
         expected = settings.GOTEO_API_KEY
         if not expected:
             return error(403, "the API is disabled: set GOTEO_API_KEY")
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), expected.encode()):
+        scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), expected.encode()
+        ):
             return error(401, "missing or wrong API key (Authorization: Bearer <key>)")
         return view(request, *args, **kwargs)
 
@@ -88,14 +93,25 @@ def contacts(request: HttpRequest) -> JsonResponse:
         return error(400, "the body is not JSON", {"body": str(exc)})
     if not isinstance(data, dict):
         return error(400, "the body must be a JSON object", {"body": 'expected {"email": …}'})
-    unknown = {k for k in data if k in ("status", "id", "created_at", "updated_at")}
+    unknown = {k for k in data if k in READ_ONLY}
     if unknown:
         return error(400, "read-only fields", {k: "cannot be set here" for k in sorted(unknown)})
+    topics = data.pop("subscribe", [])
+    if isinstance(topics, str):
+        topics = [topics]
+    if not isinstance(topics, list) or not all(
+        isinstance(t, str) and SLUG.match(t) for t in topics
+    ):
+        return error(400, "invalid contact", {"subscribe": 'a list of list keys, like ["news"]'})
     try:
         result = do_upsert_contact(data)
     except ActionError as exc:
         return error(400, exc.message, exc.fields)
-    body = {k: getattr(result.contact, k) for k in CONTACT_FIELDS}
+    enrolled: dict[str, int] = {}
+    for topic in topics:
+        for key, report in do_subscribe([result.contact.id], topic, timezone.now()).items():
+            enrolled[key] = enrolled.get(key, 0) + report.enrolled
+    body = {k: getattr(result.contact, k) for k in CONTACT_FIELDS} | {"enrolled": enrolled}
     return JsonResponse(body, status=201 if result.created else 200)
 
 

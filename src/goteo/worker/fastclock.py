@@ -1,31 +1,35 @@
-"""A fast clock whose anchor is kept in the database, so a restarted worker continues."""
+"""A fast clock that remembers how far it got, so a restarted worker continues from there.
+
+While no worker runs, simulated time stands still: a demo stopped for an hour does not jump a
+year ahead when it starts again.
+"""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
 
-from django.db import transaction
-
 from goteo.campaigns.models import Setting
 from goteo.engine.clock import SpeedClock
 
-KEY = "fast_clock"
+KEY = "fast_clock_position"
+SAVE_EVERY = 1.0  # real seconds between saved positions
 
 
-def stored_speed_clock(speed: float) -> SpeedClock:
-    """Continue the stored fast clock, re-anchored at the virtual time it has reached."""
-    with transaction.atomic():
-        row = Setting.objects.select_for_update().filter(key=KEY).first()
-        real_now = time.time()
-        if row is None:
-            virtual_now = datetime.now(UTC)
-        else:
-            real_anchor, virtual_anchor, old_speed = row.value.split("|")
-            virtual_now = datetime.fromisoformat(virtual_anchor) + (
-                datetime.fromtimestamp(real_now, UTC)
-                - datetime.fromtimestamp(float(real_anchor), UTC)
-            ) * float(old_speed)
-        value = f"{real_now}|{virtual_now.isoformat()}|{speed}"
-        Setting.objects.update_or_create(key=KEY, defaults={"value": value})
-    return SpeedClock(real_anchor=real_now, virtual_anchor=virtual_now, speed=speed)
+class StoredFastClock:
+    """A SpeedClock started at the last saved position (or now); ``checkpoint()`` saves it."""
+
+    def __init__(self, speed: float) -> None:
+        saved = Setting.objects.filter(key=KEY).values_list("value", flat=True).first()
+        real_now = datetime.now(UTC)
+        start = max(datetime.fromisoformat(saved), real_now) if saved else real_now
+        self.clock = SpeedClock(real_anchor=time.time(), virtual_anchor=start, speed=speed)
+        self._saved_at = 0.0
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def checkpoint(self) -> None:
+        if time.monotonic() - self._saved_at >= SAVE_EVERY:
+            Setting.objects.update_or_create(key=KEY, defaults={"value": self.now().isoformat()})
+            self._saved_at = time.monotonic()

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import close_old_connections
@@ -94,13 +95,24 @@ class Worker:
             self.close()
         return self.totals
 
-    def run(self, stop: threading.Event, idle_sleep: float = 0.5) -> Totals:
-        """Work until ``stop`` is set; finish the messages in hand first (graceful)."""
+    def run(
+        self,
+        stop: threading.Event,
+        idle_sleep: float = 0.5,
+        on_pass: Callable[[], None] | None = None,
+    ) -> Totals:
+        """Work until ``stop`` is set; finish the messages in hand first (graceful).
+
+        ``on_pass`` runs after every pass (the fast clock saves its position there).
+        """
         log.info("worker %s started", self.name)
         try:
             while not stop.is_set():
                 close_old_connections()
-                if not self.run_once():
+                worked = self.run_once()
+                if on_pass is not None:
+                    on_pass()
+                if not worked:
                     stop.wait(idle_sleep)
         finally:
             self.close()
