@@ -167,7 +167,16 @@ class _Parser:
         else:
             for i, day in enumerate(days_value):
                 name = str(day).lower()[:3]
-                if not isinstance(day, str) or name not in DAY_NAMES:
+                full = (
+                    "monday",
+                    "tuesday",
+                    "wednesday",
+                    "thursday",
+                    "friday",
+                    "saturday",
+                    "sunday",
+                )
+                if not isinstance(day, str) or day.lower() not in (*DAY_NAMES, *full):
                     self.fail(f"window.days[{i}]", f"{day!r} is not a day (mon … sun)")
                 else:
                     days.add(DAY_NAMES.index(name))

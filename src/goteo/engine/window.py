@@ -52,14 +52,16 @@ class Window:
         """``when`` itself if the window is open then, else the next moment it opens (UTC)."""
         if self.contains(when, tz):
             return when
+        # The window opens at a start time, or when the clocks change (going back can reopen it).
         local_day = when.astimezone(tz).date()
+        candidates = set(_transitions(when, when + timedelta(days=9), tz))
         for offset in range(-1, 9):
             day = local_day + timedelta(days=offset)
-            if day.weekday() not in self.days:
-                continue
-            for opening in _local_instants(day, self.start, tz):
-                if opening > when:
-                    return opening
+            if day.weekday() in self.days:
+                candidates.update(_local_instants(day, self.start, tz))
+        for moment in sorted(c for c in candidates if c > when):
+            if self.contains(moment, tz):
+                return moment
         raise ValueError("window has no open days")  # unreachable: validation requires days
 
 
@@ -77,6 +79,29 @@ def _local_instants(day: date, at: time, tz: ZoneInfo) -> list[datetime]:
             instant = _jump_after(naive, tz)
         instants.add(instant)
     return sorted(instants)
+
+
+def _transitions(start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
+    """The instants in [start, end) at which the zone's UTC offset changes."""
+    found = []
+    lo = start
+    while lo < end:
+        hi = min(lo + timedelta(days=1), end)
+        if lo.astimezone(tz).utcoffset() != hi.astimezone(tz).utcoffset():
+            found.append(_first_with_offset(lo, hi, tz))
+        lo = hi
+    return found
+
+
+def _first_with_offset(lo: datetime, hi: datetime, tz: ZoneInfo) -> datetime:
+    target = hi.astimezone(tz).utcoffset()
+    while hi - lo > timedelta(microseconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(tz).utcoffset() == target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _jump_after(naive: datetime, tz: ZoneInfo) -> datetime:
