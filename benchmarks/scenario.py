@@ -40,11 +40,11 @@ templates:
       subject: "Bienvenida, {{ contact.first_name | default: 'amiga' }} — ¿empezamos?"
       html: |
         <html><head><style>p { color: #333 }</style></head>
-        <body><h1>Hola {{ contact.first_name }}</h1>
+        <body><h1>Hola {{ contact.first_name | default: 'amiga' }}</h1>
         <p>Gracias por unirte. El marketing por goteo mantiene un flujo constante de mensajes.</p>
         <p><a href="{{ unsubscribe_url }}">Darse de baja</a></p></body></html>
   followup:
-    en: {subject: "Two days in", html: "<p>Here is what to try next, {{ contact.first_name }}.</p>"}
+    en: {subject: "Two days in", html: "<p>Next, {{ contact.first_name | default: 'you' }}.</p>"}
 """
 
 

@@ -153,6 +153,8 @@ def test_campaigns_lists_an_applied_campaign(client: Client) -> None:
                 "status_reason": "",
                 "version": 2,
                 "trigger": {"kind": "subscribed", "value": "news"},
+                "active": 0,
+                "enrolled": 0,
             }
         ]
     }

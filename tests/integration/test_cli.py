@@ -233,9 +233,9 @@ def test_campaign_apply_versions_list_pause_and_resume(
             "key": "welcome",
             "name": "Welcome series",
             "status": "active",
-            "reason": "",
+            "status_reason": "",
             "version": 2,
-            "trigger": "subscribed:newsletter",
+            "trigger": {"kind": "subscribed", "value": "newsletter"},
             "active": 0,
             "enrolled": 0,
         }

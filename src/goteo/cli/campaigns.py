@@ -96,28 +96,9 @@ def apply(file: str, as_json: bool) -> None:
 def list_(as_json: bool) -> None:
     """Campaigns with their status, version and enrollment counts."""
     setup_django()
-    from django.db.models import Count, Q
+    from goteo.campaigns.summaries import campaign_rows
 
-    from goteo.campaigns.models import Campaign
-
-    rows = [
-        {
-            "key": c.key,
-            "name": c.name,
-            "status": c.status,
-            "reason": c.status_reason,
-            "version": c.current_version.number if c.current_version else None,
-            "trigger": f"{c.trigger_kind}:{c.trigger_value}".rstrip(":"),
-            "active": c.active,
-            "enrolled": c.total,
-        }
-        for c in Campaign.objects.select_related("current_version")
-        .annotate(
-            total=Count("enrollments"),
-            active=Count("enrollments", filter=Q(enrollments__status="active")),
-        )
-        .order_by("key")
-    ]
+    rows = campaign_rows()
     emit(
         rows,
         as_json,
@@ -127,7 +108,7 @@ def list_(as_json: bool) -> None:
                     r["key"],
                     r["status"],
                     r["version"],
-                    r["trigger"],
+                    f"{r['trigger']['kind']}:{r['trigger']['value'] or ''}".rstrip(":"),
                     r["active"],
                     r["enrolled"],
                     r["name"],

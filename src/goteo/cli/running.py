@@ -89,26 +89,9 @@ def worker(speed: float, until_idle: bool, batch: int, lease: float, as_json: bo
 def outbox(limit: int, status: str | None, as_json: bool) -> None:
     """The most recent deliveries."""
     setup_django()
-    from goteo.campaigns.models import Delivery
+    from goteo.campaigns.summaries import recent_deliveries
 
-    query = Delivery.objects.order_by("-id")
-    if status:
-        query = query.filter(status=status)
-    rows = list(
-        query.values(
-            "id",
-            "status",
-            "to_address",
-            "contact__email",
-            "campaign__key",
-            "step_id",
-            "locale",
-            "subject",
-            "attempts",
-            "sent_at",
-            "last_error",
-        )[:limit]
-    )
+    rows = recent_deliveries(limit, status)
     emit(
         rows,
         as_json,

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.errors import ActionError
 from goteo.actions.subscriptions import do_subscribe
-from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus
+from goteo.campaigns.models import DeliveryStatus
+from goteo.campaigns.summaries import campaign_rows, recent_deliveries
 from goteo.contacts.fields import READ_ONLY, normalize_email
 from goteo.contacts.models import Contact
 from goteo.engine.parser import SLUG
@@ -70,17 +71,7 @@ def health(request: HttpRequest) -> JsonResponse:
 @require_GET
 @api_key_required
 def campaigns(request: HttpRequest) -> JsonResponse:
-    rows = [
-        {
-            "key": c.key,
-            "name": c.name,
-            "status": c.status,
-            "status_reason": c.status_reason,
-            "version": c.current_version.number if c.current_version else None,
-            "trigger": {"kind": c.trigger_kind, "value": c.trigger_value or None},
-        }
-        for c in Campaign.objects.select_related("current_version").order_by("key")
-    ]
+    rows = campaign_rows()
     return JsonResponse({"campaigns": rows})
 
 
@@ -132,30 +123,12 @@ def contact_detail(request: HttpRequest, email: str) -> JsonResponse:
 @api_key_required
 def deliveries(request: HttpRequest) -> JsonResponse:
     status = request.GET.get("status")
-    query = Delivery.objects.order_by("-id")
-    if status:
-        if status not in DeliveryStatus.values:
-            return error(
-                400, "bad filter", {"status": f"use one of {', '.join(DeliveryStatus.values)}"}
-            )
-        query = query.filter(status=status)
+    if status and status not in DeliveryStatus.values:
+        choices = ", ".join(DeliveryStatus.values)
+        return error(400, "bad filter", {"status": f"use one of {choices}"})
     try:
         limit = min(max(int(request.GET.get("limit", 50)), 1), 500)
     except ValueError:
         return error(400, "bad filter", {"limit": "must be a whole number"})
-    rows = list(
-        query.values(
-            "id",
-            "status",
-            "contact__email",
-            "campaign__key",
-            "step_id",
-            "locale",
-            "subject",
-            "message_id",
-            "attempts",
-            "sent_at",
-            "last_error",
-        )[:limit]
-    )
+    rows = recent_deliveries(limit, status)
     return JsonResponse({"deliveries": rows})

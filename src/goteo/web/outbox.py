@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from goteo.campaigns.models import Delivery
+from goteo.campaigns.summaries import recent_deliveries
 from goteo.mailcatcher import caught
 
 
@@ -31,18 +31,7 @@ def _part(message: Message, content_type: str) -> str:
 @require_GET
 def outbox(request: HttpRequest) -> HttpResponse:
     _enabled()
-    deliveries = Delivery.objects.order_by("-id").values(
-        "id",
-        "status",
-        "contact__email",
-        "campaign__key",
-        "step_id",
-        "locale",
-        "subject",
-        "attempts",
-        "sent_at",
-        "last_error",
-    )[:100]
+    deliveries = recent_deliveries(100)
     folder = Path(settings.GOTEO_MAILBOX) if settings.GOTEO_MAILBOX else None
     messages = []
     for key, msg in caught(folder) if folder else []:

@@ -25,43 +25,41 @@ def _lockable(query: QuerySet) -> QuerySet:
     return query
 
 
-def claim_enrollments(owner: str, now: datetime, limit: int, lease_seconds: float) -> list[int]:
-    wall = time.time()
+def _claim(
+    query: QuerySet, wall: float, owner: str, limit: int, lease: float, **extra: Any
+) -> list[int]:
+    """Mark up to ``limit`` rows of ``query`` as this worker's until ``wall + lease``."""
     with transaction.atomic():
-        candidates = _lockable(
-            Enrollment.objects.filter(
-                status=EnrollmentStatus.ACTIVE,
-                due_at__lte=now,
-                lease_until__lt=wall,
-                campaign__status="active",
-            ).order_by("due_at")
-        )
-        ids = list(candidates.values_list("id", flat=True)[:limit])
+        ids = list(_lockable(query).values_list("id", flat=True)[:limit])
         if ids:
-            Enrollment.objects.filter(id__in=ids).update(
-                lease_owner=owner, lease_until=wall + lease_seconds
+            query.model.objects.filter(id__in=ids).update(
+                lease_owner=owner, lease_until=wall + lease, **extra
             )
     return ids
+
+
+def claim_enrollments(owner: str, now: datetime, limit: int, lease_seconds: float) -> list[int]:
+    """Claim enrollments whose next step is due."""
+    wall = time.time()
+    due = Enrollment.objects.filter(
+        status=EnrollmentStatus.ACTIVE,
+        due_at__lte=now,
+        lease_until__lt=wall,
+        campaign__status="active",
+    ).order_by("due_at")
+    return _claim(due, wall, owner, limit, lease_seconds)
 
 
 def claim_deliveries(owner: str, now: datetime, limit: int, lease_seconds: float) -> list[int]:
     """Claim due deliveries; each claim counts as an attempt (a crash loop cannot go forever)."""
     wall = time.time()
-    with transaction.atomic():
-        candidates = _lockable(
-            Delivery.objects.filter(
-                status=DeliveryStatus.PENDING,
-                next_attempt_at__lte=now,
-                lease_until__lt=wall,
-                campaign__status="active",
-            ).order_by("next_attempt_at", "id")
-        )
-        ids = list(candidates.values_list("id", flat=True)[:limit])
-        if ids:
-            Delivery.objects.filter(id__in=ids).update(
-                lease_owner=owner, lease_until=wall + lease_seconds, attempts=F("attempts") + 1
-            )
-    return ids
+    due = Delivery.objects.filter(
+        status=DeliveryStatus.PENDING,
+        next_attempt_at__lte=now,
+        lease_until__lt=wall,
+        campaign__status="active",
+    ).order_by("next_attempt_at", "id")
+    return _claim(due, wall, owner, limit, lease_seconds, attempts=F("attempts") + 1)
 
 
 def still_held(ids: list[int], owner: str) -> set[int]:
