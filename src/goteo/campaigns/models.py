@@ -28,6 +28,7 @@ class Campaign(models.Model):
     )
     trigger_kind = models.CharField(max_length=32, default="manual")
     trigger_value = models.CharField(max_length=64, blank=True, default="")
+    priority = models.IntegerField(default=0)  # higher goes first under a frequency cap
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -98,8 +99,16 @@ class Delivery(models.Model):
     """One outgoing message: written with the step that produced it, sent after commit."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="deliveries")
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="deliveries")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    # Marketing messages come from a campaign step; transactional ones (the double opt-in
+    # confirmation) have neither and are never paced, capped or held by a pause.
+    enrollment = models.ForeignKey(
+        Enrollment, null=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    campaign = models.ForeignKey(
+        Campaign, null=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    kind = models.CharField(max_length=16, default="marketing")  # marketing | transactional
+    context = models.JSONField(default=dict, blank=True)  # values a transactional template uses
     step_id = models.CharField(max_length=64)
     channel = models.CharField(max_length=16)
     template = models.CharField(max_length=64)

@@ -9,14 +9,16 @@ is claimable again.
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import F, Field, Model, QuerySet
+from django.db.models import F, Field, Model, Q, QuerySet
+from django.utils.dateparse import parse_datetime
 
 from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus, Enrollment, EnrollmentStatus
-from goteo.contacts.models import Contact
+from goteo.contacts.models import Contact, Suppression
+from goteo.worker.gate import Facts
 
 
 def _lockable(query: QuerySet) -> QuerySet:
@@ -54,10 +56,10 @@ def claim_deliveries(owner: str, now: datetime, limit: int, lease_seconds: float
     """Claim due deliveries; each claim counts as an attempt (a crash loop cannot go forever)."""
     wall = time.time()
     due = Delivery.objects.filter(
+        Q(campaign__isnull=True) | Q(campaign__status="active"),
         status=DeliveryStatus.PENDING,
         next_attempt_at__lte=now,
         lease_until__lt=wall,
-        campaign__status="active",
     ).order_by("next_attempt_at", "id")
     return _claim(due, wall, owner, limit, lease_seconds, attempts=F("attempts") + 1)
 
@@ -93,16 +95,31 @@ def release_enrollments(owner: str, results: list[tuple[int, dict[str, object]]]
         cursor.executemany(sql, params)
 
 
-def send_allowed(contact_id: int, campaign_id: int) -> tuple[str | None, str | None]:
-    """The contact's and the campaign's status now, read just before a send."""
+def send_facts(contact_id: int, campaign_id: int | None, address_hash: str) -> Facts:
+    """Everything the gate needs, read in one query just before a send."""
     sql = (
-        f"SELECT c.status, k.status FROM {Contact._meta.db_table} c, "
-        f"{Campaign._meta.db_table} k WHERE c.id = %s AND k.id = %s"
+        f"SELECT c.status, c.paused_until, "
+        f"(SELECT k.status FROM {Campaign._meta.db_table} k WHERE k.id = %s), "
+        f"(SELECT s.reason FROM {Suppression._meta.db_table} s WHERE s.email_hash = %s) "
+        f"FROM {Contact._meta.db_table} c WHERE c.id = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [contact_id, campaign_id])
+        cursor.execute(sql, [campaign_id, address_hash, contact_id])
         row = cursor.fetchone()
-    return (row[0], row[1]) if row else (None, None)
+    if row is None:
+        return Facts(None, None, None, None)
+    return Facts(row[0], _aware(row[1]), row[2], row[3])
+
+
+def _aware(value: object) -> datetime | None:
+    """A timestamp from a raw query: SQLite gives text, PostgreSQL an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = parse_datetime(str(value))
+    assert parsed is not None, value
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def finish_delivery(delivery_id: int, owner: str, **fields: object) -> bool:

@@ -47,9 +47,21 @@ class Composer:
         self.renderer = renderer or Renderer()
 
     def compose(
-        self, delivery_id: int, campaign: Campaign, template: str, locale: str, contact: Any
+        self,
+        delivery_id: int,
+        campaign: Campaign,
+        template: str,
+        locale: str,
+        contact: Any,
+        *,
+        extra: dict[str, Any] | None = None,
+        marketing: bool = True,
     ) -> OutgoingEmail:
-        """``contact`` is a row with email, names, locale, timezone and attributes."""
+        """``contact`` is a row with email, names, locale, timezone and attributes.
+
+        ``extra`` adds values for a transactional template (the confirmation link); only
+        marketing messages carry the unsubscribe headers.
+        """
         unsubscribe_url = f"{self.sender.base_url}/u/{unsubscribe_token(contact['id'])}"
         mid = message_id(delivery_id, self.sender)
         context = {
@@ -65,6 +77,7 @@ class Composer:
             "message": {"id": mid},
             "unsubscribe_url": unsubscribe_url,
             "base_url": self.sender.base_url,
+            **(extra or {}),
         }
         rendered = self.renderer.render(campaign, template, locale, context)
         full_name = " ".join(p for p in (contact["first_name"], contact["last_name"]) if p)
@@ -77,9 +90,13 @@ class Composer:
             subject=rendered.subject,
             html=rendered.html,
             text=rendered.text,
-            headers={
-                "List-Unsubscribe": f"<{unsubscribe_url}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                "X-Goteo-Campaign": campaign.key,
-            },
+            headers=self._headers(campaign, unsubscribe_url) if marketing else {},
         )
+
+    @staticmethod
+    def _headers(campaign: Campaign, unsubscribe_url: str) -> dict[str, str]:
+        return {
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "X-Goteo-Campaign": campaign.key,
+        }

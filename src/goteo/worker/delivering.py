@@ -11,17 +11,19 @@ from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.campaigns.versions import campaign_for_version
 from goteo.channels.base import Delivered, Permanent, Result, Retryable
 from goteo.content.render import RenderError
+from goteo.content.system import SYSTEM_MESSAGES
 from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay
 from goteo.worker.claims import finish_delivery
 from goteo.worker.composer import Composer
-from goteo.worker.sender_thread import Held, Job, SenderThread
+from goteo.worker.gate import MARKETING, Hold, Postpone, Send, Suppress, Verdict
+from goteo.worker.sender_thread import Job, SenderThread
 
 log = logging.getLogger(__name__)
 
 ROW_FIELDS = (
-    "id", "campaign_id", "attempts", "template", "locale", "channel", "enrollment__version_id",
-    "enrollment__version__checksum", "contact_id", "contact__email", "contact__first_name",
-    "contact__last_name", "contact__locale", "contact__timezone", "contact__attributes",
+    "id", "campaign_id", "kind", "context", "attempts", "template", "locale", "channel",
+    "enrollment__version_id", "enrollment__version__checksum", "contact_id", "contact__email",
+    "contact__first_name", "contact__last_name", "contact__locale", "contact__timezone", "contact__attributes",
 )  # fmt: skip
 
 
@@ -31,6 +33,7 @@ class Tally:
     retried: int = 0
     failed: int = 0
     suppressed: int = 0
+    postponed: int = 0
 
 
 def _contact(row: dict[str, Any]) -> dict[str, Any]:
@@ -50,19 +53,26 @@ def send_claimed(
             finish_delivery(row["id"], owner, status=DeliveryStatus.FAILED, last_error=reason)
             tally.failed += 1
             continue
-        campaign = campaign_for_version(
-            row["enrollment__version_id"], row["enrollment__version__checksum"]
+        marketing = row["kind"] == MARKETING
+        campaign = (
+            campaign_for_version(
+                row["enrollment__version_id"], row["enrollment__version__checksum"]
+            )
+            if marketing
+            else SYSTEM_MESSAGES
         )
         try:
             message = composer.compose(
-                row["id"], campaign, row["template"], row["locale"], _contact(row)
-            )
+                row["id"], campaign, row["template"], row["locale"], _contact(row),
+                extra=row["context"], marketing=marketing,
+            )  # fmt: skip
         except RenderError as exc:
             finish_delivery(row["id"], owner, status=DeliveryStatus.FAILED, last_error=str(exc))
             tally.failed += 1
             continue
         recorder = _Recorder(row, owner, now, message.subject, message.message_id, tally)
-        sender.submit(Job(row["contact_id"], row["campaign_id"], message, recorder))
+        job = Job(row["contact_id"], row["campaign_id"], row["kind"], now, message, recorder)
+        sender.submit(job)
     sender.drain()
     return tally
 
@@ -76,18 +86,26 @@ class _Recorder:
     message_id: str
     tally: Tally
 
-    def __call__(self, result: Result | Held) -> None:
-        if isinstance(result, Held):
-            if result.contact_status != "active":
-                # Unsubscribed or bounced since the message was claimed: it is never sent.
-                reason = f"contact {result.contact_status}"
-                self._finish(status=DeliveryStatus.SUPPRESSED, last_error=reason)
-                self.tally.suppressed += 1
-            else:
-                # The campaign was paused meanwhile: give the message back, unsent and pending,
-                # and this claim does not count as an attempt.
-                self._finish(attempts=self.row["attempts"] - 1)
+    def __call__(self, result: Result | Verdict) -> None:
+        if isinstance(result, Suppress):
+            # Unsubscribed, bounced or suppressed since it was claimed: it is never sent.
+            self._finish(status=DeliveryStatus.SUPPRESSED, last_error=result.reason)
+            self.tally.suppressed += 1
             return
+        if isinstance(result, Hold):
+            # The campaign was paused meanwhile: give the message back, unsent and pending,
+            # and this claim does not count as an attempt.
+            self._finish(attempts=self.row["attempts"] - 1)
+            return
+        if isinstance(result, Postpone):
+            self._finish(
+                attempts=self.row["attempts"] - 1,
+                next_attempt_at=result.until,
+                last_error=f"postponed: {result.reason}",
+            )
+            self.tally.postponed += 1
+            return
+        assert not isinstance(result, Send)
         common = {
             "subject": self.subject[:998],
             "message_id": self.message_id,

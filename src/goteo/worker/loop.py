@@ -15,7 +15,7 @@ from django.db import close_old_connections
 
 from goteo.channels.base import EmailChannel
 from goteo.engine.clock import Clock
-from goteo.worker.claims import claim_deliveries, claim_enrollments, send_allowed
+from goteo.worker.claims import claim_deliveries, claim_enrollments, send_facts
 from goteo.worker.composer import Composer
 from goteo.worker.delivering import Tally, send_claimed
 from goteo.worker.scheduler import run_enrollments
@@ -36,6 +36,7 @@ class Totals:
     retried: int = 0
     failed: int = 0
     suppressed: int = 0
+    postponed: int = 0
     scheduling_seconds: float = 0.0  # time spent claiming and advancing enrollments
 
     def add(self, tally: Tally) -> None:
@@ -43,6 +44,7 @@ class Totals:
         self.retried += tally.retried
         self.failed += tally.failed
         self.suppressed += tally.suppressed
+        self.postponed += tally.postponed
 
 
 @dataclass
@@ -76,7 +78,7 @@ class Worker:
 
     def _sender(self) -> SenderThread:
         if self._thread is None:
-            self._thread = SenderThread(self.channel, send_allowed)
+            self._thread = SenderThread(self.channel, send_facts)
         return self._thread
 
     def close(self) -> None:

@@ -1,8 +1,9 @@
 """A sender thread: rendering the next message overlaps the SMTP round trip of this one.
 
-The thread does the three things that must stay together for the delivery guarantees: read
-the contact's status just before sending, send, and record the result at once. So at most one
-accepted-but-unrecorded message exists per connection, as docs/delivery-guarantees.md says.
+The thread does the three things that must stay together for the delivery guarantees: ask
+the gate (contact, campaign, suppression list, pause) just before sending, send, and record
+the result at once. So at most one accepted-but-unrecorded message exists per connection, as
+docs/delivery-guarantees.md says.
 """
 
 from __future__ import annotations
@@ -11,37 +12,33 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection
 
 from goteo.channels.base import EmailChannel, OutgoingEmail, Result
+from goteo.worker.gate import Facts, Send, Verdict, decide, email_hash
 
 DEPTH = 4  # messages composed ahead of the one on the wire
 
 
 @dataclass(frozen=True)
-class Held:
-    """Not sent: the contact is no longer active, or the campaign was paused."""
-
-    contact_status: str | None
-    campaign_status: str | None
-
-
-@dataclass(frozen=True)
 class Job:
     contact_id: int
-    campaign_id: int
+    campaign_id: int | None
+    kind: str
+    now: datetime
     message: OutgoingEmail
-    record: Callable[[Result | Held], None]  # runs in the sender thread
+    record: Callable[[Result | Verdict], None]  # runs in the sender thread
 
 
-StatusCheck = Callable[[int, int], tuple[str | None, str | None]]
+FactsQuery = Callable[[int, int | None, str], Facts]
 
 
 class SenderThread:
-    def __init__(self, channel: EmailChannel, status_of: StatusCheck) -> None:
+    def __init__(self, channel: EmailChannel, facts_of: FactsQuery) -> None:
         self.channel = channel
-        self.status_of = status_of
+        self.facts_of = facts_of
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=DEPTH)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="goteo-sender", daemon=True)
@@ -81,8 +78,9 @@ class SenderThread:
             connection.close()
 
     def _handle(self, job: Job) -> None:
-        contact, campaign = self.status_of(job.contact_id, job.campaign_id)
-        if contact != "active" or campaign != "active":
-            job.record(Held(contact, campaign))
+        facts = self.facts_of(job.contact_id, job.campaign_id, email_hash(job.message.to_addr))
+        verdict = decide(job.kind, facts, job.now)
+        if not isinstance(verdict, Send):
+            job.record(verdict)
             return
         job.record(self.channel.send(job.message))

@@ -1,0 +1,31 @@
+"""Queue a transactional message (not part of any campaign) through the same outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from goteo.campaigns.models import Delivery
+from goteo.contacts.models import Contact
+from goteo.content.system import SYSTEM_MESSAGES
+from goteo.engine import locales
+
+
+def do_queue_transactional(
+    contact: Contact, template: str, context: dict[str, Any], now: datetime
+) -> Delivery:
+    """Write the outbox row; the worker sends it at its next pass, never paced or capped."""
+    locale = locales.resolve(
+        contact.locale or None, SYSTEM_MESSAGES.locales(template), SYSTEM_MESSAGES.default_locale
+    )
+    return Delivery.objects.create(
+        contact=contact,
+        kind="transactional",
+        step_id=template,
+        channel="email",
+        template=template,
+        locale=locale,
+        context=context,
+        next_attempt_at=now,
+        created_at=now,
+    )

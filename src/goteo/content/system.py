@@ -1,0 +1,64 @@
+"""Goteo's own messages (the double opt-in confirmation), in the demo's six languages.
+
+They are a campaign document like any other, parsed once; a form may not change them yet.
+Values: ``confirm_url`` and ``form_name`` come with each message.
+"""
+
+from __future__ import annotations
+
+from goteo.engine.parser import parse_campaign
+
+_SOURCE = """
+key: goteo-system
+name: Goteo
+default_locale: en
+steps:
+  - send: email
+    template: confirm
+templates:
+  confirm:
+    en:
+      subject: "Please confirm your subscription to {{ form_name }}"
+      html: |
+        <p>Hello{% if contact.first_name %} {{ contact.first_name }}{% endif %},</p>
+        <p>Someone, hopefully you, asked to receive {{ form_name }} at this address.</p>
+        <p><a href="{{ confirm_url }}">Yes, subscribe me</a></p>
+        <p>If it was not you, ignore this message: nothing more will be sent.</p>
+    es:
+      subject: "Confirma tu suscripción a {{ form_name }}"
+      html: |
+        <p>Hola{% if contact.first_name %} {{ contact.first_name }}{% endif %}:</p>
+        <p>Alguien, esperamos que tú, pidió recibir {{ form_name }} en esta dirección.</p>
+        <p><a href="{{ confirm_url }}">Sí, suscribirme</a></p>
+        <p>Si no fuiste tú, ignora este mensaje: no te enviaremos nada más.</p>
+    fr:
+      subject: "Confirmez votre inscription à {{ form_name }}"
+      html: |
+        <p>Bonjour{% if contact.first_name %} {{ contact.first_name }}{% endif %},</p>
+        <p>Quelqu’un, vous sans doute, a demandé à recevoir {{ form_name }} à cette adresse.</p>
+        <p><a href="{{ confirm_url }}">Oui, je m’inscris</a></p>
+        <p>Si ce n’était pas vous, ignorez ce message : nous n’enverrons rien d’autre.</p>
+    it:
+      subject: "Conferma la tua iscrizione a {{ form_name }}"
+      html: |
+        <p>Ciao{% if contact.first_name %} {{ contact.first_name }}{% endif %},</p>
+        <p>Qualcuno, speriamo tu, ha chiesto di ricevere {{ form_name }} a questo indirizzo.</p>
+        <p><a href="{{ confirm_url }}">Sì, iscrivimi</a></p>
+        <p>Se non sei stato tu, ignora questo messaggio: non invieremo altro.</p>
+    pl:
+      subject: "Potwierdź subskrypcję: {{ form_name }}"
+      html: |
+        <p>Dzień dobry{% if contact.first_name %}, {{ contact.first_name }}{% endif %}!</p>
+        <p>Ktoś, mamy nadzieję, że Ty, poprosił o {{ form_name }} na ten adres.</p>
+        <p><a href="{{ confirm_url }}">Tak, zapisz mnie</a></p>
+        <p>Jeśli to nie Ty, zignoruj tę wiadomość: nic więcej nie wyślemy.</p>
+    ru:
+      subject: "Подтвердите подписку: {{ form_name }}"
+      html: |
+        <p>Здравствуйте{% if contact.first_name %}, {{ contact.first_name }}{% endif %}!</p>
+        <p>Кто-то, надеемся, что вы, попросил присылать {{ form_name }} на этот адрес.</p>
+        <p><a href="{{ confirm_url }}">Да, подписаться</a></p>
+        <p>Если это были не вы, просто проигнорируйте письмо: больше мы ничего не пришлём.</p>
+"""
+
+SYSTEM_MESSAGES = parse_campaign(_SOURCE)
