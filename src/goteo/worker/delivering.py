@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 ROW_FIELDS = (
     "id", "campaign_id", "kind", "context", "attempts", "template", "locale", "channel",
     "enrollment__version_id", "enrollment__version__checksum", "contact_id", "contact__email",
-    "contact__first_name", "contact__last_name", "contact__locale", "contact__timezone", "contact__attributes",
+    "contact__first_name", "contact__last_name", "contact__locale", "contact__timezone",
+    "contact__attributes",
 )  # fmt: skip
 
 
