@@ -17,6 +17,9 @@ GOTEO_FROM = os.environ.get("GOTEO_FROM", "Goteo <goteo@localhost>")
 GOTEO_API_KEY = os.environ.get("GOTEO_API_KEY", "")
 GOTEO_MAILBOX = os.environ.get("GOTEO_MAILBOX", "")  # the demo mail catcher Maildir
 GOTEO_OUTBOX_PAGE = os.environ.get("GOTEO_OUTBOX_PAGE", "") == "1"
+# Deliverability (docs/deliverability.md): where bounces come back, the sender's postal address.
+GOTEO_RETURN_PATH_DOMAIN = os.environ.get("GOTEO_RETURN_PATH_DOMAIN", "")
+GOTEO_POSTAL_ADDRESS = os.environ.get("GOTEO_POSTAL_ADDRESS", "")
 ALLOWED_HOSTS = [h for h in os.environ.get("GOTEO_ALLOWED_HOSTS", "*").split(",") if h]
 
 INSTALLED_APPS = [

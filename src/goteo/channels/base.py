@@ -26,6 +26,8 @@ class OutgoingEmail:
     html: str
     text: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    # The envelope sender (bounces come back to it); the From address when empty.
+    return_path: str = ""
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ class SmtpChannel:
 
     def send(self, message: OutgoingEmail) -> Result:
         try:
-            sender = parse_sender(message.from_addr)[1]
+            sender = message.return_path or parse_sender(message.from_addr)[1]
             recipient = encode_address(message.to_addr)
             data = build_message(message, datetime.now(UTC))
         except InvalidMessage as exc:
