@@ -55,8 +55,9 @@ def setup(db_url: str, port: int) -> None:
         GOTEO_EMAIL_URL=f"smtp://127.0.0.1:{port}",
         GOTEO_FROM="Goteo Bench <bench@goteo.example.com>",
         GOTEO_SECRET_KEY="bench",
+        GOTEO_POSTAL_ADDRESS="Goteo Bench, Calle Mayor 1, 28013 Madrid, Spain",
         DJANGO_SETTINGS_MODULE="goteo.settings",
-    )
+    )  # GOTEO_DKIM_* come from the caller's environment (send_throughput --dkim)
     import django
 
     django.setup()

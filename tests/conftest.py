@@ -66,6 +66,7 @@ def goteo_env(tmp_path: Path, database_url: str) -> dict[str, str]:
         GOTEO_FROM="Goteo Tests <news@goteo.example.com>",
         GOTEO_BASE_URL="http://127.0.0.1:9",
         GOTEO_EMAIL_URL="console:",
+        GOTEO_POSTAL_ADDRESS="Goteo Tests, 1 Example Street, Barcelona",
         DJANGO_SETTINGS_MODULE="goteo.settings",
     )
     return env

@@ -9,6 +9,7 @@ os.environ.setdefault("GOTEO_SECRET_KEY", "goteo-test-secret")
 os.environ.setdefault("GOTEO_FROM", "Goteo Tests <news@goteo.example.com>")
 os.environ.setdefault("GOTEO_BASE_URL", "http://testserver")
 os.environ.setdefault("GOTEO_API_KEY", "test-api-key")
+os.environ.setdefault("GOTEO_POSTAL_ADDRESS", "Goteo Tests, 1 Example Street, Barcelona")
 if os.environ.get("GOTEO_TEST_DB") == "postgres":
     os.environ["GOTEO_DATABASE_URL"] = os.environ.get(
         "GOTEO_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/goteo"

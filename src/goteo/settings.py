@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from goteo.config import database_settings, email_settings, load_settings_file
+from goteo.web.webhook_config import webhook_settings
+from goteo.worker.pacing_config import check_pacing
 
 load_settings_file(os.environ.get("GOTEO_SETTINGS_FILE"))
 
@@ -20,7 +23,33 @@ GOTEO_OUTBOX_PAGE = os.environ.get("GOTEO_OUTBOX_PAGE", "") == "1"
 # Deliverability (docs/deliverability.md): where bounces come back, the sender's postal address.
 GOTEO_RETURN_PATH_DOMAIN = os.environ.get("GOTEO_RETURN_PATH_DOMAIN", "")
 GOTEO_POSTAL_ADDRESS = os.environ.get("GOTEO_POSTAL_ADDRESS", "")
+# Bounces and complaints (docs/deliverability.md): soft bounces before an address is
+# suppressed, sent messages before a campaign's complaint rate is judged, and how old a signed
+# webhook timestamp may be (0: not checked).
+GOTEO_SOFT_BOUNCE_LIMIT = int(os.environ.get("GOTEO_SOFT_BOUNCE_LIMIT", "3"))
+GOTEO_COMPLAINT_MIN_SENT = int(os.environ.get("GOTEO_COMPLAINT_MIN_SENT", "300"))
+GOTEO_WEBHOOK_MAX_AGE = int(os.environ.get("GOTEO_WEBHOOK_MAX_AGE", "300"))
+# Public forms (docs/forms.md): submissions per IP per 10 minutes and per address per hour,
+# confirmation emails per address per day, and the reverse proxies whose X-Forwarded-For counts.
+GOTEO_FORM_LIMIT_PER_IP = int(os.environ.get("GOTEO_FORM_LIMIT_PER_IP", "10"))
+GOTEO_FORM_LIMIT_PER_ADDRESS = int(os.environ.get("GOTEO_FORM_LIMIT_PER_ADDRESS", "3"))
+GOTEO_CONFIRMATIONS_PER_DAY = int(os.environ.get("GOTEO_CONFIRMATIONS_PER_DAY", "3"))
+GOTEO_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("GOTEO_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+# CSRF protects the hosted form pages only (a decorator, not the middleware).
+CSRF_FAILURE_VIEW = "goteo.web.forms_views.csrf_failure"
+_BASE = urlsplit(BASE_URL)
+CSRF_TRUSTED_ORIGINS = [f"{_BASE.scheme}://{_BASE.netloc}"] if _BASE.netloc else []
+# DKIM signing of SMTP mail: a selector and a PEM private key; the domain defaults to From's.
+GOTEO_DKIM_SELECTOR = os.environ.get("GOTEO_DKIM_SELECTOR", "")
+GOTEO_DKIM_PRIVATE_KEY_FILE = os.environ.get("GOTEO_DKIM_PRIVATE_KEY_FILE", "")
+GOTEO_DKIM_DOMAIN = os.environ.get("GOTEO_DKIM_DOMAIN", "")
 ALLOWED_HOSTS = [h for h in os.environ.get("GOTEO_ALLOWED_HOSTS", "*").split(",") if h]
+# Pacing across campaigns (docs/pacing.md): "2/7d" messages per contact, "21:00-08:00" quiet.
+GOTEO_FREQUENCY_CAP = os.environ.get("GOTEO_FREQUENCY_CAP", "").strip()
+GOTEO_QUIET_HOURS = os.environ.get("GOTEO_QUIET_HOURS", "").strip()
+check_pacing(GOTEO_FREQUENCY_CAP, GOTEO_QUIET_HOURS)  # a bad value stops every command at start
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -51,7 +80,8 @@ LANGUAGE_CODE = "en"
 
 EMAIL_CONFIG = email_settings(os.environ.get("GOTEO_EMAIL_URL", "console:"))
 EMAIL_BACKEND = EMAIL_CONFIG.django_backend
-ANYMAIL = EMAIL_CONFIG.anymail
+# Sending settings, plus the webhook credentials (GOTEO_WEBHOOK_SECRET and signing keys).
+ANYMAIL = {**EMAIL_CONFIG.anymail, **webhook_settings(os.environ)}
 
 LOGGING = {
     "version": 1,

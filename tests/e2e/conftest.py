@@ -100,7 +100,8 @@ class Site:
 
     @property
     def unsubscribe_url(self) -> str:
-        return str(self.message["List-Unsubscribe"]).strip("<>")
+        # "<https://…/u/<token>>, <mailto:…>": the HTTPS link comes first.
+        return str(self.message["List-Unsubscribe"]).split(",")[0].strip().strip("<>")
 
 
 def _wait_until_healthy(url: str, server: Any, seconds: float = 30) -> None:

@@ -215,7 +215,10 @@ def test_multilingual_campaign_with_send_window(
         assert row.sent_at is not None
         assert row.attempts == 1 and row.last_error == ""
         token = unsubscribe_token(row.contact.id)
-        assert msg["list-unsubscribe"] == f"<{settings.BASE_URL}/u/{token}>"
+        https, mailto = str(msg["list-unsubscribe"]).split(", ")
+        assert https == f"<{settings.BASE_URL}/u/{token}>"
+        assert mailto.startswith("<mailto:unsubscribe+")
+        assert mailto.endswith("?subject=unsubscribe>")
         assert msg["list-unsubscribe-post"] == "List-Unsubscribe=One-Click"
         assert msg["x-goteo-campaign"] == "welcome-series"
         assert msg.get_content_type() == "multipart/alternative"
@@ -243,7 +246,8 @@ def test_multilingual_campaign_with_send_window(
     )
     plain_part = ana_followup.get_body(("plain",))
     assert plain_part is not None
-    assert body_text(plain_part) == "Still there, Ana?\n"  # the explicit text part
+    # The explicit text part, then the footer with the unsubscribe link it left out.
+    assert body_text(plain_part).startswith("Still there, Ana?\n\n-- \n")
     elena = next(m for m in messages if str(m["subject"]) == "Bienvenido, Elena")
     elena_html = elena.get_body(("html",))
     assert elena_html is not None
@@ -280,7 +284,8 @@ def test_unsubscribed_after_the_step_ran_is_suppressed(
     assert inbox.recipients() == ["ana@example.com"]
     (bob,) = deliveries_of("bob@example.com")
     assert bob.status == DeliveryStatus.SUPPRESSED
-    assert bob.last_error == "contact unsubscribed"
+    # Unsubscribing put the address on the suppression list, which the gate reads first.
+    assert bob.last_error == "address suppressed: unsubscribed"
     assert bob.sent_at is None and bob.message_id == ""
 
     # A day later Ana gets the second message; Bob's journey ends, nothing more is written.
@@ -330,7 +335,12 @@ def test_status_change_during_a_claimed_batch_wins(
     assert inbox.recipients() == [stayed]
     assert (totals.sent, totals.suppressed) == (1, 1)
     (gone,) = deliveries_of(left[0])
-    assert (gone.status, gone.last_error) == (DeliveryStatus.SUPPRESSED, f"contact {status}")
+    # The status change put the address on the suppression list, which the gate reads first.
+    listed = {"unsubscribed": "unsubscribed", "bounced": "hard_bounce"}[status]
+    assert (gone.status, gone.last_error) == (
+        DeliveryStatus.SUPPRESSED,
+        f"address suppressed: {listed}",
+    )
 
 
 # 3. SMTP temporary and permanent refusals -----------------------------------------------------

@@ -300,7 +300,7 @@ def test_unknown_top_level_key() -> None:
     assert "unknown key" in problems[0].message
 
 
-@pytest.mark.parametrize("key", ["goal", "exit_when", "frequency", "priority"])
+@pytest.mark.parametrize("key", ["goal", "exit_when", "frequency"])
 def test_top_level_keys_of_later_features_are_refused(key: str) -> None:
     text = MINIMAL + f"{key}: {{event: purchase, within: 30d}}\n"
 

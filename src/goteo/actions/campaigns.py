@@ -39,6 +39,7 @@ def do_apply_campaign(source: str) -> Applied:
         campaign.name = definition.name
         campaign.trigger_kind = definition.trigger.kind
         campaign.trigger_value = definition.trigger.value or ""
+        campaign.priority = definition.priority
         campaign.save()
         number = (current.number + 1) if current is not None else 1
         version = CampaignVersion.objects.create(

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from goteo.actions.errors import ActionError
+from goteo.actions.suppression import sync_with_status
 from goteo.contacts.fields import ContactInput, check_contact
 from goteo.contacts.models import Contact, ContactStatus
 
@@ -55,8 +56,11 @@ def upsert_checked(checked: ContactInput) -> Upserted:
     return Upserted(contact, False)
 
 
-def do_set_status(email: str, status: str) -> Contact:
-    """Mark a contact active, unsubscribed or bounced; takes effect before the next send."""
+def do_set_status(email: str, status: str, detail: str = "") -> Contact:
+    """Mark a contact active, unsubscribed or bounced; takes effect before the next send.
+
+    The suppression list follows (``actions.suppression.sync_with_status``).
+    """
     if status not in ContactStatus.values:
         raise ActionError(
             "invalid status", {"status": f"use one of {', '.join(ContactStatus.values)}"}
@@ -67,4 +71,5 @@ def do_set_status(email: str, status: str) -> Contact:
             raise ActionError("no such contact", {"email": f"{email!r} is not a contact"})
         contact.status = status
         contact.save(update_fields=["status", "updated_at"])
+        sync_with_status(contact.email, status, detail)
     return contact

@@ -5,13 +5,21 @@ from __future__ import annotations
 import click
 
 from goteo.cli.campaigns import campaign
+from goteo.cli.consent import consent
+from goteo.cli.contact_show import show as show_contact
 from goteo.cli.contacts import contacts, enroll
 from goteo.cli.demo import demo
+from goteo.cli.dns import dns
+from goteo.cli.forms import form
+from goteo.cli.gdpr import erase, export_data
+from goteo.cli.group import GoteoGroup
+from goteo.cli.inbound import inbound
 from goteo.cli.running import migrate, outbox, serve, worker
 from goteo.cli.simulate import simulate
+from goteo.cli.suppress import suppress
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GoteoGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="goteo")
 def main() -> None:
     """Goteo: drip campaigns that never send twice and never lose a message.
@@ -22,3 +30,11 @@ def main() -> None:
 
 for command in (campaign, contacts, enroll, simulate, serve, worker, migrate, outbox, demo):
     main.add_command(command)
+main.add_command(dns)
+main.add_command(form)
+main.add_command(consent)
+contacts.add_command(show_contact)
+contacts.add_command(export_data)
+contacts.add_command(erase)
+main.add_command(suppress)
+main.add_command(inbound)

@@ -23,12 +23,14 @@ def _prepare(data_dir: Path, port: int, smtp_port: int) -> None:
     os.environ["GOTEO_BASE_URL"] = f"http://127.0.0.1:{port}"
     os.environ.setdefault("GOTEO_FROM", "Goteo demo <demo@goteo.example.com>")
     os.environ.setdefault("GOTEO_SECRET_KEY", "goteo-demo-secret")
+    os.environ.setdefault("GOTEO_POSTAL_ADDRESS", "Goteo Demo, Calle Mayor 1, 28013 Madrid, Spain")
 
 
 def _load_demo_data() -> str:
     from django.core.management import call_command
 
     from goteo.actions.campaigns import do_apply_campaign
+    from goteo.actions.forms import do_apply_form
     from goteo.actions.importing import do_import_csv
     from goteo.actions.subscriptions import do_subscribe
     from goteo.contacts.models import Contact
@@ -37,6 +39,7 @@ def _load_demo_data() -> str:
     call_command("migrate", verbosity=0, interactive=False)
     demo = resources.files("goteo.demo")
     applied = do_apply_campaign(demo.joinpath("welcome.yaml").read_text(encoding="utf-8"))
+    do_apply_form(demo.joinpath("newsletter-form.yaml").read_text(encoding="utf-8"))
     with demo.joinpath("contacts.csv").open(encoding="utf-8") as stream:
         report = do_import_csv(stream)
     ids = list(Contact.objects.filter(email__in=report.emails).values_list("id", flat=True))
@@ -81,6 +84,7 @@ def demo(speed: float, port: int, smtp_port: int, data_dir: str, duration: float
     click.echo(f"""
 Goteo demo is running ({summary}).
   Outbox (refreshes itself):  http://127.0.0.1:{port}/outbox
+  Sign-up form:               http://127.0.0.1:{port}/f/newsletter
   Health:                     http://127.0.0.1:{port}/healthz
   Caught mail (Maildir):      {folder / "mailbox"}
   Clock:                      x{speed:g} (one simulated day every {86400 / speed:.0f} s)

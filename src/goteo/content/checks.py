@@ -26,6 +26,7 @@ NAMESPACE: dict[str, frozenset[str] | None] = {
     "message": frozenset(("id",)),
     "unsubscribe_url": None,
     "base_url": None,
+    "postal_address": None,  # GOTEO_POSTAL_ADDRESS
 }
 _KNOWN_PATHS = sorted(
     [root for root in NAMESPACE]

@@ -1,4 +1,4 @@
-"""The values a template sees: ``contact``, ``campaign``, ``message`` and two URLs.
+"""The values a template sees: ``contact``, ``campaign``, ``message``, two URLs and the address.
 
 The names here are the ones ``goteo.content.checks.NAMESPACE`` accepts; keep them in step.
 """
@@ -42,6 +42,7 @@ def render_context(
     message_id: str,
     unsubscribe_url: str,
     base_url: str,
+    postal_address: str = "",
 ) -> dict[str, Any]:
     """The whole render context for one message to one contact."""
     return {
@@ -50,4 +51,5 @@ def render_context(
         "message": {"id": message_id},
         "unsubscribe_url": unsubscribe_url,
         "base_url": base_url,
+        "postal_address": postal_address,
     }

@@ -68,6 +68,7 @@ class Campaign:
     templates: Mapping[str, Mapping[str, TemplateVariant]]
     window: Window | None = None
     timezone: str = "UTC"
+    priority: int = 0  # higher goes first when campaigns compete under a frequency cap
     _index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -40,15 +40,17 @@ TOP_KEYS = {
     "reentry",
     "window",
     "timezone",
+    "priority",
     "steps",
     "templates",
 }
-LATER_TOP_KEYS = ("goal", "exit_when", "priority", "frequency")
+LATER_TOP_KEYS = ("goal", "exit_when", "frequency")
 STEP_KINDS = ("send", "wait", "exit")
 LATER_KINDS = ("wait_for", "branch", "split", "update", "score", "notify", "webhook", "coupon")
 CHANNELS = ("email",)
 LATER_CHANNELS = ("sms", "direct_mail", "social", "webhook")
 LATER = "is not available in this release"
+PRIORITY_LIMIT = 1_000_000
 VARIANT_KEYS = {"subject", "html", "text", "preheader"}
 HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
@@ -101,6 +103,7 @@ class _Parser:
         if "description" in data and not isinstance(data["description"], str):
             self.fail("description", "must be text")
         trigger = self._trigger(data.get("trigger", "manual"))
+        priority = self._priority(data.get("priority", 0))
         reentry = self._reentry(data.get("reentry", "never"))
         window = self._window(data["window"]) if "window" in data else None
         templates = self._templates(data.get("templates"), default_locale)
@@ -117,6 +120,7 @@ class _Parser:
             templates=templates,
             window=window,
             timezone=timezone,
+            priority=priority,
         )
 
     def _locale(self, value: Any, path: str) -> str | None:
@@ -124,6 +128,16 @@ class _Parser:
             self.fail(path, f"{value!r} is not a locale (like en, es, fr-CA)")
             return None
         return normalize_locale(value)
+
+    def _priority(self, value: Any) -> int:
+        """Higher goes first when campaigns compete for a contact's frequency cap."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail("priority", f"{value!r} must be a whole number")
+            return 0
+        if abs(value) > PRIORITY_LIMIT:
+            self.fail("priority", f"{value} must be between -{PRIORITY_LIMIT} and {PRIORITY_LIMIT}")
+            return 0
+        return value
 
     def _trigger(self, value: Any) -> Trigger:
         if value == "manual" or value == {"manual": True}:

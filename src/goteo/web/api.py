@@ -19,6 +19,7 @@ from goteo.actions.errors import ActionError
 from goteo.actions.subscriptions import do_subscribe
 from goteo.campaigns.models import DeliveryStatus
 from goteo.campaigns.summaries import campaign_rows, recent_deliveries
+from goteo.contacts.consent_export import consent_summary
 from goteo.contacts.fields import READ_ONLY, normalize_email
 from goteo.contacts.models import Contact
 from goteo.engine.parser import SLUG
@@ -116,7 +117,7 @@ def contact_detail(request: HttpRequest, email: str) -> JsonResponse:
     row = Contact.objects.filter(email=normalized).values(*CONTACT_FIELDS).first()
     if row is None:
         return error(404, "no such contact")
-    return JsonResponse(row)
+    return JsonResponse(row | consent_summary(row["id"]))
 
 
 @require_GET

@@ -1,14 +1,21 @@
 from django.urls import path
 
-from goteo.web import api, outbox, public
+from goteo.web import api, forms_views, gdpr_views, outbox, preferences, public, webhooks
 
 urlpatterns = [
     path("healthz", api.health, name="health"),
     path("api/v1/campaigns", api.campaigns, name="api-campaigns"),
     path("api/v1/contacts", api.contacts, name="api-contacts"),
+    path("api/v1/contacts/<str:email>/export", gdpr_views.export_contact, name="api-export"),
+    path("api/v1/contacts/<str:email>", gdpr_views.contact, name="api-contact-erase"),  # DELETE
     path("api/v1/contacts/<str:email>", api.contact_detail, name="api-contact"),
     path("api/v1/deliveries", api.deliveries, name="api-deliveries"),
     path("u/<str:token>", public.unsubscribe, name="unsubscribe"),
+    path("f/<str:key>", forms_views.hosted_form, name="form"),
+    path("f/<str:key>/submit", forms_views.embedded_submit, name="form-submit"),
+    path("c/<str:token>", forms_views.confirm, name="confirm"),
+    path("p/<str:token>", preferences.preferences, name="preferences"),
+    path("webhooks/<str:esp>/tracking/", webhooks.tracking_webhook, name="tracking-webhook"),
     path("outbox", outbox.outbox, name="outbox"),
     path("outbox/<str:key>", outbox.message, name="outbox-message"),
 ]

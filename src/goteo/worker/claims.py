@@ -9,6 +9,7 @@ is claimable again.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -95,20 +96,75 @@ def release_enrollments(owner: str, results: list[tuple[int, dict[str, object]]]
         cursor.executemany(sql, params)
 
 
-def send_facts(contact_id: int, campaign_id: int | None, address_hash: str) -> Facts:
-    """Everything the gate needs, read in one query just before a send."""
+@dataclass(frozen=True)
+class PacingQuery:
+    """What the frequency cap needs to know about one marketing delivery's contact."""
+
+    delivery_id: int
+    since: datetime  # the start of the cap's period
+    now: datetime
+
+
+def send_facts(
+    contact_id: int, campaign_id: int | None, address_hash: str, pacing: PacingQuery | None = None
+) -> Facts:
+    """Everything the gate needs, read just before a send, inside the sender's transaction.
+
+    The first statement locks the contact's row until that transaction ends (on SQLite the
+    transaction already holds the database's write lock), so a status change such as an
+    unsubscribe, and another worker's send to the same contact, wait until this message is
+    sent and recorded. The second (only under a frequency cap) starts after the lock is
+    granted, so it sees every send another worker recorded before (docs/pacing.md).
+    """
+    lock = " FOR NO KEY UPDATE OF c" if connection.vendor == "postgresql" else ""
     sql = (
-        f"SELECT c.status, c.paused_until, "
+        f"SELECT c.status, c.paused_until, c.timezone, "
         f"(SELECT k.status FROM {Campaign._meta.db_table} k WHERE k.id = %s), "
         f"(SELECT s.reason FROM {Suppression._meta.db_table} s WHERE s.email_hash = %s) "
-        f"FROM {Contact._meta.db_table} c WHERE c.id = %s"
+        f"FROM {Contact._meta.db_table} c WHERE c.id = %s{lock}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [campaign_id, address_hash, contact_id])
         row = cursor.fetchone()
     if row is None:
         return Facts(None, None, None, None)
-    return Facts(row[0], _aware(row[1]), row[2], row[3])
+    facts = Facts(row[0], _aware(row[1]), row[3], row[4], timezone=row[2] or "")
+    if pacing is None:
+        return facts
+    sent, ahead = _pacing_facts(contact_id, pacing)
+    return replace(facts, recent_sends=sent, ahead=ahead)
+
+
+def _pacing_facts(contact_id: int, query: PacingQuery) -> tuple[tuple[datetime, ...], int]:
+    """The contact's marketing sends since ``query.since``, and how many of its other due
+    marketing messages go before this one: higher campaign priority, or the same priority and
+    due earlier (then the lower id)."""
+    delivery, campaign = Delivery._meta.db_table, Campaign._meta.db_table
+    sql = (
+        f"SELECT d.sent_at, 0 FROM {delivery} d WHERE d.contact_id = %s "
+        "AND d.kind = 'marketing' AND d.status = 'sent' AND d.sent_at > %s "
+        f"UNION ALL SELECT NULL, COUNT(*) FROM {delivery} d "
+        f"JOIN {campaign} k ON k.id = d.campaign_id "
+        f"JOIN {delivery} me ON me.id = %s AND me.contact_id = d.contact_id "
+        f"JOIN {campaign} mk ON mk.id = me.campaign_id "
+        "WHERE d.contact_id = %s AND d.id <> me.id AND d.kind = 'marketing' "
+        "AND d.status = 'pending' AND d.next_attempt_at <= %s AND k.status = 'active' "
+        "AND (k.priority > mk.priority OR (k.priority = mk.priority "
+        "AND (d.next_attempt_at < me.next_attempt_at "
+        "OR (d.next_attempt_at = me.next_attempt_at AND d.id < me.id))))"
+    )
+    since, now = (_db_time(t) for t in (query.since, query.now))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [contact_id, since, query.delivery_id, contact_id, now])
+        rows = cursor.fetchall()
+    sent = tuple(t for r in rows if (t := _aware(r[0])) is not None)
+    ahead = sum(int(r[1]) for r in rows if r[0] is None)
+    return sent, ahead
+
+
+def _db_time(value: datetime) -> Any:
+    field = cast("Field[Any, Any]", Delivery._meta.get_field("sent_at"))
+    return field.get_db_prep_value(value, connection)
 
 
 def _aware(value: object) -> datetime | None:

@@ -9,9 +9,11 @@ from email.utils import parseaddr
 from typing import Any
 
 from goteo.channels.base import OutgoingEmail
+from goteo.channels.email import verp
 from goteo.contacts.tokens import unsubscribe_token
 from goteo.content.context import contact_context
-from goteo.content.render import Renderer
+from goteo.content.footer import add_footer
+from goteo.content.render import Rendered, Renderer
 from goteo.engine.model import Campaign
 
 
@@ -22,17 +24,31 @@ class Sender:
     from_addr: str
     base_url: str
     secret: str
+    postal_address: str = ""  # shown in every marketing message (a footer adds it if missing)
+    return_path_domain: str = ""  # where bounces and mailto unsubscribes come back
 
     @property
     def domain(self) -> str:
         address = parseaddr(self.from_addr)[1]
         return address.rpartition("@")[2] or "localhost"
 
+    def unsubscribe_mailto(self, contact_id: int) -> str:
+        """``mailto:unsubscribe+<id>-<mac>@<domain>?subject=unsubscribe`` for List-Unsubscribe."""
+        domain = self.return_path_domain or self.domain
+        address = verp.encode("unsubscribe", contact_id, domain, self.secret)
+        return f"mailto:{address}?subject=unsubscribe"
+
 
 def sender_from_settings() -> Sender:
     from django.conf import settings
 
-    return Sender(settings.GOTEO_FROM, settings.BASE_URL, settings.SECRET_KEY)
+    return Sender(
+        settings.GOTEO_FROM,
+        settings.BASE_URL,
+        settings.SECRET_KEY,
+        postal_address=settings.GOTEO_POSTAL_ADDRESS,
+        return_path_domain=settings.GOTEO_RETURN_PATH_DOMAIN,
+    )
 
 
 def message_id(delivery_id: int, sender: Sender) -> str:
@@ -77,9 +93,12 @@ class Composer:
             "message": {"id": mid},
             "unsubscribe_url": unsubscribe_url,
             "base_url": self.sender.base_url,
+            "postal_address": self.sender.postal_address,
             **(extra or {}),
         }
         rendered = self.renderer.render(campaign, template, locale, context)
+        if marketing:
+            rendered = self._with_footer(rendered, unsubscribe_url, locale)
         full_name = " ".join(p for p in (contact["first_name"], contact["last_name"]) if p)
         return OutgoingEmail(
             delivery_id=delivery_id,
@@ -90,13 +109,30 @@ class Composer:
             subject=rendered.subject,
             html=rendered.html,
             text=rendered.text,
-            headers=self._headers(campaign, unsubscribe_url) if marketing else {},
+            headers=self._headers(campaign, unsubscribe_url, contact["id"]) if marketing else {},
+            return_path=self._return_path(delivery_id),
         )
 
-    @staticmethod
-    def _headers(campaign: Campaign, unsubscribe_url: str) -> dict[str, str]:
+    def _return_path(self, delivery_id: int) -> str:
+        """``bounces+<id>-<mac>@GOTEO_RETURN_PATH_DOMAIN``: a bounce names its delivery."""
+        domain = self.sender.return_path_domain
+        return verp.encode("bounces", delivery_id, domain, self.sender.secret) if domain else ""
+
+    def _with_footer(self, rendered: Rendered, unsubscribe_url: str, locale: str) -> Rendered:
+        """The unsubscribe link and postal address, added where the template left them out."""
+        html, text = add_footer(
+            rendered.html,
+            rendered.text,
+            unsubscribe_url=unsubscribe_url,
+            postal_address=self.sender.postal_address,
+            locale=locale,
+        )
+        return Rendered(subject=rendered.subject, html=html, text=text)
+
+    def _headers(self, campaign: Campaign, unsubscribe_url: str, contact_id: int) -> dict[str, str]:
+        mailto = self.sender.unsubscribe_mailto(contact_id)
         return {
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe": f"<{unsubscribe_url}>, <{mailto}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "X-Goteo-Campaign": campaign.key,
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,7 +52,7 @@ def send_claimed(
     for row in rows:
         if row["attempts"] > MAX_ATTEMPTS:  # claimed again and again: its worker keeps dying
             reason = f"gave up after {MAX_ATTEMPTS} attempts that never finished"
-            finish_delivery(row["id"], owner, status=DeliveryStatus.FAILED, last_error=reason)
+            sender.call(_failure(row["id"], owner, reason))
             tally.failed += 1
             continue
         marketing = row["kind"] == MARKETING
@@ -68,14 +69,25 @@ def send_claimed(
                 extra=row["context"], marketing=marketing,
             )  # fmt: skip
         except RenderError as exc:
-            finish_delivery(row["id"], owner, status=DeliveryStatus.FAILED, last_error=str(exc))
+            sender.call(_failure(row["id"], owner, str(exc)))
             tally.failed += 1
             continue
         recorder = _Recorder(row, owner, now, message.subject, message.message_id, tally)
-        job = Job(row["contact_id"], row["campaign_id"], row["kind"], now, message, recorder)
+        job = Job(
+            row["contact_id"], row["campaign_id"], row["kind"], now, message, recorder, row["id"]
+        )
         sender.submit(job)
     sender.drain()
     return tally
+
+
+def _failure(delivery_id: int, owner: str, reason: str) -> Callable[[], None]:
+    """Recording a delivery that cannot be sent, done by the sender thread in its turn."""
+
+    def write() -> None:
+        finish_delivery(delivery_id, owner, status=DeliveryStatus.FAILED, last_error=reason)
+
+    return write
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """The last word before a message leaves: send it, suppress it, hold it, or postpone it.
 
-The facts are read in one query right before sending (``claims.send_facts``); the decision
-itself is pure, so it is tested without a database.
+The facts are read right before sending, with the contact locked (``claims.send_facts``); the
+decision itself is pure, so it is tested without a database. Marketing messages are also paced
+(``engine/pacing.py``): a frequency cap shared by every campaign, where higher priorities take
+the slots first, and quiet hours on the contact's wall clock. See docs/pacing.md.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+
+from goteo.engine.pacing import Pacing, cap_allows, next_allowed
+from goteo.engine.window import zone
 
 MARKETING, TRANSACTIONAL = "marketing", "transactional"
 # Suppressions that stop even a confirmation email: the address does not work or objected.
@@ -26,6 +31,10 @@ class Facts:
     paused_until: datetime | None
     campaign_status: str | None  # None for transactional messages
     suppression: str | None  # the reason, if the address is on the suppression list
+    # For pacing (read only when a frequency cap is set):
+    timezone: str = ""  # the contact's; empty means UTC
+    recent_sends: tuple[datetime, ...] = ()  # its marketing messages sent within the cap's period
+    ahead: int = 0  # its other due marketing messages that go first (higher priority, or older)
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,10 @@ class Postpone:
 Verdict = Send | Suppress | Hold | Postpone
 
 
-def decide(kind: str, facts: Facts, now: datetime) -> Verdict:
+NO_PACING = Pacing()
+
+
+def decide(kind: str, facts: Facts, now: datetime, pacing: Pacing = NO_PACING) -> Verdict:
     if facts.contact_status is None:
         return Suppress("contact erased")
     if kind == TRANSACTIONAL:
@@ -69,4 +81,26 @@ def decide(kind: str, facts: Facts, now: datetime) -> Verdict:
         return Hold()
     if facts.paused_until is not None and facts.paused_until > now:
         return Postpone(facts.paused_until, "the contact paused their emails")
+    if pacing.active:
+        return _paced(facts, now, pacing)
+    return Send()
+
+
+def _paced(facts: Facts, now: datetime, pacing: Pacing) -> Verdict:
+    """Send now, or postpone to the earliest moment the cap and the quiet hours allow.
+
+    The messages that go first are counted as if sent now: they take the next free slots.
+    """
+    tz = zone(facts.timezone or None)
+    cap, quiet = pacing.cap, pacing.quiet
+    if cap is not None:
+        taken = (*facts.recent_sends, *(now,) * facts.ahead)
+        if not cap_allows(now, taken, cap):
+            if cap_allows(now, facts.recent_sends, cap):
+                reason = f"frequency cap {cap}: the free slots go to messages ahead in priority"
+            else:
+                reason = f"frequency cap {cap} reached"
+            return Postpone(next_allowed(now, taken, cap, quiet, tz), reason)
+    if quiet is not None and not quiet.window.contains(now, tz):
+        return Postpone(quiet.window.next_open(now, tz), f"quiet hours {quiet}")
     return Send()

@@ -15,9 +15,11 @@ from django.db import close_old_connections
 
 from goteo.channels.base import EmailChannel
 from goteo.engine.clock import Clock
+from goteo.engine.pacing import Pacing
 from goteo.worker.claims import claim_deliveries, claim_enrollments, send_facts
 from goteo.worker.composer import Composer
 from goteo.worker.delivering import Tally, send_claimed
+from goteo.worker.pacing_config import pacing_from_settings
 from goteo.worker.scheduler import run_enrollments
 from goteo.worker.sender_thread import SenderThread
 
@@ -55,6 +57,8 @@ class Worker:
     batch: int = 500
     send_batch: int = 100
     lease_seconds: float = 120.0
+    # The frequency cap and quiet hours, read from the settings when the worker is built.
+    pacing: Pacing = field(default_factory=pacing_from_settings)
     name: str = field(default_factory=worker_name)
     totals: Totals = field(default_factory=Totals)
 
@@ -78,7 +82,7 @@ class Worker:
 
     def _sender(self) -> SenderThread:
         if self._thread is None:
-            self._thread = SenderThread(self.channel, send_facts)
+            self._thread = SenderThread(self.channel, send_facts, self.pacing)
         return self._thread
 
     def close(self) -> None:

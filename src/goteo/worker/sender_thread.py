@@ -1,25 +1,42 @@
 """A sender thread: rendering the next message overlaps the SMTP round trip of this one.
 
 The thread does the three things that must stay together for the delivery guarantees: ask
-the gate (contact, campaign, suppression list, pause) just before sending, send, and record
-the result at once. So at most one accepted-but-unrecorded message exists per connection, as
-docs/delivery-guarantees.md says.
+the gate (contact, campaign, suppression list, pause, pacing) just before sending, send, and
+record the result at once. So at most one accepted-but-unrecorded message exists per
+connection, as docs/delivery-guarantees.md says.
+
+The three run in one transaction that starts by locking the contact's row: an unsubscribe
+that arrives meanwhile is acknowledged only after this message is recorded (and then nothing
+more goes to that contact), and two workers never both take a contact's last slot under a
+frequency cap (docs/pacing.md). The worker's other writes while a batch is sent go through this
+thread too (``call``), so they queue behind the message on the wire instead of waiting for it.
+
+On SQLite that transaction holds the database's single write lock, and a waiting writer (the
+web server) only retries now and then, so the thread lets go of it for a moment after each
+second of holding it: an unsubscribe waits about a second at most, not for the whole batch.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from django.db import connection
+from django.db import connection, transaction
 
 from goteo.channels.base import EmailChannel, OutgoingEmail, Result
-from goteo.worker.gate import Facts, Send, Verdict, decide, email_hash
+from goteo.engine.pacing import Pacing
+from goteo.worker.claims import PacingQuery
+from goteo.worker.gate import MARKETING, NO_PACING, Facts, Send, Verdict, decide, email_hash
 
 DEPTH = 4  # messages composed ahead of the one on the wire
+# SQLite: after holding the write lock this long without a break, pause longer than the
+# longest retry interval of a waiting writer (100 ms), so that it gets its turn.
+TURN, BREAK = 1.0, 0.12
 
 
 @dataclass(frozen=True)
@@ -30,23 +47,40 @@ class Job:
     now: datetime
     message: OutgoingEmail
     record: Callable[[Result | Verdict], None]  # runs in the sender thread
+    delivery_id: int | None = None  # needed under a frequency cap
 
 
-FactsQuery = Callable[[int, int | None, str], Facts]
+class FactsQuery(Protocol):
+    def __call__(
+        self,
+        contact_id: int,
+        campaign_id: int | None,
+        address_hash: str,
+        pacing: PacingQuery | None = None,
+    ) -> Facts: ...
 
 
 class SenderThread:
-    def __init__(self, channel: EmailChannel, facts_of: FactsQuery) -> None:
+    def __init__(
+        self, channel: EmailChannel, facts_of: FactsQuery, pacing: Pacing = NO_PACING
+    ) -> None:
         self.channel = channel
         self.facts_of = facts_of
-        self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=DEPTH)
+        self.pacing = pacing
+        self._jobs: queue.Queue[Job | Callable[[], None] | None] = queue.Queue(maxsize=DEPTH)
         self._error: BaseException | None = None
+        self._turns = _Turns()
         self._thread = threading.Thread(target=self._run, name="goteo-sender", daemon=True)
         self._thread.start()
 
     def submit(self, job: Job) -> None:
         self._raise_if_failed()
         self._jobs.put(job)
+
+    def call(self, write: Callable[[], None]) -> None:
+        """Run ``write`` (a database write) in this thread, after the messages before it."""
+        self._raise_if_failed()
+        self._jobs.put(write)
 
     def drain(self) -> None:
         """Wait until every submitted message is sent and recorded."""
@@ -67,8 +101,10 @@ class SenderThread:
         try:
             while (job := self._jobs.get()) is not None:
                 try:
-                    if self._error is None:
-                        self._handle(job)
+                    if self._error is None:  # after a failure, only drain the queue
+                        self._turns.begin()
+                        self._do(job)
+                        self._turns.end()
                 except BaseException as exc:  # kept and re-raised in the worker's thread
                     self._error = exc
                 finally:
@@ -77,10 +113,45 @@ class SenderThread:
         finally:
             connection.close()
 
+    def _do(self, job: Job | Callable[[], None]) -> None:
+        if isinstance(job, Job):
+            self._handle(job)
+        else:
+            job()
+
     def _handle(self, job: Job) -> None:
-        facts = self.facts_of(job.contact_id, job.campaign_id, email_hash(job.message.to_addr))
-        verdict = decide(job.kind, facts, job.now)
-        if not isinstance(verdict, Send):
-            job.record(verdict)
+        with transaction.atomic():
+            address = email_hash(job.message.to_addr)
+            facts = self.facts_of(job.contact_id, job.campaign_id, address, self._query(job))
+            verdict = decide(job.kind, facts, job.now, self.pacing)
+            if not isinstance(verdict, Send):
+                job.record(verdict)
+                return
+            job.record(self.channel.send(job.message))
+
+    def _query(self, job: Job) -> PacingQuery | None:
+        cap = self.pacing.cap
+        if cap is None or job.kind != MARKETING or job.delivery_id is None:
+            return None
+        return PacingQuery(job.delivery_id, job.now - cap.period, job.now)
+
+
+class _Turns:
+    """On SQLite, take a break from writing after each ``TURN`` seconds of writing."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None  # when the current run of writes began
+        self.last = 0.0  # when the last write ended
+
+    def begin(self) -> None:
+        if connection.vendor != "sqlite":
             return
-        job.record(self.channel.send(job.message))
+        now = time.monotonic()
+        if self.since is None or now - self.last >= BREAK:
+            self.since = now  # the lock was free long enough: a new turn
+        elif now - self.since >= TURN:
+            time.sleep(BREAK)
+            self.since = time.monotonic()
+
+    def end(self) -> None:
+        self.last = time.monotonic()

@@ -2,18 +2,47 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 
+from goteo.channels.email.dkim import signer_from_settings
 from goteo.channels.email.factory import email_channel
+from goteo.config import ConfigError, EmailConfig
 from goteo.engine.clock import Clock
 from goteo.worker.composer import Composer, sender_from_settings
 from goteo.worker.loop import Worker
 
+log = logging.getLogger(__name__)
+
+# Backends that reach real inboxes; the others (console, memory, file) are for development.
+_REAL_MAIL = frozenset(("smtp", "anymail"))
+
+
+def check_postal_address(config: EmailConfig, postal_address: str) -> None:
+    """Marketing mail must carry the sender's postal address (CAN-SPAM): refuse without one."""
+    if postal_address.strip():
+        return
+    if config.kind in _REAL_MAIL:
+        raise ConfigError(
+            "GOTEO_POSTAL_ADDRESS is empty: every marketing email must show the sender's postal"
+            " address; set it (e.g. GOTEO_POSTAL_ADDRESS='Shop Ltd, 1 High St, London N1 1AA, UK')"
+            " before sending real mail"
+        )
+    log.warning("GOTEO_POSTAL_ADDRESS is empty: allowed with the %s backend only", config.kind)
+
 
 def build_worker(clock: Clock, batch: int = 500, lease_seconds: float = 120.0) -> Worker:
+    check_postal_address(settings.EMAIL_CONFIG, settings.GOTEO_POSTAL_ADDRESS)
+    signer = signer_from_settings(
+        settings.GOTEO_DKIM_SELECTOR,
+        settings.GOTEO_DKIM_PRIVATE_KEY_FILE,
+        settings.GOTEO_DKIM_DOMAIN,
+        settings.GOTEO_FROM,
+    )
     return Worker(
         clock=clock,
-        channel=email_channel(settings.EMAIL_CONFIG),
+        channel=email_channel(settings.EMAIL_CONFIG, signer=signer),
         composer=Composer(sender_from_settings()),
         batch=batch,
         lease_seconds=lease_seconds,

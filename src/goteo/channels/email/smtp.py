@@ -15,6 +15,7 @@ import ssl
 from datetime import UTC, datetime
 
 from goteo.channels.base import Delivered, OutgoingEmail, Permanent, Result, Retryable
+from goteo.channels.email.dkim import Signer
 from goteo.channels.email.mime import InvalidMessage, build_message, encode_address, parse_sender
 from goteo.config import EmailConfig
 
@@ -34,9 +35,16 @@ class SmtpChannel:
     name = "smtp"
     capabilities = frozenset({"html", "text", "headers"})
 
-    def __init__(self, config: EmailConfig, *, local_hostname: str | None = None) -> None:
+    def __init__(
+        self,
+        config: EmailConfig,
+        *,
+        local_hostname: str | None = None,
+        signer: Signer | None = None,
+    ) -> None:
         self.config = config
         self.local_hostname = local_hostname
+        self.signer = signer  # DKIM, when configured
         self._conn: smtplib.SMTP | None = None
 
     def send(self, message: OutgoingEmail) -> Result:
@@ -44,6 +52,8 @@ class SmtpChannel:
             sender = message.return_path or parse_sender(message.from_addr)[1]
             recipient = encode_address(message.to_addr)
             data = build_message(message, datetime.now(UTC))
+            if self.signer is not None:
+                data = self.signer.sign(data)
         except InvalidMessage as exc:
             return Permanent(message.delivery_id, f"cannot build the message: {exc}")
         reused = self._conn is not None

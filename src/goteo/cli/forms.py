@@ -1,0 +1,157 @@
+"""``goteo form``: validate, apply, list, snippet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from goteo.cli.output import emit, fail, json_option, setup_django, table
+
+if TYPE_CHECKING:
+    from goteo.contacts.models import Form
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+        raise  # unreachable: fail exits
+
+
+def _refuse(path: str, exc: Exception, as_json: bool) -> None:
+    """Print every problem of a refused form file and exit with status 1."""
+    from goteo.forms.definition import FormInvalid
+
+    assert isinstance(exc, FormInvalid)
+    problems = [{"line": p.line, "path": p.path, "message": p.message} for p in exc.problems]
+    if as_json:
+        emit({"valid": False, "file": path, "problems": problems}, True, lambda: None)
+    else:
+        click.secho(f"{path}: refused, {len(problems)} problem(s):", fg="red", err=True)
+        for p in exc.problems:
+            click.echo(f"  {path}:{p}", err=True)
+    raise SystemExit(1)
+
+
+@click.group()
+def form() -> None:
+    """Public opt-in forms as code: YAML or JSON documents."""
+
+
+@form.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+def validate(file: str, as_json: bool) -> None:
+    """Check a form file; print every problem with its path and line."""
+    from goteo.forms.definition import FormInvalid, parse_form
+
+    try:
+        d = parse_form(_read(file))
+    except FormInvalid as exc:
+        _refuse(file, exc, as_json)
+        return
+    info = {
+        "valid": True,
+        "file": file,
+        "key": d.key,
+        "topics": d.topic_keys,
+        "double_opt_in": d.double_opt_in,
+    }
+    emit(info, as_json, lambda: click.echo(f"{file}: valid ({d.key})"))
+
+
+@form.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+def apply(file: str, as_json: bool) -> None:
+    """Create the form or update it; a changed consent text is stored as a new version."""
+    setup_django()
+    from django.conf import settings
+
+    from goteo.actions.forms import do_apply_form
+    from goteo.forms.definition import FormInvalid
+
+    try:
+        result = do_apply_form(_read(file))
+    except FormInvalid as exc:
+        _refuse(file, exc, as_json)
+        return
+    key = result.form.key
+    info = {
+        "key": key,
+        "outcome": result.outcome,
+        "new_consent_version": result.new_consent_version,
+        "url": f"{settings.BASE_URL}/f/{key}",
+    }
+    extra = ", new consent text version" if result.new_consent_version else ""
+    emit(info, as_json, lambda: click.echo(f"{key}: {result.outcome}{extra} ({info['url']})"))
+
+
+@form.command(name="list")
+@json_option
+def list_(as_json: bool) -> None:
+    """Forms with their topics, double opt-in setting and consent counts."""
+    setup_django()
+    from django.conf import settings
+
+    from goteo.contacts.models import Form
+
+    forms = Form.objects.order_by("key").select_related("consent_text")
+    rows = [_row(f, settings.BASE_URL) for f in forms]
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            [
+                [
+                    r["key"],
+                    ",".join(r["topics"]),
+                    _yes(r["double_opt_in"]),
+                    r["consents"],
+                    r["confirmed"],
+                    r["url"],
+                ]
+                for r in rows
+            ],
+            ["key", "topics", "double opt-in", "consents", "confirmed", "url"],
+        ),
+    )
+
+
+def _yes(value: object) -> str:
+    return "yes" if value else "no"
+
+
+def _row(f: Form, base_url: str) -> dict[str, Any]:
+    from goteo.contacts.models import Consent
+
+    consents = Consent.objects.filter(form=f)
+    return {
+        "key": f.key,
+        "name": f.name,
+        "locale": f.locale,
+        "topics": f.topics,
+        "double_opt_in": f.double_opt_in,
+        "consent_version": f.consent_text.version if f.consent_text else None,
+        "consents": consents.count(),
+        "confirmed": consents.filter(confirmed_at__isnull=False).count(),
+        "url": f"{base_url}/f/{f.key}",
+    }
+
+
+@form.command()
+@click.argument("key")
+def snippet(key: str) -> None:
+    """Print an HTML form to paste into any page; it posts to GOTEO_BASE_URL/f/KEY/submit."""
+    setup_django()
+    from goteo.contacts.models import Form
+    from goteo.web.form_page import snippet_html
+
+    found = Form.objects.select_related("consent_text").filter(key=key).first()
+    if found is None:
+        fail("no such form", {"form": f"{key!r} does not exist"})
+        return
+    click.echo(snippet_html(found), nl=False)

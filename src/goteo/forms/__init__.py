@@ -1,0 +1,1 @@
+"""Public opt-in forms, defined as documents like campaigns (docs/forms.md)."""

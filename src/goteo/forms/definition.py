@@ -1,0 +1,197 @@
+"""Turn a form document (YAML or JSON) into a FormDefinition, or refuse it whole.
+
+Every problem is collected and named by its path and line, as for campaigns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from goteo.engine import yamlsource
+from goteo.engine.parser import SLUG, normalize_locale
+from goteo.engine.problems import Problem
+
+FIELDS = ("email", "first_name", "last_name", "locale")
+TOP_KEYS = (
+    "consent",
+    "consent_checkbox",
+    "double_opt_in",
+    "fields",
+    "intro",
+    "key",
+    "locale",
+    "name",
+    "redirect",
+    "topics",
+)
+LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+TEXT_MAX = 5000
+
+
+class FormInvalid(ValueError):
+    """A form document was refused whole; ``problems`` names every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.line or 0, p.path))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    label: str  # in the form's language; the key when the document gives none
+
+
+@dataclass(frozen=True)
+class FormDefinition:
+    key: str
+    name: str
+    locale: str
+    fields: tuple[str, ...]  # always starts with email
+    topics: tuple[Topic, ...]
+    double_opt_in: bool
+    consent: str
+    consent_checkbox: bool
+    redirect: str  # empty: Goteo's own thank-you page
+    intro: str
+
+    @property
+    def topic_keys(self) -> list[str]:
+        return [t.key for t in self.topics]
+
+
+def consent_version(text: str) -> str:
+    """The version of a consent text: its SHA-256, so the same words are the same version."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _Parser:
+    def __init__(self, doc: yamlsource.Located) -> None:
+        self.doc = doc
+        self.problems = [Problem(line, path, message) for path, line, message in doc.problems]
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(Problem(self.doc.line(path), path, message))
+
+    def text(self, data: dict[str, Any], key: str, *, required: bool = False) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "is required")
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"{value!r} must be non-empty text")
+            return ""
+        if len(value) > TEXT_MAX:
+            self.fail(key, f"must be at most {TEXT_MAX} characters")
+        return value.strip()
+
+    def flag(self, data: dict[str, Any], key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, f"{value!r} must be true or false")
+            return default
+        return value
+
+    def parse(self) -> FormDefinition | None:
+        data = self.doc.data
+        if data is None and self.problems:
+            return None
+        if not isinstance(data, dict):
+            self.fail("", "a form must be a mapping of keys (key, name, topics, consent…)")
+            return None
+        for key in data:
+            if key not in TOP_KEYS:
+                self.fail(key, f"unknown key (expected one of: {', '.join(TOP_KEYS)})")
+        key = self.text(data, "key", required=True)
+        if key and not SLUG.match(key):
+            self.fail("key", f"{key!r} must be lowercase letters, digits, '-' or '_'")
+        locale = data.get("locale", "en")
+        if not isinstance(locale, str) or not LOCALE.match(normalize_locale(locale)):
+            self.fail("locale", f"{locale!r} is not a locale (like en, es, fr-CA)")
+            locale = "en"
+        definition = FormDefinition(
+            key=key,
+            name=self.text(data, "name") or key,
+            locale=normalize_locale(locale),
+            fields=self._fields(data.get("fields", ["email"])),
+            topics=self._topics(data.get("topics")),
+            double_opt_in=self.flag(data, "double_opt_in", True),
+            consent=self.text(data, "consent", required=True),
+            consent_checkbox=self.flag(data, "consent_checkbox", False),
+            redirect=self._redirect(data.get("redirect")),
+            intro=self.text(data, "intro"),
+        )
+        return None if self.problems else definition
+
+    def _fields(self, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value:
+            self.fail("fields", f"must be a list of fields from: {', '.join(FIELDS)}")
+            return ("email",)
+        chosen = ["email"]
+        for i, name in enumerate(value):
+            if name not in FIELDS:
+                self.fail(f"fields[{i}]", f"{name!r} is not a field (use {', '.join(FIELDS)})")
+            elif name in chosen and name != "email":
+                self.fail(f"fields[{i}]", f"{name!r} is listed twice")
+            elif name != "email":
+                chosen.append(name)
+        return tuple(chosen)
+
+    def _topics(self, value: Any) -> tuple[Topic, ...]:
+        if not isinstance(value, list) or not value:
+            self.fail("topics", "is required: a list of topics like [newsletter]")
+            return ()
+        topics: list[Topic] = []
+        for i, item in enumerate(value):
+            path = f"topics[{i}]"
+            raw_key, label = item, None
+            if isinstance(item, dict):
+                for k in item:
+                    if k not in ("key", "label"):
+                        self.fail(f"{path}.{k}", "unknown key (expected key, label)")
+                raw_key, label = item.get("key"), item.get("label")
+                if label is not None and (not isinstance(label, str) or not label.strip()):
+                    self.fail(f"{path}.label", f"{label!r} must be non-empty text")
+                    label = None
+            if not isinstance(raw_key, str) or not SLUG.match(raw_key):
+                self.fail(path, f"{raw_key!r} must be a topic key: lowercase letters, digits, -, _")
+            elif raw_key in (t.key for t in topics):
+                self.fail(path, f"topic {raw_key!r} is listed twice")
+            else:
+                topics.append(Topic(raw_key, (label or raw_key).strip()))
+        return tuple(topics)
+
+    def _redirect(self, value: Any) -> str:
+        if value is None:
+            return ""
+        parts = urlsplit(value) if isinstance(value, str) else None
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or any(c.isspace() for c in str(value))
+        ):
+            self.fail("redirect", f"{value!r} must be an http:// or https:// address")
+            return ""
+        return str(value)
+
+
+def parse_form(text: str) -> FormDefinition:
+    """Parse and validate; raise FormInvalid naming every problem."""
+    parser = _Parser(yamlsource.load(text))
+    definition = parser.parse()
+    if definition is None or parser.problems:
+        raise FormInvalid(parser.problems or [Problem(None, "", "invalid form")])
+    return definition
+
+
+@lru_cache(maxsize=128)
+def definition_of_source(source: str) -> FormDefinition:
+    """A stored form's definition (its source was valid when applied), parsed once."""
+    return parse_form(source)

@@ -1,0 +1,27 @@
+"""The operator's pacing rules from the settings: ``GOTEO_FREQUENCY_CAP``, ``GOTEO_QUIET_HOURS``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from goteo.config import ConfigError
+from goteo.engine.pacing import Pacing, PacingError, parse_cap, parse_quiet_hours
+
+
+def check_pacing(cap: str, quiet: str) -> Pacing:
+    """Parse both settings; a value that cannot be used is a configuration error."""
+    try:
+        parsed_cap = parse_cap(cap)
+    except PacingError as exc:
+        raise ConfigError(f"GOTEO_FREQUENCY_CAP: {exc}") from None
+    try:
+        return Pacing(parsed_cap, parse_quiet_hours(quiet))
+    except PacingError as exc:
+        raise ConfigError(f"GOTEO_QUIET_HOURS: {exc}") from None
+
+
+def pacing_from_settings() -> Pacing:
+    """Read when a worker is built, so a changed setting applies to the next worker."""
+    return check_pacing(
+        getattr(settings, "GOTEO_FREQUENCY_CAP", ""), getattr(settings, "GOTEO_QUIET_HOURS", "")
+    )

@@ -1,0 +1,165 @@
+"""The unsubscribe race: once the one-click unsubscribe is acknowledged, nothing more arrives.
+
+``goteo worker`` sends a batch of messages, one per contact, to a deliberately slow SMTP server
+in this process, which notes when each message arrived. ``goteo serve`` answers the one-click
+unsubscribe (RFC 8058). When the server is told the recipient of one message in the claimed
+batch, the test POSTs the unsubscribe for that contact (its message is on the wire: checked,
+not yet received) and for two contacts whose messages have not gone yet, and notes when each
+POST was acknowledged. No contact may receive anything after its acknowledgement.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from tests.integration.procs import free_port, prepare_backlog, start_goteo
+from tests.integration.slow_sink import SlowSink
+
+from goteo.contacts.tokens import unsubscribe_token
+
+MESSAGES = 40
+IN_FLIGHT = ("c5@example.com", "c15@example.com", "c25@example.com", "c35@example.com")
+HOLD = 0.5  # seconds the server keeps each of those messages in flight
+API_KEY = "race-test-key"
+
+
+@dataclass
+class Post:
+    issued: float
+    acknowledged: float = 0.0
+    status: int = 0
+
+
+def _get(url: str) -> Any:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {API_KEY}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.communicate()
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("goteo serve did not start")
+
+
+class Unsubscriber:
+    """POSTs one-click unsubscribes in their own threads and notes when each was answered."""
+
+    def __init__(self, url: str, tokens: dict[str, str]) -> None:
+        self.url = url
+        self.tokens = tokens
+        self.posts: dict[str, Post] = {}
+        self.threads: list[threading.Thread] = []
+        self.lock = threading.Lock()
+
+    def start(self, email: str) -> None:
+        with self.lock:
+            if email in self.posts:
+                return
+            self.posts[email] = Post(issued=time.monotonic())
+        thread = threading.Thread(target=self._post, args=(email,))
+        thread.start()
+        self.threads.append(thread)
+
+    def _post(self, email: str) -> None:
+        request = urllib.request.Request(
+            f"{self.url}/u/{self.tokens[email]}",
+            data=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+            status = response.status
+        post = self.posts[email]
+        post.acknowledged, post.status = time.monotonic(), status
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join(90)
+
+
+def test_nothing_arrives_after_the_unsubscribe_is_acknowledged(
+    tmp_path: Path, goteo_env: dict[str, str]
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    sink = SlowSink(delay=0.02).start()
+    env = goteo_env | {
+        "GOTEO_EMAIL_URL": f"{sink.url}?timeout=30",
+        "GOTEO_BASE_URL": url,
+        "GOTEO_API_KEY": API_KEY,
+        "GOTEO_SECRET_KEY": settings.SECRET_KEY,  # the tokens are signed here too
+    }
+    prepare_backlog(env, tmp_path, MESSAGES)  # c0 … c39, one message each, not yet sent
+    server = start_goteo(env, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "4")
+    worker: subprocess.Popen[str] | None = None
+    try:
+        _wait_until_healthy(url, server)
+        emails = [f"c{i}@example.com" for i in range(MESSAGES)]
+        ids = {e: _get(f"{url}/api/v1/contacts/{e}")["id"] for e in emails}
+        unsubscriber = Unsubscriber(url, {e: unsubscribe_token(i) for e, i in ids.items()})
+
+        def on_recipient(address: str) -> float | None:
+            if address not in IN_FLIGHT:
+                return None
+            unsubscriber.start(address)  # its message is on the wire right now
+            waiting = [
+                e
+                for e in emails
+                if e not in IN_FLIGHT and e not in unsubscriber.posts and not sink.arrived_for(e)
+            ]
+            for later in waiting[:2]:  # two whose messages come later in the batch
+                unsubscriber.start(later)
+            return HOLD
+
+        sink.on_recipient = on_recipient
+        worker = start_goteo(env, "worker", "--json")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            rows = _get(f"{url}/api/v1/deliveries?limit=500")["deliveries"]
+            if len(rows) == MESSAGES and all(r["status"] != "pending" for r in rows):
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"the worker did not finish: {rows}")
+        unsubscriber.join()
+    finally:
+        for process in (worker, server):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.communicate(timeout=60)
+        sink.stop()
+
+    statuses = {r["contact__email"]: r["status"] for r in rows}
+    posts = unsubscriber.posts
+    assert len(posts) >= 2 * len(IN_FLIGHT)  # fewer wait near the end of the batch
+    for email, post in posts.items():
+        assert post.status == 200, email
+        arrived = sink.arrived_for(email)
+        # The promise: nothing reaches a contact after the unsubscribe was acknowledged.
+        assert all(t < post.acknowledged for t in arrived), (email, arrived, post)
+        assert statuses[email] == ("sent" if arrived else "suppressed"), email
+    for email in IN_FLIGHT:
+        (arrived,) = sink.arrived_for(email)
+        post = posts[email]
+        # The race really happened: asked while the message was on the wire, answered after.
+        assert post.issued < arrived < post.acknowledged, (email, post, arrived)
+    others = set(emails) - set(posts)
+    assert all(len(sink.arrived_for(e)) == 1 and statuses[e] == "sent" for e in others)
