@@ -1,6 +1,7 @@
 """The benchmark's campaign stays valid as the format evolves."""
 
 from benchmarks.scenario import CAMPAIGN
+
 from goteo.campaigns.versions import parse_checked
 
 

@@ -66,8 +66,15 @@ def claim_deliveries(owner: str, now: datetime, limit: int, lease_seconds: float
 
 
 def still_held(ids: list[int], owner: str) -> set[int]:
-    """Inside a transaction: which of ``ids`` this worker still holds, locked until commit."""
-    query = _lockable(Enrollment.objects.filter(id__in=ids, lease_owner=owner))
+    """Inside a transaction: which of ``ids`` this worker still holds, locked until commit.
+
+    It waits for the row locks instead of skipping locked rows: another worker's claim scan
+    may hold a lock on one of our rows for a moment, and skipping it would leave our own
+    claimed work undone until the lease ran out.
+    """
+    query = Enrollment.objects.filter(id__in=ids, lease_owner=owner)
+    if connection.vendor == "postgresql":
+        query = query.select_for_update(of=("self",))
     return set(query.values_list("id", flat=True))
 
 
