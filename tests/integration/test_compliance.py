@@ -280,3 +280,21 @@ def test_goteo_worker_explains_an_unusable_setting_in_one_line(
     assert result.returncode == 1
     assert result.stderr.startswith("error: configuration: GOTEO_POSTAL_ADDRESS is empty")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_templates_can_link_the_preference_centre() -> None:
+    from goteo.campaigns.versions import parse_checked
+    from goteo.contacts.tokens import contact_from_preference_token
+    from goteo.worker.composer import Composer, Sender
+
+    campaign = parse_checked(
+        "key: prefs\nsteps:\n  - send: email\n    template: t\ntemplates:\n  t:\n    en:\n"
+        "      subject: Hi\n      html: '<a href=\"{{ preferences_url }}\">Preferences</a>'\n"
+    )
+    composer = Composer(Sender("News <news@example.com>", "https://goteo.example.com", "k"))
+    contact = {"id": 42, "email": "ana@example.com", "first_name": "", "last_name": "",
+               "locale": "en", "timezone": "", "attributes": {}}  # fmt: skip
+    message = composer.compose(1, campaign, "t", "en", contact)
+    link = message.html.split('href="', 1)[1].split('"', 1)[0]
+    assert link.startswith("https://goteo.example.com/p/")
+    assert contact_from_preference_token(link.rsplit("/", 1)[1]) == 42

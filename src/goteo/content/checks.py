@@ -25,6 +25,7 @@ NAMESPACE: dict[str, frozenset[str] | None] = {
     "campaign": frozenset(("key", "name")),
     "message": frozenset(("id",)),
     "unsubscribe_url": None,
+    "preferences_url": None,
     "base_url": None,
     "postal_address": None,  # GOTEO_POSTAL_ADDRESS
 }

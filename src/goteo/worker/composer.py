@@ -10,7 +10,7 @@ from typing import Any
 
 from goteo.channels.base import OutgoingEmail
 from goteo.channels.email import verp
-from goteo.contacts.tokens import unsubscribe_token
+from goteo.contacts.tokens import preference_token, unsubscribe_token
 from goteo.content.context import contact_context
 from goteo.content.footer import add_footer
 from goteo.content.render import Rendered, Renderer
@@ -92,6 +92,7 @@ class Composer:
             "campaign": {"key": campaign.key, "name": campaign.name},
             "message": {"id": mid},
             "unsubscribe_url": unsubscribe_url,
+            "preferences_url": f"{self.sender.base_url}/p/{preference_token(contact['id'])}",
             "base_url": self.sender.base_url,
             "postal_address": self.sender.postal_address,
             **(extra or {}),
