@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from goteo.cli.output import emit, fail, json_option, setup_django, table
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {path}: {exc}")
-        raise  # unreachable: fail exits
-
-
-def refuse(path: str, exc: Exception, as_json: bool) -> None:
-    """Print every problem of a refused campaign file and exit with status 1."""
-    from goteo.engine.problems import CampaignInvalid
-
-    assert isinstance(exc, CampaignInvalid)
-    problems = [{"line": p.line, "path": p.path, "message": p.message} for p in exc.problems]
-    if as_json:
-        emit({"valid": False, "file": path, "problems": problems}, True, lambda: None)
-    else:
-        click.secho(f"{path}: refused, {len(problems)} problem(s):", fg="red", err=True)
-        for p in exc.problems:
-            click.echo(f"  {path}:{p}", err=True)
-    raise SystemExit(1)
+from goteo.cli.output import (
+    emit,
+    fail,
+    json_option,
+    read_document,
+    refuse_document,
+    setup_django,
+    table,
+)
 
 
 @click.group()
@@ -47,9 +30,9 @@ def validate(file: str, as_json: bool) -> None:
     from goteo.engine.problems import CampaignInvalid
 
     try:
-        c = parse_checked(_read(file))
+        c = parse_checked(read_document(file))
     except CampaignInvalid as exc:
-        refuse(file, exc, as_json)
+        refuse_document(file, exc.problems, as_json)
         return
     info = {
         "valid": True,
@@ -77,9 +60,9 @@ def apply(file: str, as_json: bool) -> None:
     from goteo.engine.problems import CampaignInvalid
 
     try:
-        result = do_apply_campaign(_read(file))
+        result = do_apply_campaign(read_document(file))
     except CampaignInvalid as exc:
-        refuse(file, exc, as_json)
+        refuse_document(file, exc.problems, as_json)
         return
     info = {"key": result.campaign.key, "version": result.version.number, "outcome": result.outcome}
     emit(

@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from goteo.cli.output import emit, fail, json_option, setup_django, table
+from goteo.cli.output import (
+    emit,
+    fail,
+    json_option,
+    read_document,
+    refuse_document,
+    setup_django,
+    table,
+)
 
 if TYPE_CHECKING:
     from goteo.contacts.models import Form
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {path}: {exc}")
-        raise  # unreachable: fail exits
-
-
-def _refuse(path: str, exc: Exception, as_json: bool) -> None:
-    """Print every problem of a refused form file and exit with status 1."""
-    from goteo.forms.definition import FormInvalid
-
-    assert isinstance(exc, FormInvalid)
-    problems = [{"line": p.line, "path": p.path, "message": p.message} for p in exc.problems]
-    if as_json:
-        emit({"valid": False, "file": path, "problems": problems}, True, lambda: None)
-    else:
-        click.secho(f"{path}: refused, {len(problems)} problem(s):", fg="red", err=True)
-        for p in exc.problems:
-            click.echo(f"  {path}:{p}", err=True)
-    raise SystemExit(1)
 
 
 @click.group()
@@ -49,9 +33,9 @@ def validate(file: str, as_json: bool) -> None:
     from goteo.forms.definition import FormInvalid, parse_form
 
     try:
-        d = parse_form(_read(file))
+        d = parse_form(read_document(file))
     except FormInvalid as exc:
-        _refuse(file, exc, as_json)
+        refuse_document(file, exc.problems, as_json)
         return
     info = {
         "valid": True,
@@ -75,9 +59,9 @@ def apply(file: str, as_json: bool) -> None:
     from goteo.forms.definition import FormInvalid
 
     try:
-        result = do_apply_form(_read(file))
+        result = do_apply_form(read_document(file))
     except FormInvalid as exc:
-        _refuse(file, exc, as_json)
+        refuse_document(file, exc.problems, as_json)
         return
     key = result.form.key
     info = {

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -56,4 +57,25 @@ def fail(message: str, details: dict[str, str] | None = None, as_json: bool = Fa
         click.secho(f"error: {message}", fg="red", err=True)
         for key, text in (details or {}).items():
             click.echo(f"  {key}: {text}", err=True)
+    raise SystemExit(1)
+
+
+def read_document(path: str) -> str:
+    """A campaign or form file's text; exits with a clear error if it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+        raise  # unreachable: fail exits
+
+
+def refuse_document(path: str, problems: Sequence[Any], as_json: bool) -> None:
+    """Print every problem of a refused document (path and line each) and exit with status 1."""
+    listed = [{"line": p.line, "path": p.path, "message": p.message} for p in problems]
+    if as_json:
+        emit({"valid": False, "file": path, "problems": listed}, True, lambda: None)
+    else:
+        click.secho(f"{path}: refused, {len(listed)} problem(s):", fg="red", err=True)
+        for problem in problems:
+            click.echo(f"  {path}:{problem}", err=True)
     raise SystemExit(1)

@@ -10,8 +10,14 @@ from typing import Any
 import click
 import yaml
 
-from goteo.cli.campaigns import refuse
-from goteo.cli.output import emit, fail, json_option, setup_django, table
+from goteo.cli.output import (
+    emit,
+    fail,
+    json_option,
+    refuse_document,
+    setup_django,
+    table,
+)
 
 
 def _events(path: str | None, start: datetime) -> list[Any]:
@@ -85,7 +91,7 @@ def simulate(
     try:
         campaign = parse_checked(Path(file).read_text(encoding="utf-8"))
     except CampaignInvalid as exc:
-        refuse(file, exc, as_json)
+        refuse_document(file, exc.problems, as_json)
         return
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {file}: {exc}")
