@@ -43,6 +43,7 @@ def render_context(
     unsubscribe_url: str,
     base_url: str,
     postal_address: str = "",
+    preferences_url: str = "",
 ) -> dict[str, Any]:
     """The whole render context for one message to one contact."""
     return {
@@ -50,6 +51,7 @@ def render_context(
         "campaign": {"key": campaign_key, "name": campaign_name},
         "message": {"id": message_id},
         "unsubscribe_url": unsubscribe_url,
+        "preferences_url": preferences_url,
         "base_url": base_url,
         "postal_address": postal_address,
     }

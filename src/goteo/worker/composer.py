@@ -11,7 +11,7 @@ from typing import Any
 from goteo.channels.base import OutgoingEmail
 from goteo.channels.email import verp
 from goteo.contacts.tokens import preference_token, unsubscribe_token
-from goteo.content.context import contact_context
+from goteo.content.context import contact_context, render_context
 from goteo.content.footer import add_footer
 from goteo.content.render import Rendered, Renderer
 from goteo.engine.model import Campaign
@@ -80,23 +80,24 @@ class Composer:
         """
         unsubscribe_url = f"{self.sender.base_url}/u/{unsubscribe_token(contact['id'])}"
         mid = message_id(delivery_id, self.sender)
-        context = {
-            "contact": contact_context(
-                email=contact["email"],
-                first_name=contact["first_name"],
-                last_name=contact["last_name"],
-                locale=contact["locale"],
-                timezone=contact["timezone"],
-                attributes=contact["attributes"],
-            ),
-            "campaign": {"key": campaign.key, "name": campaign.name},
-            "message": {"id": mid},
-            "unsubscribe_url": unsubscribe_url,
-            "preferences_url": f"{self.sender.base_url}/p/{preference_token(contact['id'])}",
-            "base_url": self.sender.base_url,
-            "postal_address": self.sender.postal_address,
-            **(extra or {}),
-        }
+        person = contact_context(
+            email=contact["email"],
+            first_name=contact["first_name"],
+            last_name=contact["last_name"],
+            locale=contact["locale"],
+            timezone=contact["timezone"],
+            attributes=contact["attributes"],
+        )
+        context = render_context(
+            person,
+            campaign_key=campaign.key,
+            campaign_name=campaign.name,
+            message_id=mid,
+            unsubscribe_url=unsubscribe_url,
+            preferences_url=f"{self.sender.base_url}/p/{preference_token(contact['id'])}",
+            base_url=self.sender.base_url,
+            postal_address=self.sender.postal_address,
+        ) | (extra or {})
         rendered = self.renderer.render(campaign, template, locale, context)
         if marketing:
             rendered = self._with_footer(rendered, unsubscribe_url, locale)
