@@ -58,6 +58,7 @@ class EnrollmentStatus(models.TextChoices):
     ACTIVE = "active"
     COMPLETED = "completed"
     EXITED = "exited"
+    CONVERTED = "converted"  # reached the campaign's goal
 
 
 class Enrollment(models.Model):
@@ -74,6 +75,8 @@ class Enrollment(models.Model):
     enrolled_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True)
     end_reason = models.CharField(max_length=200, blank=True, default="")
+    # The A/B/n group of the campaign's first split ("holdout" receives nothing), for lift.
+    variant = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         db_table = "goteo_enrollment"
@@ -126,6 +129,13 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True)
+    # Tracking: the links of the sent message, in order (a click token names an index here,
+    # so a redirect can only ever go to a URL this message contained), and engagement.
+    links = models.JSONField(default=list, blank=True)
+    opened_at = models.DateTimeField(null=True)
+    clicked_at = models.DateTimeField(null=True)
+    opens = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
 
     class Meta:
         db_table = "goteo_delivery"
@@ -134,6 +144,69 @@ class Delivery(models.Model):
             # A step runs at most once per enrollment: the outbox refuses a second row.
             models.UniqueConstraint(fields=["enrollment", "step_id"], name="uniq_delivery_step")
         ]
+
+
+class Coupon(models.Model):
+    """A single-use discount code: generated for a contact, or drawn from an imported pool.
+
+    A pool code has ``pool`` set and no contact until it is drawn. ``(enrollment, step_id)`` is
+    unique, so re-running a step never issues a second code.
+    """
+
+    code = models.CharField(max_length=64, unique=True)
+    pool = models.CharField(max_length=64, blank=True, default="")
+    contact = models.ForeignKey(Contact, null=True, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, null=True, on_delete=models.SET_NULL, related_name="+")
+    enrollment = models.ForeignKey(
+        Enrollment, null=True, on_delete=models.SET_NULL, related_name="coupons"
+    )
+    step_id = models.CharField(max_length=64, blank=True, default="")
+    percent_off = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    amount_off = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    issued_at = models.DateTimeField(null=True)
+    expires_at = models.DateTimeField(null=True)
+    redeemed_at = models.DateTimeField(null=True)
+    redeemed_event_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "goteo_coupon"
+        indexes = [models.Index(fields=["pool", "contact"], name="coupon_pool_free")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "step_id"],
+                condition=models.Q(enrollment__isnull=False),
+                name="uniq_coupon_step",
+            )
+        ]
+
+
+class Conversion(models.Model):
+    """A purchase (or other goal event) credited to the last touch that preceded it.
+
+    One per event. ``touch`` is the kind of the crediting touch (click, open, send) and
+    ``delivery``/``campaign``/``step_id`` name it; all are empty for an unattributed purchase.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversions")
+    event_id = models.BigIntegerField(unique=True)
+    name = models.CharField(max_length=64)
+    value = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    campaign = models.ForeignKey(Campaign, null=True, on_delete=models.SET_NULL, related_name="+")
+    enrollment = models.ForeignKey(
+        Enrollment, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delivery = models.ForeignKey(Delivery, null=True, on_delete=models.SET_NULL, related_name="+")
+    step_id = models.CharField(max_length=64, blank=True, default="")
+    touch = models.CharField(max_length=16, blank=True, default="")  # click | open | send
+    coupon_code = models.CharField(max_length=64, blank=True, default="")
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "goteo_conversion"
+        indexes = [models.Index(fields=["campaign", "occurred_at"], name="conversion_campaign")]
 
 
 class Setting(models.Model):

@@ -26,6 +26,12 @@ class Contact(models.Model):
     )
     paused_until = models.DateTimeField(null=True, blank=True)  # preference centre "pause"
     soft_bounces = models.PositiveIntegerField(default=0)
+    tags = models.JSONField(default=list, blank=True)
+    # Lead scoring: the decayed score as of score_updated_at, and the hand-off to sales.
+    score = models.FloatField(default=0)
+    score_updated_at = models.DateTimeField(null=True, blank=True)
+    owner = models.CharField(max_length=320, blank=True, default="")  # the salesperson's email
+    hot_at = models.DateTimeField(null=True, blank=True)  # when the score crossed the threshold
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -151,3 +157,75 @@ class ProviderEvent(models.Model):
             # A replayed webhook is recognised and changes nothing.
             models.UniqueConstraint(fields=["provider", "event_id"], name="uniq_provider_event")
         ]
+
+
+class Event(models.Model):
+    """Something a contact (or a not-yet-identified visitor) did: page_view, purchase, clicked.
+
+    ``idempotency_key`` is unique: the same key sent twice stores one event and fires one
+    trigger. Events of an anonymous visitor carry ``anonymous_id`` and no contact until the
+    visitor is identified; then they are merged into the contact.
+    """
+
+    contact = models.ForeignKey(
+        Contact, null=True, on_delete=models.CASCADE, related_name="events"
+    )
+    anonymous_id = models.CharField(max_length=64, blank=True, default="")
+    name = models.CharField(max_length=64)
+    properties = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=200, null=True, unique=True)
+    source = models.CharField(max_length=16, default="api")  # api, tracking, email, system
+    delivery_id = models.BigIntegerField(null=True)  # for opened and clicked: which message
+
+    class Meta:
+        db_table = "goteo_event"
+        indexes = [
+            models.Index(fields=["contact", "name", "occurred_at"], name="event_contact_name"),
+            models.Index(fields=["anonymous_id"], name="event_anonymous"),
+        ]
+
+
+class Visitor(models.Model):
+    """An anonymous website visitor (the tracking cookie), and who it turned out to be."""
+
+    anonymous_id = models.CharField(max_length=64, unique=True)
+    contact = models.ForeignKey(
+        Contact, null=True, on_delete=models.CASCADE, related_name="visitors"
+    )
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    identified_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "goteo_visitor"
+
+
+class ApiKey(models.Model):
+    """A key for the REST API: only its SHA-256 is stored; scopes limit what it may do."""
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)  # shown in listings, never the key
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)  # e.g. ["events:write", "contacts:read"]
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True)
+    revoked_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "goteo_api_key"
+
+
+class ScoreEntry(models.Model):
+    """One change to a contact's lead score, and why (a rule, a campaign step, a manual edit)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="score_entries")
+    points = models.FloatField()
+    reason = models.CharField(max_length=200)
+    event = models.ForeignKey(Event, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "goteo_score_entry"
+        indexes = [models.Index(fields=["contact", "created_at"], name="score_contact")]
