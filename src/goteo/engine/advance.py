@@ -1,40 +1,55 @@
 """The heart of the engine: ``advance(campaign, state, contact, now) -> Outcome``.
 
 Pure: no I/O, no Django, no clock reads. The same function runs in the worker, the simulator
-and the property tests.
+and the property tests. The contact's facts (fields and recent events) come in with the call;
+the goal and the exit conditions are looked at on every call, wherever the journey is.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from goteo.engine import locales
-from goteo.engine.model import Campaign, ExitStep, SendStep, WaitStep
-from goteo.engine.state import ACTIVE, COMPLETED, EXITED, EnrollmentState
+from goteo.engine.commands import (
+    AddScore,
+    CallWebhook,
+    Command,
+    Notify,
+    Send,
+    Update,
+    updated_fields,
+)
+from goteo.engine.conditions import EventRecord, Facts, evaluate, matches_where
+from goteo.engine.model import Campaign, Goal
+from goteo.engine.state import ACTIVE, COMPLETED, CONVERTED, EXITED, EnrollmentState
+from goteo.engine.steps import (
+    BranchStep,
+    ExitStep,
+    NotifyStep,
+    ScoreStep,
+    SendStep,
+    SplitStep,
+    Step,
+    UpdateStep,
+    WaitForStep,
+    WaitStep,
+    WebhookStep,
+)
 from goteo.engine.window import zone
+
+__all__ = ["Command", "ContactView", "Outcome", "Send", "advance"]
 
 
 @dataclass(frozen=True)
 class ContactView:
-    """What the engine may know about a contact."""
+    """What the engine may know about a contact: status, language, zone, and its facts."""
 
     status: str = "active"
     locale: str | None = None
     timezone: str | None = None
-
-
-@dataclass(frozen=True)
-class Send:
-    """Command: deliver ``template`` on ``channel`` in ``locale``; ``step_id`` makes it unique."""
-
-    step_id: str
-    channel: str
-    template: str
-    locale: str
-
-
-Command = Send
+    facts: Facts = field(default_factory=lambda: Facts(fields={}))
 
 
 @dataclass(frozen=True)
@@ -51,34 +66,175 @@ def advance(
         return Outcome(state)
     if contact.status != "active":
         return Outcome(state.ended(EXITED, f"contact {contact.status}"))
-    if state.wake_at is not None and now < state.wake_at:
-        return Outcome(state)
-    commands: list[Command] = []
-    tz = zone(contact.timezone, campaign.timezone)
-    # Validated campaigns have no loops, so one pass visits each step at most once.
-    for _ in range(len(campaign.steps) + 1):
-        if state.position is None:
-            return Outcome(state.ended(COMPLETED, "completed"), commands)
-        step = campaign.step(state.position)
+    ended = _goal_or_exit(campaign, state, contact.facts, now)
+    if ended is not None:
+        return Outcome(ended)
+    return _Run(campaign, contact, now).walk(state)
+
+
+def _goal_or_exit(
+    campaign: Campaign, state: EnrollmentState, facts: Facts, now: datetime
+) -> EnrollmentState | None:
+    if campaign.goal is not None and _goal_reached(campaign.goal, state, facts, now):
+        return state.ended(CONVERTED, f"goal: {campaign.goal.event}")
+    if campaign.exit_when is not None and evaluate(campaign.exit_when, facts, now):
+        return state.ended(EXITED, "exit condition met")
+    return None
+
+
+def _trigger_id(state: EnrollmentState) -> int | None:
+    """The id of the event that started the journey: it is never its own goal or answer."""
+    found = (state.event or {}).get("id")
+    return found if isinstance(found, int) else None
+
+
+def _goal_reached(goal: Goal, state: EnrollmentState, facts: Facts, now: datetime) -> bool:
+    start, trigger = state.started_at, _trigger_id(state)
+    for event in facts.events:
+        if event.name != goal.event or event.occurred_at > now:
+            continue
+        if trigger is not None and event.id == trigger:
+            continue
+        if start is not None and event.occurred_at < start:
+            continue
+        if (
+            goal.within is not None
+            and start is not None
+            and event.occurred_at > start + goal.within
+        ):
+            continue
+        if goal.where is None or matches_where(goal.where, event.properties):
+            return True
+    return False
+
+
+def _happened(step: WaitForStep, state: EnrollmentState, facts: Facts, now: datetime) -> bool:
+    since, trigger = state.since, _trigger_id(state)
+
+    def counts(event: EventRecord) -> bool:
+        if event.name != step.event or event.occurred_at > now:
+            return False
+        if trigger is not None and event.id == trigger:
+            return False
+        if since is not None and event.occurred_at < since:
+            return False
+        return step.where is None or matches_where(step.where, event.properties)
+
+    return any(counts(e) for e in facts.events)
+
+
+def split_choice(step: SplitStep, seed: int) -> str:
+    """The variant for this journey: uniform by weight across seeds, stable for one seed."""
+    digest = hashlib.sha256(f"{seed}:{step.id}".encode()).digest()
+    point = int.from_bytes(digest[:8], "big") % step.total_weight
+    for variant in step.variants:
+        if point < variant.weight:
+            return variant.name
+        point -= variant.weight
+    raise AssertionError("weights are positive")
+
+
+class _Run:
+    """One call of ``advance``: walks the steps that are due, collecting commands."""
+
+    def __init__(self, campaign: Campaign, contact: ContactView, now: datetime) -> None:
+        self.campaign = campaign
+        self.contact = contact
+        self.facts = contact.facts
+        self.now = now
+        self.commands: list[Command] = []
+
+    def walk(self, state: EnrollmentState) -> Outcome:
+        # Validated campaigns have no loops, so one pass visits each step at most once.
+        for _ in range(len(self.campaign.steps) + 1):
+            if state.position is None:
+                return self._done(state.ended(COMPLETED, "completed"))
+            step = self.campaign.step(state.position)
+            result = self._step(step, state)
+            if result is None:  # waiting: stays where it is until woken
+                return self._done(state)
+            state = result
+            if state.status != ACTIVE or state.wake_at is not None:
+                return self._done(state)
+        raise RuntimeError(f"campaign {self.campaign.key!r} did not settle; does it loop?")
+
+    def _done(self, state: EnrollmentState) -> Outcome:
+        return Outcome(state, self.commands)
+
+    def _go(self, state: EnrollmentState, step_id: str, target: str | None) -> EnrollmentState:
+        step = self.campaign.step(step_id)
+        return state.moved(self.campaign.resolve(step, target), step_id)
+
+    def _step(self, step: Step, state: EnrollmentState) -> EnrollmentState | None:
+        """The state after ``step`` ran; a state with ``wake_at`` set is waiting."""
+        now, campaign = self.now, self.campaign
         if isinstance(step, ExitStep):
-            return Outcome(state.ended(EXITED, step.reason), commands)
+            return state.ended(EXITED, step.reason)
         if isinstance(step, WaitStep):
             if state.wake_at is None:
-                return Outcome(_wait_until(state, now + step.duration), commands)
-            state = state.moved(campaign.successor(step), step.id)
-            continue
+                return replace(state, wake_at=now + step.duration)
+            if now < state.wake_at:
+                return None
+            return state.moved(campaign.successor(step), step.id)
+        if isinstance(step, WaitForStep):
+            return self._wait_for(step, state)
+        if isinstance(step, BranchStep):
+            taken = evaluate(step.condition, self.facts, now)
+            return self._go(state, step.id, step.then if taken else step.otherwise)
+        if isinstance(step, SplitStep):
+            return self._split(step, state)
         if isinstance(step, SendStep):
-            if campaign.window is not None:
-                opening = campaign.window.next_open(now, tz)
-                if opening > now:
-                    return Outcome(_wait_until(state, opening), commands)
-            locale = locales.resolve(
-                contact.locale, campaign.locales(step.template), campaign.default_locale
+            return self._send(step, state)
+        return self._effect(step, state)
+
+    def _wait_for(self, step: WaitForStep, state: EnrollmentState) -> EnrollmentState | None:
+        if state.wake_at is None:  # just arrived: start the timeout
+            return replace(state, wake_at=self.now + step.timeout, since=self.now)
+        if _happened(step, state, self.facts, self.now):
+            return self._go(state, step.id, step.then)
+        if self.now >= state.wake_at:
+            return self._go(state, step.id, step.otherwise)
+        return None
+
+    def _split(self, step: SplitStep, state: EnrollmentState) -> EnrollmentState:
+        name = state.variants.get(step.id) or split_choice(step, state.seed)
+        variant = next(v for v in step.variants if v.name == name)
+        state = state.chose(step.id, name)
+        if variant.holdout:
+            return state.ended(EXITED, f"holdout ({step.id})")
+        return self._go(state, step.id, variant.next)
+
+    def _send(self, step: SendStep, state: EnrollmentState) -> EnrollmentState | None:
+        window = self.campaign.window
+        if window is not None:
+            opening = window.next_open(
+                self.now, zone(self.contact.timezone, self.campaign.timezone)
             )
-            commands.append(Send(step.id, step.channel, step.template, locale))
-            state = state.moved(campaign.successor(step), step.id)
-    raise RuntimeError(f"campaign {campaign.key!r} did not settle; does it loop?")
+            if opening > self.now:
+                return replace(state, wake_at=opening)
+        locale = self._locale(step.template)
+        self.commands.append(Send(step.id, step.channel, step.template, locale, step.coupon))
+        return state.moved(self.campaign.successor(step), step.id)
 
+    def _locale(self, template: str) -> str:
+        campaign = self.campaign
+        return locales.resolve(
+            self.contact.locale, campaign.locales(template), campaign.default_locale
+        )
 
-def _wait_until(state: EnrollmentState, when: datetime) -> EnrollmentState:
-    return replace(state, wake_at=when)
+    def _effect(
+        self, step: UpdateStep | ScoreStep | NotifyStep | WebhookStep, state: EnrollmentState
+    ) -> EnrollmentState:
+        """Steps that change the contact or tell someone: they never wait."""
+        command: Command
+        if isinstance(step, UpdateStep):
+            command = Update(step.id, step.attributes, step.add_tags, step.remove_tags)
+        elif isinstance(step, ScoreStep):
+            command = AddScore(step.id, step.points)
+        elif isinstance(step, NotifyStep):
+            command = Notify(step.id, step.to, step.template, self._locale(step.template))
+        else:
+            command = CallWebhook(step.id, step.url)
+        self.commands.append(command)
+        self.facts = replace(self.facts, fields=updated_fields(self.facts.fields, command))
+        return state.moved(self.campaign.successor(step), step.id)

@@ -5,40 +5,69 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
+from goteo.engine.steps import (
+    BranchStep,
+    ExitStep,
+    NotifyStep,
+    ScoreStep,
+    SendStep,
+    SplitStep,
+    Step,
+    UpdateStep,
+    Variant,
+    WaitForStep,
+    WaitStep,
+    WebhookStep,
+    named_targets,
+)
 from goteo.engine.window import Window
 
+if TYPE_CHECKING:
+    from goteo.engine.conditions import Condition, PropertyFilter
 
-@dataclass(frozen=True)
-class SendStep:
-    id: str
-    channel: str
-    template: str
-    next: str | None = None
-
-
-@dataclass(frozen=True)
-class WaitStep:
-    id: str
-    duration: timedelta
-    next: str | None = None
-
-
-@dataclass(frozen=True)
-class ExitStep:
-    id: str
-    reason: str = "exit step"
-
-
-Step = SendStep | WaitStep | ExitStep
+__all__ = [
+    "BranchStep",
+    "Campaign",
+    "ExitStep",
+    "Goal",
+    "NotifyStep",
+    "Reentry",
+    "ScoreStep",
+    "SendStep",
+    "SplitStep",
+    "Step",
+    "TemplateVariant",
+    "Trigger",
+    "UpdateStep",
+    "Variant",
+    "WaitForStep",
+    "WaitStep",
+    "WebhookStep",
+]
 
 
 @dataclass(frozen=True)
 class Trigger:
-    """How contacts enter: ``manual`` (CLI/API enroll) or ``subscribed`` to a list or form."""
+    """How contacts enter: ``manual`` (CLI/API enroll), ``subscribed`` to a list or form,
+    an ``event`` (its name in ``value``, optionally filtered by ``where``), or entering a
+    ``segment`` (``condition``)."""
 
     kind: str
     value: str | None = None
+    where: PropertyFilter | None = None
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Goal:
+    """Doing ``event`` (matching ``where``) within ``within`` of entering ends the journey as
+    converted, wherever the contact is in the flow."""
+
+    event: str
+    where: PropertyFilter | None = None
+    within: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +98,8 @@ class Campaign:
     window: Window | None = None
     timezone: str = "UTC"
     priority: int = 0  # higher goes first when campaigns compete under a frequency cap
+    goal: Goal | None = None
+    exit_when: Condition | None = None
     _index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -84,14 +115,17 @@ class Campaign:
     def has_step(self, step_id: str) -> bool:
         return step_id in self._index
 
-    def successor(self, step: Step) -> str | None:
-        """The step that follows ``step``: its explicit ``next``, else the one below it."""
-        if isinstance(step, ExitStep):
-            return None
-        if step.next is not None:
-            return step.next
+    def resolve(self, step: Step, target: str | None) -> str | None:
+        """A written target, or (None) the step below ``step``; None past the last step."""
+        if target is not None:
+            return target
         i = self._index[step.id] + 1
         return self.steps[i].id if i < len(self.steps) else None
+
+    def successor(self, step: Step) -> str | None:
+        """The step that follows a single-exit step: its explicit ``next``, else the one below."""
+        targets = named_targets(step)
+        return self.resolve(step, targets[0]) if targets else None
 
     def locales(self, template: str) -> tuple[str, ...]:
         return tuple(self.templates.get(template, {}).keys())

@@ -11,25 +11,18 @@ from datetime import time
 from typing import Any
 
 from goteo.engine import yamlsource
+from goteo.engine.conditions import parse_condition, parse_where
 from goteo.engine.durations import DurationError, parse_duration
-from goteo.engine.model import (
-    Campaign,
-    ExitStep,
-    Reentry,
-    SendStep,
-    Step,
-    TemplateVariant,
-    Trigger,
-    WaitStep,
-)
+from goteo.engine.model import Campaign, Goal, Reentry, TemplateVariant, Trigger
 from goteo.engine.problems import CampaignInvalid, Problem
 from goteo.engine.reachability import find_loop, unreachable_steps
+from goteo.engine.step_parser import SLUG, StepParser
+from goteo.engine.steps import BranchStep, SplitStep, Step, WaitForStep
 from goteo.engine.window import DAY_NAMES, Window, is_valid_zone
 
 # (field path, template source) -> problem messages
 TemplateChecker = Callable[[str, str], list[str]]
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 TOP_KEYS = {
     "key",
@@ -41,14 +34,12 @@ TOP_KEYS = {
     "window",
     "timezone",
     "priority",
+    "goal",
+    "exit_when",
     "steps",
     "templates",
 }
-LATER_TOP_KEYS = ("goal", "exit_when", "frequency")
-STEP_KINDS = ("send", "wait", "exit")
-LATER_KINDS = ("wait_for", "branch", "split", "update", "score", "notify", "webhook", "coupon")
-CHANNELS = ("email",)
-LATER_CHANNELS = ("sms", "direct_mail", "social", "webhook")
+LATER_TOP_KEYS = ("frequency",)
 LATER = "is not available in this release"
 PRIORITY_LIMIT = 1_000_000
 VARIANT_KEYS = {"subject", "html", "text", "preheader"}
@@ -106,6 +97,11 @@ class _Parser:
         priority = self._priority(data.get("priority", 0))
         reentry = self._reentry(data.get("reentry", "never"))
         window = self._window(data["window"]) if "window" in data else None
+        goal = self._goal(data["goal"]) if "goal" in data else None
+        exit_when = None
+        if "exit_when" in data:
+            exit_when, found = parse_condition(data["exit_when"], "exit_when")
+            self.report(found)
         templates = self._templates(data.get("templates"), default_locale)
         steps = self._steps(data.get("steps"), templates)
         if self.problems or key is None or default_locale is None:
@@ -121,7 +117,37 @@ class _Parser:
             window=window,
             timezone=timezone,
             priority=priority,
+            goal=goal,
+            exit_when=exit_when,
         )
+
+    def report(self, found: list[tuple[str, str]]) -> None:
+        for path, message in found:
+            self.fail(path, message)
+
+    def _goal(self, value: Any) -> Goal | None:
+        """``{event: purchase, where: {...}, within: 30d}``."""
+        if not isinstance(value, dict):
+            self.fail("goal", "must be a mapping like {event: purchase, within: 30d}")
+            return None
+        for k in value:
+            if k not in ("event", "where", "within"):
+                self.fail(f"goal.{k}", "unknown key (expected event, where, within)")
+        event = value.get("event")
+        if not isinstance(event, str) or not SLUG.match(event):
+            self.fail("goal.event", f"{event!r} must be an event name")
+            return None
+        where = None
+        if "where" in value:
+            where, found = parse_where(value["where"], "goal.where")
+            self.report(found)
+        within = None
+        if "within" in value:
+            try:
+                within = parse_duration(value["within"])
+            except DurationError as exc:
+                self.fail("goal.within", str(exc))
+        return Goal(event=event, where=where, within=within)
 
     def _locale(self, value: Any, path: str) -> str | None:
         if not isinstance(value, str) or not LOCALE.match(normalize_locale(value)):
@@ -142,6 +168,8 @@ class _Parser:
     def _trigger(self, value: Any) -> Trigger:
         if value == "manual" or value == {"manual": True}:
             return Trigger("manual")
+        if isinstance(value, dict) and "event" in value and set(value) <= {"event", "where"}:
+            return self._event_trigger(value)
         if isinstance(value, dict) and len(value) == 1:
             ((kind, arg),) = value.items()
             if kind == "subscribed" and isinstance(arg, str) and SLUG.match(arg):
@@ -149,11 +177,27 @@ class _Parser:
             if kind == "subscribed":
                 self.fail("trigger.subscribed", f"{arg!r} must be a list or form key")
                 return Trigger("manual")
-            if kind in ("event", "segment"):
-                self.fail(f"trigger.{kind}", f"trigger '{kind}' {LATER}")
-                return Trigger("manual")
-        self.fail("trigger", f"{value!r} is not a trigger (manual, or {{subscribed: <list>}})")
+            if kind == "segment":
+                condition, found = parse_condition(arg, "trigger.segment")
+                self.report(found)
+                return Trigger("segment", condition=condition)
+        self.fail(
+            "trigger",
+            f"{value!r} is not a trigger (manual, {{subscribed: <list>}}, {{event: <name>}} "
+            "or {segment: <condition>})",
+        )
         return Trigger("manual")
+
+    def _event_trigger(self, value: dict[str, Any]) -> Trigger:
+        event = value["event"]
+        if not isinstance(event, str) or not SLUG.match(event):
+            self.fail("trigger.event", f"{event!r} must be an event name")
+            return Trigger("manual")
+        where = None
+        if "where" in value:
+            where, found = parse_where(value["where"], "trigger.where")
+            self.report(found)
+        return Trigger("event", event, where=where)
 
     def _reentry(self, value: Any) -> Reentry:
         if value in ("never", "always"):
@@ -266,9 +310,10 @@ class _Parser:
             self.fail("steps", "is required: a non-empty list of steps")
             return []
         before = len(self.problems)
+        steps_parser = StepParser(self.fail, templates)
         parsed: list[tuple[int, Step]] = []  # (index in the document, step)
         for i, raw in enumerate(value):
-            step = self._step(raw, f"steps[{i}]", i, templates)
+            step = steps_parser.parse(raw, f"steps[{i}]", i)
             if step is not None:
                 parsed.append((i, step))
         steps = [step for _, step in parsed]
@@ -278,9 +323,11 @@ class _Parser:
                 self.fail(f"steps[{i}].id", f"duplicate step id {step.id!r}")
             first_index.setdefault(step.id, i)
         for i, step in parsed:
-            target = getattr(step, "next", None)
-            if target is not None and target not in first_index:
-                self.fail(f"steps[{i}].next", f"refers to step {target!r}, which does not exist")
+            for key, target in _written_targets(step):
+                if target is not None and target not in first_index:
+                    self.fail(
+                        f"steps[{i}].{key}", f"refers to step {target!r}, which does not exist"
+                    )
         # The flow can be judged only when every step was understood.
         if len(steps) == len(value) and len(self.problems) == before:
             loop = find_loop(steps)
@@ -292,61 +339,14 @@ class _Parser:
                 self.fail(f"steps[{i}]", f"step {steps[i].id!r} is unreachable")
         return steps
 
-    def _step(self, raw: Any, path: str, i: int, templates: Mapping[str, Any]) -> Step | None:
-        if not isinstance(raw, dict):
-            self.fail(path, "a step must be a mapping such as {send: email, template: welcome}")
-            return None
-        kinds = [k for k in STEP_KINDS if k in raw]
-        later = [k for k in LATER_KINDS if k in raw]
-        if later:
-            self.fail(f"{path}.{later[0]}", f"step '{later[0]}' {LATER}")
-            return None
-        if len(kinds) != 1:
-            if kinds:
-                found = f"found {' and '.join(kinds)}"
-            else:
-                others = [k for k in raw if k not in ("id", "next", "template")]
-                found = f"unknown step {others[0]!r}" if others else "found none"
-            self.fail(path, f"a step needs exactly one of send, wait, exit ({found})")
-            return None
-        kind = kinds[0]
-        allowed = {"id", kind, "next"} | ({"template"} if kind == "send" else set())
-        for k in raw:
-            if k not in allowed:
-                article = "an" if kind[0] in "aeiou" else "a"
-                self.fail(f"{path}.{k}", f"unknown key for {article} {kind} step")
-        step_id = raw.get("id", f"step-{i + 1}")
-        if not isinstance(step_id, str) or not SLUG.match(step_id):
-            self.fail(f"{path}.id", f"{step_id!r} must be lowercase letters, digits, '-' or '_'")
-        nxt = raw.get("next")
-        if nxt is not None and not isinstance(nxt, str):
-            self.fail(f"{path}.next", f"{nxt!r} must be a step id")
-        if kind == "exit":
-            if "next" in raw:
-                self.fail(f"{path}.next", "an exit step ends the journey; it has no next")
-            reason = raw["exit"] if isinstance(raw["exit"], str) else "exit step"
-            if raw["exit"] is not True and not isinstance(raw["exit"], str):
-                self.fail(f"{path}.exit", "must be true or a reason")
-            return ExitStep(id=str(step_id), reason=reason)
-        if kind == "wait":
-            try:
-                return WaitStep(id=str(step_id), duration=parse_duration(raw["wait"]), next=nxt)
-            except DurationError as exc:
-                self.fail(f"{path}.wait", str(exc))
-                return None
-        channel, template = raw["send"], raw.get("template")
-        if channel in LATER_CHANNELS:
-            self.fail(f"{path}.send", f"channel {channel!r} {LATER} (available: email)")
-        elif channel not in CHANNELS:
-            self.fail(f"{path}.send", f"{channel!r} is not a channel (available: email)")
-        if not isinstance(template, str):
-            self.fail(
-                f"{path}.template" if "template" in raw else path, "a send step needs a template"
-            )
-            return None
-        if template not in templates:
-            self.fail(f"{path}.template", f"template {template!r} is not defined under templates")
-        return SendStep(id=str(step_id), channel=str(channel), template=template, next=nxt)
+
+def _written_targets(step: Step) -> list[tuple[str, str | None]]:
+    """(document key, target) for every step id the step names."""
+    if isinstance(step, WaitForStep | BranchStep):
+        return [("then", step.then), ("else", step.otherwise)]
+    if isinstance(step, SplitStep):
+        return [(f"split[{j}].next", v.next) for j, v in enumerate(step.variants)]
+    return [("next", getattr(step, "next", None))]
 
 
 def parse_campaign(text: str, check_template: TemplateChecker | None = None) -> Campaign:

@@ -1,0 +1,41 @@
+"""Which events a campaign's decisions read, so the worker loads only those."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from goteo.engine.conditions import event_names, lookback
+from goteo.engine.model import Campaign
+from goteo.engine.steps import BranchStep, WaitForStep
+
+
+@dataclass(frozen=True)
+class EventNeeds:
+    names: frozenset[str]
+    # How far before the journey began events still matter; None: the whole history.
+    before_start: timedelta | None = timedelta(0)
+
+    @property
+    def none(self) -> bool:
+        return not self.names
+
+
+def event_needs(campaign: Campaign) -> EventNeeds:
+    """The goal and wait_for look at events since the journey began; conditions (branch,
+    exit_when) look back as far as their ``within`` (or all history without one)."""
+    names: set[str] = set()
+    reach: timedelta | None = timedelta(0)
+    conditions = [s.condition for s in campaign.steps if isinstance(s, BranchStep)]
+    if campaign.exit_when is not None:
+        conditions.append(campaign.exit_when)
+    for condition in conditions:
+        found = event_names(condition)
+        if found:
+            names |= found
+            back = lookback(condition)
+            reach = None if back is None or reach is None else max(reach, back)
+    if campaign.goal is not None:
+        names.add(campaign.goal.event)
+    names |= {s.event for s in campaign.steps if isinstance(s, WaitForStep)}
+    return EventNeeds(frozenset(names), reach)

@@ -1,0 +1,138 @@
+"""The steps of a campaign: immutable values the parser builds and ``advance`` runs.
+
+A step's ``next`` (or ``then``/``else``, or a split variant's ``next``) names the step that
+follows it; None means the step written below it. ``Campaign.targets`` resolves those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from goteo.engine.conditions import Condition, PropertyFilter
+    from goteo.engine.coupon_spec import CouponSpec
+
+
+@dataclass(frozen=True)
+class SendStep:
+    id: str
+    channel: str
+    template: str
+    next: str | None = None
+    coupon: CouponSpec | None = None
+
+
+@dataclass(frozen=True)
+class WaitStep:
+    id: str
+    duration: timedelta
+    next: str | None = None
+
+
+@dataclass(frozen=True)
+class WaitForStep:
+    """Wait until the contact does ``event`` (matching ``where``), at most ``timeout``."""
+
+    id: str
+    event: str
+    timeout: timedelta
+    where: PropertyFilter | None = None
+    then: str | None = None  # the event happened
+    otherwise: str | None = None  # the timeout ran out first (``else:`` in the document)
+
+
+@dataclass(frozen=True)
+class BranchStep:
+    id: str
+    condition: Condition
+    then: str | None = None
+    otherwise: str | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    weight: int
+    next: str | None = None
+    holdout: bool = False  # receives nothing: the journey ends here, so lift can be measured
+
+
+@dataclass(frozen=True)
+class SplitStep:
+    id: str
+    variants: tuple[Variant, ...]
+
+    @property
+    def total_weight(self) -> int:
+        return sum(v.weight for v in self.variants)
+
+
+@dataclass(frozen=True)
+class UpdateStep:
+    """Set contact attributes and add or remove tags."""
+
+    id: str
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    next: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoreStep:
+    id: str
+    points: float
+    next: str | None = None
+
+
+@dataclass(frozen=True)
+class NotifyStep:
+    """Email a person on our side (the contact's owner, or an address) about the contact."""
+
+    id: str
+    to: str  # "owner" or an email address
+    template: str
+    next: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookStep:
+    """POST the contact and the journey to a URL (a CRM, a Slack bridge, a fulfilment system)."""
+
+    id: str
+    url: str
+    next: str | None = None
+
+
+@dataclass(frozen=True)
+class ExitStep:
+    id: str
+    reason: str = "exit step"
+
+
+Step = (
+    SendStep
+    | WaitStep
+    | WaitForStep
+    | BranchStep
+    | SplitStep
+    | UpdateStep
+    | ScoreStep
+    | NotifyStep
+    | WebhookStep
+    | ExitStep
+)
+
+
+def named_targets(step: Step) -> list[str | None]:
+    """Where the step can go, as written (None: the step below)."""
+    if isinstance(step, ExitStep):
+        return []
+    if isinstance(step, WaitForStep | BranchStep):
+        return [step.then, step.otherwise]
+    if isinstance(step, SplitStep):
+        return [v.next for v in step.variants if not v.holdout]
+    return [step.next]
