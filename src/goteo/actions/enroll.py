@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q
 
 from goteo.actions.errors import ActionError
-from goteo.campaigns.models import Campaign, Enrollment, EnrollmentStatus
+from goteo.campaigns.enrollment_store import insert_enrollments
+from goteo.campaigns.models import Campaign, Enrollment
 from goteo.campaigns.versions import campaign_for_version
 from goteo.contacts.models import ContactStatus
 from goteo.engine.state import EnrollmentState
@@ -36,18 +39,31 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield chunk
 
 
-def do_enroll(campaign_key: str, contact_ids: Iterable[int], now: datetime) -> EnrollReport:
+def do_enroll(
+    campaign_key: str,
+    contact_ids: Iterable[int],
+    now: datetime,
+    events: Mapping[int, Mapping[str, Any]] | None = None,
+) -> EnrollReport:
+    """Enroll the contacts the re-entry rule allows. ``events`` gives, per contact, the
+    event that triggered the journey ({name, properties}); templates see it as ``event``."""
     campaign = Campaign.objects.filter(key=campaign_key).select_related("current_version").first()
     if campaign is None or campaign.current_version is None:
         raise ActionError("no such campaign", {"campaign": f"{campaign_key!r} does not exist"})
     report = EnrollReport()
     for chunk in _chunks(contact_ids):
         with transaction.atomic():
-            _enroll_chunk(campaign, chunk, now, report)
+            _enroll_chunk(campaign, chunk, now, report, events or {})
     return report
 
 
-def _enroll_chunk(campaign: Campaign, ids: list[int], now: datetime, report: EnrollReport) -> None:
+def _enroll_chunk(
+    campaign: Campaign,
+    ids: list[int],
+    now: datetime,
+    report: EnrollReport,
+    events: Mapping[int, Mapping[str, Any]],
+) -> None:
     from goteo.contacts.models import Contact
 
     version = campaign.current_version
@@ -69,20 +85,12 @@ def _enroll_chunk(campaign: Campaign, ids: list[int], now: datetime, report: Enr
         if row["active"] is not None or rule.mode == "never" or (rule.mode == "after" and recent):
             blocked.add(row["contact_id"])
     report.already_enrolled += len(blocked)
-    state = EnrollmentState.start(definition.first_step_id).to_json()
-    Enrollment.objects.bulk_create(
-        [
-            Enrollment(
-                contact_id=contact_id,
-                campaign=campaign,
-                version=version,
-                status=EnrollmentStatus.ACTIVE,
-                state=state,
-                due_at=now,
-                enrolled_at=now,
-            )
-            for contact_id in sorted(active_ids - blocked)
-        ],
-        batch_size=CHUNK,
-    )
+    first = definition.first_step_id
+    states = {
+        contact_id: EnrollmentState.start(
+            first, started_at=now, seed=secrets.randbits(31), event=events.get(contact_id)
+        ).to_json()
+        for contact_id in active_ids - blocked
+    }
+    insert_enrollments(campaign.id, version.id, states, now)
     report.enrolled += len(active_ids - blocked)

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import hmac
 import json
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
-from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -23,8 +18,8 @@ from goteo.contacts.consent_export import consent_summary
 from goteo.contacts.fields import READ_ONLY, normalize_email
 from goteo.contacts.models import Contact
 from goteo.engine.parser import SLUG
+from goteo.web.api_auth import api_scope
 
-View = Callable[..., HttpResponse]
 CONTACT_FIELDS = (
     "id",
     "email",
@@ -43,22 +38,6 @@ def error(status: int, message: str, fields: dict[str, str] | None = None) -> Js
     return JsonResponse({"error": message, "fields": fields or {}}, status=status)
 
 
-def api_key_required(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        expected = settings.GOTEO_API_KEY
-        if not expected:
-            return error(403, "the API is disabled: set GOTEO_API_KEY")
-        scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), expected.encode()
-        ):
-            return error(401, "missing or wrong API key (Authorization: Bearer <key>)")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     try:
@@ -70,14 +49,14 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-@api_key_required
+@api_scope("campaigns:read")
 def campaigns(request: HttpRequest) -> JsonResponse:
     rows = campaign_rows()
     return JsonResponse({"campaigns": rows})
 
 
 @require_http_methods(["POST"])
-@api_key_required
+@api_scope("contacts:write")
 def contacts(request: HttpRequest) -> JsonResponse:
     try:
         data = json.loads(request.body or b"null")
@@ -108,7 +87,7 @@ def contacts(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-@api_key_required
+@api_scope("contacts:read")
 def contact_detail(request: HttpRequest, email: str) -> JsonResponse:
     try:
         normalized = normalize_email(email)
@@ -121,7 +100,7 @@ def contact_detail(request: HttpRequest, email: str) -> JsonResponse:
 
 
 @require_GET
-@api_key_required
+@api_scope("deliveries:read")
 def deliveries(request: HttpRequest) -> JsonResponse:
     status = request.GET.get("status")
     if status and status not in DeliveryStatus.values:

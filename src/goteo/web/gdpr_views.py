@@ -14,6 +14,7 @@ from goteo.actions.errors import ActionError
 from goteo.actions.gdpr import do_erase_contact, do_export_contact
 from goteo.contacts.fields import normalize_email
 from goteo.web import api
+from goteo.web.api_auth import api_scope
 
 
 def _checked(email: str) -> JsonResponse | None:
@@ -25,7 +26,7 @@ def _checked(email: str) -> JsonResponse | None:
 
 
 @require_GET
-@api.api_key_required
+@api_scope("contacts:read")
 def export_contact(request: HttpRequest, email: str) -> JsonResponse:
     if (refused := _checked(email)) is not None:
         return refused
@@ -43,7 +44,7 @@ def contact(request: HttpRequest, email: str) -> HttpResponse:
     return api.contact_detail(request, email)
 
 
-@api.api_key_required
+@api_scope("contacts:write")
 def erase_contact(request: HttpRequest, email: str) -> JsonResponse:
     if (refused := _checked(email)) is not None:
         return refused

@@ -1,0 +1,308 @@
+"""The OpenAPI description of the core endpoints: campaigns, contacts, deliveries, events,
+and the document itself. Other endpoints register theirs beside their views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from goteo.actions.events import ANONYMOUS_ID, MAX_KEY_LENGTH
+from goteo.campaigns.models import DeliveryStatus
+from goteo.contacts.models import ContactStatus
+from goteo.web.openapi_registry import (
+    Operation,
+    error_response,
+    json_response,
+    path_parameter,
+    query_parameter,
+    ref,
+    register,
+    register_schema,
+)
+
+TEXT: dict[str, Any] = {"type": "string"}
+WHEN: dict[str, Any] = {"type": "string", "format": "date-time"}
+MAYBE_WHEN: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
+COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
+
+
+def _object(required: list[str], properties: dict[str, Any], closed: bool = True) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "required": required, "properties": properties}
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+CONTACT = {
+    "id": {"type": "integer"},
+    "email": TEXT,
+    "first_name": TEXT,
+    "last_name": TEXT,
+    "locale": TEXT,
+    "timezone": TEXT,
+    "status": {"type": "string", "enum": list(ContactStatus.values)},
+    "attributes": {"type": "object"},
+    "created_at": WHEN,
+    "updated_at": WHEN,
+}
+register_schema(
+    "Event",
+    {
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": False,
+        "anyOf": [{"required": [k]} for k in ("email", "contact_id", "anonymous_id")],
+        "properties": {
+            "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
+            "email": {"type": "string", "description": "An unknown address creates the contact"},
+            "contact_id": {"type": "integer", "minimum": 1},
+            "anonymous_id": {"type": "string", "pattern": ANONYMOUS_ID.pattern},
+            "properties": {"type": "object", "description": "At most 8 KiB as JSON"},
+            "timestamp": WHEN | {"description": "With a UTC offset; default now"},
+            "idempotency_key": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+        },
+    },
+)
+EVENT_RESULT = _object(
+    ["index", "status"],
+    {
+        "index": COUNT,
+        "status": {"type": "string", "enum": ["stored", "duplicate", "error"]},
+        "id": {"type": "integer", "description": "The stored event's id"},
+        "fields": {"type": "object", "additionalProperties": TEXT},
+    },
+)
+RESULTS = {
+    "stored": COUNT,
+    "duplicates": COUNT,
+    "errors": COUNT,
+    "results": {"type": "array", "items": ref("EventResult")},
+}
+register_schema("EventResult", EVENT_RESULT)
+register_schema("EventResults", _object(list(RESULTS), RESULTS))
+REFUSED = {"error": TEXT, "fields": {"type": "object", "additionalProperties": TEXT}} | RESULTS
+register_schema("EventsRefused", _object(["error", "fields"], REFUSED))
+
+register(
+    Operation(
+        path="/api/v1/events",
+        method="post",
+        scope="events:write",
+        tags=("events",),
+        summary="Record one event, or a batch of up to 1,000",
+        description=(
+            "Each item is stored, a duplicate (its idempotency_key was seen before: nothing "
+            "is stored or triggered again) or an error (field -> message). Valid items are "
+            "stored even when others in the batch are refused. See docs/events-api.md."
+        ),
+        request_body={
+            "oneOf": [
+                ref("Event"),
+                _object(
+                    ["events"],
+                    {
+                        "events": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 1000,
+                            "items": ref("Event"),
+                        }
+                    },
+                ),
+            ]
+        },
+        responses={
+            "200": json_response("One result per item, in order", ref("EventResults")),
+            "400": json_response(
+                "Not JSON, not an event or batch, or no item could be taken",
+                ref("EventsRefused"),
+            ),
+            "413": error_response("More than 1,000 events, or a body over 10 MiB"),
+        },
+    )
+)
+
+CAMPAIGN = {
+    "key": TEXT,
+    "name": TEXT,
+    "status": TEXT,
+    "status_reason": TEXT,
+    "version": {"type": ["integer", "null"]},
+    "trigger": _object(["kind", "value"], {"kind": TEXT, "value": {"type": ["string", "null"]}}),
+    "active": COUNT,
+    "enrolled": COUNT,
+}
+register(
+    Operation(
+        path="/api/v1/campaigns",
+        method="get",
+        scope="campaigns:read",
+        tags=("campaigns",),
+        summary="Every campaign with its version, trigger and enrollment counts",
+        responses={
+            "200": json_response(
+                "The campaigns, by key",
+                _object(
+                    ["campaigns"],
+                    {"campaigns": {"type": "array", "items": _object(list(CAMPAIGN), CAMPAIGN)}},
+                ),
+            )
+        },
+    )
+)
+
+DELIVERY = {
+    "id": {"type": "integer"},
+    "status": {"type": "string", "enum": list(DeliveryStatus.values)},
+    "to_address": TEXT,
+    "contact__email": TEXT,
+    "campaign__key": {"type": ["string", "null"]},
+    "step_id": TEXT,
+    "locale": TEXT,
+    "subject": TEXT,
+    "message_id": TEXT,
+    "attempts": COUNT,
+    "sent_at": MAYBE_WHEN,
+    "last_error": TEXT,
+}
+register(
+    Operation(
+        path="/api/v1/deliveries",
+        method="get",
+        scope="deliveries:read",
+        tags=("deliveries",),
+        summary="The newest outgoing messages first",
+        parameters=(
+            query_parameter(
+                "status", "Only this status", {"type": "string", "enum": DeliveryStatus.values}
+            ),
+            query_parameter(
+                "limit", "How many (default 50)", {"type": "integer", "minimum": 1, "maximum": 500}
+            ),
+        ),
+        responses={
+            "200": json_response(
+                "The deliveries",
+                _object(
+                    ["deliveries"],
+                    {"deliveries": {"type": "array", "items": _object(list(DELIVERY), DELIVERY)}},
+                ),
+            ),
+            "400": error_response("A bad filter"),
+        },
+    )
+)
+
+CONSENT = {
+    "form": {"type": ["string", "null"]},
+    "topics": {"type": "array", "items": TEXT},
+    "source": TEXT,
+    "ip": {"type": ["string", "null"]},
+    "user_agent": TEXT,
+    "consent_version": {"type": ["string", "null"]},
+    "consent_text": {"type": ["string", "null"]},
+    "submitted_at": WHEN,
+    "confirmed_at": MAYBE_WHEN,
+}
+UPSERT = {
+    "email": TEXT,
+    "first_name": TEXT,
+    "last_name": TEXT,
+    "locale": TEXT,
+    "timezone": TEXT,
+    "attributes": {"type": "object"},
+    "subscribe": {
+        "description": "List keys to subscribe to (their campaigns enroll the contact)",
+        "oneOf": [TEXT, {"type": "array", "items": TEXT}],
+    },
+}
+UPSERTED_FIELDS = CONTACT | {"enrolled": {"type": "object", "additionalProperties": COUNT}}
+UPSERTED = _object(list(UPSERTED_FIELDS), UPSERTED_FIELDS)
+register(
+    Operation(
+        path="/api/v1/contacts",
+        method="post",
+        scope="contacts:write",
+        tags=("contacts",),
+        summary="Create a contact, or update the one with this email",
+        description="Keys other than these become attributes, as in CSV imports.",
+        request_body=_object(["email"], UPSERT, closed=False),
+        responses={
+            "200": json_response("Updated", UPSERTED),
+            "201": json_response("Created", UPSERTED),
+            "400": error_response("Invalid fields"),
+        },
+    )
+)
+EMAIL = path_parameter("email", "The contact's email address")
+DETAIL_FIELDS = CONTACT | {
+    "consents": {"type": "array", "items": _object(list(CONSENT), CONSENT)},
+    "subscriptions": {"type": "array", "items": TEXT},
+}
+DETAIL = _object(list(DETAIL_FIELDS), DETAIL_FIELDS)
+register(
+    Operation(
+        path="/api/v1/contacts/{email}",
+        method="get",
+        scope="contacts:read",
+        tags=("contacts",),
+        summary="One contact with its consent records and subscriptions",
+        parameters=(EMAIL,),
+        responses={
+            "200": json_response("The contact", DETAIL),
+            "400": error_response("Not an email address"),
+            "404": error_response("No such contact"),
+        },
+    )
+)
+register(
+    Operation(
+        path="/api/v1/contacts/{email}",
+        method="delete",
+        scope="contacts:write",
+        tags=("contacts", "gdpr"),
+        summary="Erase a contact and everything about them; the address stays suppressed",
+        parameters=(EMAIL,),
+        responses={
+            "200": json_response(
+                "Erased",
+                _object(
+                    ["erased", "suppression"],
+                    {"erased": {"const": True}, "suppression": {"const": "erased"}},
+                ),
+            ),
+            "400": error_response("Not an email address"),
+            "404": error_response("No such contact"),
+        },
+    )
+)
+EXPORT_LISTS = ("subscriptions", "consents", "enrollments", "deliveries", "provider_events")
+EXPORT = {
+    "exported_at": WHEN,
+    "contact": {"type": "object"},
+    "suppression": {"type": ["object", "null"]},
+    "other": {"type": "object"},
+} | {name: {"type": "array", "items": {"type": "object"}} for name in EXPORT_LISTS}
+register(
+    Operation(
+        path="/api/v1/contacts/{email}/export",
+        method="get",
+        scope="contacts:read",
+        tags=("contacts", "gdpr"),
+        summary="Everything stored about a contact (the right of access)",
+        parameters=(EMAIL,),
+        responses={
+            "200": json_response("The export", _object(list(EXPORT), EXPORT)),
+            "400": error_response("Not an email address"),
+            "404": error_response("No such contact"),
+        },
+    )
+)
+register(
+    Operation(
+        path="/api/v1/openapi.json",
+        method="get",
+        tags=("meta",),
+        summary="This document",
+        responses={"200": json_response("The OpenAPI 3.1 document", {"type": "object"})},
+    )
+)
