@@ -28,6 +28,9 @@ class OutgoingEmail:
     headers: Mapping[str, str] = field(default_factory=dict)
     # The envelope sender (bounces come back to it); the From address when empty.
     return_path: str = ""
+    # Marketing messages with click tracking: the original URLs, in the order their tracking
+    # links name them (saved on the delivery, so a redirect only goes where the message did).
+    links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from goteo.forms.definition import definition_of_source
 from goteo.web.client_ip import client_ip
 from goteo.web.form_page import form_context
 from goteo.web.public_texts import language_for, texts
+from goteo.web.tracking import merge_visitor_of
 
 FORM_PATH = re.compile(r"^/f/([^/]+)")
 
@@ -79,6 +80,8 @@ def _submit(request: HttpRequest, form: Form, *, action: str, with_csrf: bool) -
         context["notice"] = context["t"][key]
         status = 400 if outcome.status == "invalid" else 429
         return render(request, "goteo/form.html", context, status=status)
+    if outcome.contact is not None:  # the browser's tracked visits become the contact's
+        merge_visitor_of(request, outcome.contact.id)
     definition = definition_of_source(form.source)
     if definition.redirect:
         return HttpResponseRedirect(definition.redirect, status=303)

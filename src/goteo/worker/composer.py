@@ -11,8 +11,10 @@ from typing import Any
 from goteo.channels.base import OutgoingEmail
 from goteo.channels.email import verp
 from goteo.contacts.tokens import preference_token, unsubscribe_token
+from goteo.contacts.tracking_tokens import click_token, open_token
 from goteo.content.context import contact_context, render_context
 from goteo.content.footer import add_footer
+from goteo.content.links import add_pixel, track_links
 from goteo.content.render import Rendered, Renderer
 from goteo.engine.model import Campaign
 
@@ -26,6 +28,8 @@ class Sender:
     secret: str
     postal_address: str = ""  # shown in every marketing message (a footer adds it if missing)
     return_path_domain: str = ""  # where bounces and mailto unsubscribes come back
+    track_opens: bool = False  # marketing messages get an open pixel (docs/tracking.md)
+    track_clicks: bool = False  # and their links go through BASE_URL/l/<token>
 
     @property
     def domain(self) -> str:
@@ -48,6 +52,8 @@ def sender_from_settings() -> Sender:
         settings.SECRET_KEY,
         postal_address=settings.GOTEO_POSTAL_ADDRESS,
         return_path_domain=settings.GOTEO_RETURN_PATH_DOMAIN,
+        track_opens=settings.GOTEO_TRACK_OPENS,
+        track_clicks=settings.GOTEO_TRACK_CLICKS,
     )
 
 
@@ -79,6 +85,7 @@ class Composer:
         marketing messages carry the unsubscribe headers.
         """
         unsubscribe_url = f"{self.sender.base_url}/u/{unsubscribe_token(contact['id'])}"
+        preferences_url = f"{self.sender.base_url}/p/{preference_token(contact['id'])}"
         mid = message_id(delivery_id, self.sender)
         person = contact_context(
             email=contact["email"],
@@ -94,13 +101,15 @@ class Composer:
             campaign_name=campaign.name,
             message_id=mid,
             unsubscribe_url=unsubscribe_url,
-            preferences_url=f"{self.sender.base_url}/p/{preference_token(contact['id'])}",
+            preferences_url=preferences_url,
             base_url=self.sender.base_url,
             postal_address=self.sender.postal_address,
         ) | (extra or {})
         rendered = self.renderer.render(campaign, template, locale, context)
+        links: tuple[str, ...] = ()
         if marketing:
             rendered = self._with_footer(rendered, unsubscribe_url, locale)
+            rendered, links = self._tracked(rendered, delivery_id)
         full_name = " ".join(p for p in (contact["first_name"], contact["last_name"]) if p)
         return OutgoingEmail(
             delivery_id=delivery_id,
@@ -113,6 +122,7 @@ class Composer:
             text=rendered.text,
             headers=self._headers(campaign, unsubscribe_url, contact["id"]) if marketing else {},
             return_path=self._return_path(delivery_id),
+            links=links,
         )
 
     def _return_path(self, delivery_id: int) -> str:
@@ -130,6 +140,27 @@ class Composer:
             locale=locale,
         )
         return Rendered(subject=rendered.subject, html=html, text=text)
+
+    def _tracked(self, rendered: Rendered, delivery_id: int) -> tuple[Rendered, tuple[str, ...]]:
+        """Links through ``/l/<token>`` and an open pixel, as configured (docs/tracking.md).
+
+        The unsubscribe and preference links stay as they are, so one-click unsubscribe and
+        the footer keep working without the tracking redirect."""
+        html, text = rendered.html, rendered.text
+        links: tuple[str, ...] = ()
+        base, secret = self.sender.base_url, self.sender.secret
+        if self.sender.track_clicks:
+            own = tuple(f"{base}/{kind}/" for kind in ("u", "p", "l", "o"))
+            tracked = track_links(
+                html,
+                text,
+                tracking_url=lambda index: f"{base}/l/{click_token(secret, delivery_id, index)}",
+                keep=lambda url: url.startswith(own),
+            )
+            html, text, links = tracked.html, tracked.text, tracked.links
+        if self.sender.track_opens:
+            html = add_pixel(html, f"{base}/o/{open_token(secret, delivery_id)}")
+        return Rendered(subject=rendered.subject, html=html, text=text), links
 
     def _headers(self, campaign: Campaign, unsubscribe_url: str, contact_id: int) -> dict[str, str]:
         mailto = self.sender.unsubscribe_mailto(contact_id)
