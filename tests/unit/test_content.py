@@ -82,10 +82,10 @@ def test_unclosed_tag_is_reported() -> None:
 
 
 def test_unknown_variables_are_named() -> None:
-    problems = check_template("html", "Hi {{ contact.frist_name }}\n{{ coupon.code }}")
+    problems = check_template("html", "Hi {{ contact.frist_name }}\n{{ voucher.code }}")
     assert problems[0].startswith("unknown variable contact.frist_name")
     assert "did you mean contact.first_name?" in problems[0]
-    assert problems[1] == "unknown variable coupon.code (line 2 of the template)"
+    assert problems[1] == "unknown variable voucher.code (line 2 of the template)"
 
 
 def test_loading_other_templates_is_refused() -> None:

@@ -28,6 +28,12 @@ NAMESPACE: dict[str, frozenset[str] | None] = {
     "preferences_url": None,
     "base_url": None,
     "postal_address": None,  # GOTEO_POSTAL_ADDRESS
+    # The step's coupon (goteo.actions.coupons.coupon_context); absent values are left out.
+    "coupon": frozenset(
+        ("code", "expires_at", "expires_on", "percent_off", "amount_off", "currency", "discount")
+    ),
+    # The event a journey started from (an event trigger): its name and properties.
+    "event": frozenset(("name", "properties")),
 }
 _KNOWN_PATHS = sorted(
     [root for root in NAMESPACE]

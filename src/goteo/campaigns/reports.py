@@ -1,0 +1,213 @@
+"""Read-only campaign reports: reach, engagement, conversions, revenue, lift and exposures.
+
+Shared by ``goteo report`` and ``GET /api/v1/reports/campaigns/<key>``. Every query filters on
+the campaign; nothing here writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, Min, OuterRef, Q, Sum
+
+from goteo.campaigns.models import Campaign, Conversion, Delivery, DeliveryStatus, Enrollment
+from goteo.contacts.models import Event
+from goteo.engine import yamlsource
+from goteo.engine.durations import DurationError, format_duration, parse_duration
+
+SENT = Q(status=DeliveryStatus.SENT)
+# A click proves the message was opened even when the open pixel was blocked.
+OPENED = SENT & (Q(opened_at__isnull=False) | Q(opens__gt=0) | Q(clicked_at__isnull=False))
+CLICKED = SENT & (Q(clicked_at__isnull=False) | Q(clicks__gt=0))
+DEFAULT_GOAL_WINDOW = "30d"
+
+
+class NoSuchCampaign(LookupError):
+    """The report names a campaign key that does not exist."""
+
+
+def campaign_report(key: str) -> dict[str, Any]:
+    """The whole report of one campaign (see docs/measurement.md for each number)."""
+    campaign = Campaign.objects.select_related("current_version").filter(key=key).first()
+    if campaign is None:
+        raise NoSuchCampaign(key)
+    goal_events, within = campaign_goal(campaign)
+    deliveries = Delivery.objects.filter(campaign=campaign)
+    totals = deliveries.aggregate(
+        sent=Count("contact", filter=SENT, distinct=True),
+        opened=Count("contact", filter=OPENED, distinct=True),
+        clicked=Count("contact", filter=CLICKED, distinct=True),
+        messages=Count("id", filter=SENT),
+    )
+    conversions = Conversion.objects.filter(campaign=campaign)
+    return {
+        "campaign": {"key": campaign.key, "name": campaign.name, "status": campaign.status},
+        "goal": {"events": sorted(goal_events), "within": format_duration(within)},
+        "enrolled": Enrollment.objects.filter(campaign=campaign).count(),
+        "contacts_sent": totals["sent"],
+        "messages_sent": totals["messages"],
+        "opened": totals["opened"],
+        "clicked": totals["clicked"],
+        "conversions": conversions.count(),
+        "revenue": _revenue(conversions),
+        "steps": _steps(campaign),
+        "variants": _variants(campaign, goal_events, within),
+        "exposures": _exposures(campaign),
+    }
+
+
+def campaign_goal(campaign: Campaign) -> tuple[frozenset[str], timedelta]:
+    """The goal of the current version: ``goal: {event: purchase, within: 30d}``.
+
+    Without one, the conversion events (``GOTEO_CONVERSION_EVENTS``) within 30 days count.
+    """
+    fallback = frozenset(getattr(settings, "GOTEO_CONVERSION_EVENTS", None) or ["purchase"])
+    within = parse_duration(DEFAULT_GOAL_WINDOW)
+    version = campaign.current_version
+    data = yamlsource.load(version.source).data if version is not None else None
+    goal = data.get("goal") if isinstance(data, dict) else None
+    if not isinstance(goal, dict):
+        return fallback, within
+    event = goal.get("event")
+    names = [event] if isinstance(event, str) else event if isinstance(event, list) else []
+    # A stored version was validated when applied; if not, the default window stands.
+    with contextlib.suppress(DurationError):
+        within = parse_duration(goal["within"]) if "within" in goal else within
+    found = frozenset(n for n in names if isinstance(n, str))
+    return found or fallback, within
+
+
+def _revenue(conversions: Any) -> dict[str, str]:
+    rows = conversions.filter(value__isnull=False).values("currency").annotate(total=Sum("value"))
+    return {r["currency"]: _money(r["total"]) for r in rows.order_by("currency")}
+
+
+def _money(value: Decimal | None) -> str:
+    return f"{Decimal(value or 0):.2f}"
+
+
+def _steps(campaign: Campaign) -> list[dict[str, Any]]:
+    """Per step that wrote a message or earned a conversion, in the order first written."""
+    rows = (
+        Delivery.objects.filter(campaign=campaign)
+        .values("step_id")
+        .annotate(
+            sent=Count("id", filter=SENT),
+            opened=Count("id", filter=OPENED),
+            clicked=Count("id", filter=CLICKED),
+            first=Min("created_at"),
+        )
+        .order_by("first", "step_id")
+    )
+    steps = {r["step_id"]: _step(r["step_id"], r["sent"], r["opened"], r["clicked"]) for r in rows}
+    credited = (
+        Conversion.objects.filter(campaign=campaign)
+        .values("step_id", "currency")
+        .annotate(n=Count("id"), total=Sum("value"))
+        .order_by("step_id", "currency")
+    )
+    for row in credited:
+        step = steps.setdefault(row["step_id"], _step(row["step_id"], 0, 0, 0))
+        step["conversions"] += row["n"]
+        if row["total"] is not None:
+            step["revenue"][row["currency"]] = _money(row["total"])
+    return list(steps.values())
+
+
+def _step(step_id: str, sent: int, opened: int, clicked: int) -> dict[str, Any]:
+    return {
+        "step_id": step_id,
+        "sent": sent,
+        "opened": opened,
+        "clicked": clicked,
+        "conversions": 0,
+        "revenue": {},
+    }
+
+
+def _variants(
+    campaign: Campaign, goal_events: frozenset[str], within: timedelta
+) -> list[dict[str, Any]]:
+    """Per A/B/n group (``holdout`` included): enrolled contacts who reached the goal in time,
+    attributed or not. The holdout's rate against the others' is the campaign's lift."""
+    deadline = ExpressionWrapper(OuterRef("enrolled_at") + within, output_field=DateTimeField())
+    reached = Event.objects.filter(
+        contact_id=OuterRef("contact_id"),
+        name__in=goal_events,
+        occurred_at__gte=OuterRef("enrolled_at"),
+        occurred_at__lte=deadline,
+    )
+    rows = (
+        Enrollment.objects.filter(campaign=campaign)
+        .annotate(reached=Exists(reached))
+        .values("variant")
+        .annotate(enrolled=Count("id"), converted=Count("id", filter=Q(reached=True)))
+        .order_by("variant")
+    )
+    return [
+        {
+            "variant": r["variant"],
+            "enrolled": r["enrolled"],
+            "converted": r["converted"],
+            "conversion_rate": round(r["converted"] / r["enrolled"], 4) if r["enrolled"] else 0.0,
+        }
+        for r in rows
+    ]
+
+
+def _exposures(campaign: Campaign) -> dict[str, Any]:
+    """How many of the campaign's messages each enrolled contact was sent (any channel)."""
+    per_contact = dict(
+        Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.SENT)
+        .values("contact_id")
+        .annotate(n=Count("id"))
+        .values_list("contact_id", "n")
+    )
+    contacts = set(
+        Enrollment.objects.filter(campaign=campaign).values_list("contact_id", flat=True)
+    )
+    counts: Counter[int] = Counter(per_contact.get(c, 0) for c in contacts | set(per_contact))
+    total = sum(n * k for n, k in counts.items())
+    people = sum(counts.values())
+    by_channel: dict[str, int] = defaultdict(int)
+    channel_rows = (
+        Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.SENT)
+        .values("channel")
+        .annotate(n=Count("id"))
+    )
+    for row in channel_rows:
+        by_channel[row["channel"]] += row["n"]
+    return {
+        "contacts": people,
+        "distribution": {str(n): counts[n] for n in sorted(counts)},
+        "mean": round(total / people, 2) if people else 0.0,
+        "by_channel": dict(sorted(by_channel.items())),
+    }
+
+
+CONVERSION_FIELDS = (
+    "event_id", "name", "value", "currency", "campaign__key", "step_id", "touch",
+    "coupon_code", "occurred_at", "contact__email",
+)  # fmt: skip
+
+
+def conversion_rows(
+    campaign: str | None, since: datetime | None, limit: int
+) -> list[dict[str, Any]]:
+    """Conversions, newest first: all, or those credited to ``campaign``, from ``since``."""
+    query = Conversion.objects.order_by("-occurred_at", "-id")
+    if campaign:
+        query = query.filter(campaign__key=campaign)
+    if since is not None:
+        query = query.filter(occurred_at__gte=since)
+    rows = list(query.values(*CONVERSION_FIELDS)[:limit])
+    for row in rows:
+        row["campaign"] = row.pop("campaign__key")
+        row["email"] = row.pop("contact__email")
+        row["value"] = None if row["value"] is None else _money(row["value"])
+    return rows
