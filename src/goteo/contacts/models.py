@@ -37,6 +37,12 @@ class Contact(models.Model):
 
     class Meta:
         db_table = "goteo_contact"
+        # The worker's decay tick reads only the hot leads.
+        indexes = [
+            models.Index(
+                fields=["hot_at"], condition=models.Q(hot_at__isnull=False), name="contact_hot"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.email
@@ -167,9 +173,7 @@ class Event(models.Model):
     visitor is identified; then they are merged into the contact.
     """
 
-    contact = models.ForeignKey(
-        Contact, null=True, on_delete=models.CASCADE, related_name="events"
-    )
+    contact = models.ForeignKey(Contact, null=True, on_delete=models.CASCADE, related_name="events")
     anonymous_id = models.CharField(max_length=64, blank=True, default="")
     name = models.CharField(max_length=64)
     properties = models.JSONField(default=dict, blank=True)

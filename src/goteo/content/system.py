@@ -2,6 +2,11 @@
 
 They are a campaign document like any other, parsed once; a form may not change them yet.
 Values: ``confirm_url`` and ``form_name`` come with each message.
+
+``lead-handoff`` (English only) goes to a salesperson, not to the contact: it tells the owner
+of a lead that just became hot who it is and what it did. Its values come from
+``goteo.actions.handoff.notification_context``: ``lead``, ``score``, ``threshold``,
+``hot_at``, and the lists ``events``, ``score_changes``, ``campaigns`` and ``messages``.
 """
 
 from __future__ import annotations
@@ -59,6 +64,35 @@ templates:
         <p>Кто-то, надеемся, что вы, попросил присылать {{ form_name }} на этот адрес.</p>
         <p><a href="{{ confirm_url }}">Да, подписаться</a></p>
         <p>Если это были не вы, просто проигнорируйте письмо: больше мы ничего не пришлём.</p>
+  lead-handoff:
+    en:
+      subject: "Hot lead for you: {{ lead.email }} (score {{ score }})"
+      html: |
+        <p>{% if lead.full_name %}{{ lead.full_name }} ({{ lead.email }})
+        {%- else %}{{ lead.email }}{% endif %} crossed the lead score threshold of
+        {{ threshold }} on {{ hot_at }} with a score of {{ score }}, and is yours to
+        follow up.</p>
+        {% if lead.locale or lead.timezone %}<p>Language:
+        {{ lead.locale | default: "unknown" }}; time zone:
+        {{ lead.timezone | default: "unknown" }}.</p>{% endif %}
+        <h3>Recent activity</h3>
+        {% if events.size > 0 %}<ul>{% for event in events %}
+        <li>{{ event.at }}: {{ event.name }}
+        {%- if event.details %} ({{ event.details }}){% endif %}</li>{% endfor %}
+        </ul>{% else %}<p>No events recorded.</p>{% endif %}
+        <h3>Score changes</h3>
+        {% if score_changes.size > 0 %}<ul>{% for change in score_changes %}
+        <li>{{ change.at }}: {{ change.points }} ({{ change.reason }})</li>{% endfor %}
+        </ul>{% else %}<p>None.</p>{% endif %}
+        <h3>Campaigns</h3>
+        {% if campaigns.size > 0 %}<ul>{% for journey in campaigns %}
+        <li>{{ journey.name }} ({{ journey.status }}, since {{ journey.at }})</li>{% endfor %}
+        </ul>{% else %}<p>None.</p>{% endif %}
+        <h3>Messages received</h3>
+        {% if messages.size > 0 %}<ul>{% for message in messages %}
+        <li>{{ message.at }}: {{ message.subject | default: message.campaign }}
+        {%- if message.engagement %} ({{ message.engagement }}){% endif %}</li>{% endfor %}
+        </ul>{% else %}<p>None.</p>{% endif %}
 """
 
 SYSTEM_MESSAGES = parse_campaign(_SOURCE)
