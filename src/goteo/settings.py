@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from goteo.config import database_settings, email_settings, load_settings_file
+from goteo.measurement_config import attribution_window, default_currency
 from goteo.web.webhook_config import webhook_settings
 from goteo.worker.pacing_config import check_pacing
 
@@ -29,6 +30,10 @@ GOTEO_POSTAL_ADDRESS = os.environ.get("GOTEO_POSTAL_ADDRESS", "")
 GOTEO_SOFT_BOUNCE_LIMIT = int(os.environ.get("GOTEO_SOFT_BOUNCE_LIMIT", "3"))
 GOTEO_COMPLAINT_MIN_SENT = int(os.environ.get("GOTEO_COMPLAINT_MIN_SENT", "300"))
 GOTEO_WEBHOOK_MAX_AGE = int(os.environ.get("GOTEO_WEBHOOK_MAX_AGE", "300"))
+# Outgoing webhooks (webhook steps, CRM hand-off) are signed with this (SECRET_KEY if empty).
+GOTEO_WEBHOOK_SIGNING_SECRET = os.environ.get("GOTEO_WEBHOOK_SIGNING_SECRET", "")
+# Where notify steps for "owner" go when the contact has no owner yet.
+GOTEO_SALES_ADDRESS = os.environ.get("GOTEO_SALES_ADDRESS", "")
 # Public forms (docs/forms.md): submissions per IP per 10 minutes and per address per hour,
 # confirmation emails per address per day, and the reverse proxies whose X-Forwarded-For counts.
 GOTEO_FORM_LIMIT_PER_IP = int(os.environ.get("GOTEO_FORM_LIMIT_PER_IP", "10"))
@@ -37,6 +42,16 @@ GOTEO_CONFIRMATIONS_PER_DAY = int(os.environ.get("GOTEO_CONFIRMATIONS_PER_DAY", 
 GOTEO_TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("GOTEO_TRUSTED_PROXIES", "").split(",") if p.strip()
 ]
+# Tracking (docs/tracking.md): the sites whose pages may send events to /t/collect (comma
+# list of origins; empty: this server's own pages only), and open/click tracking of email.
+GOTEO_TRACKING_ORIGINS = [
+    o.strip().rstrip("/")
+    for o in os.environ.get("GOTEO_TRACKING_ORIGINS", "").split(",")
+    if o.strip()
+]
+_OFF = ("0", "false", "off", "no")
+GOTEO_TRACK_OPENS = os.environ.get("GOTEO_TRACK_OPENS", "1").strip().lower() not in _OFF
+GOTEO_TRACK_CLICKS = os.environ.get("GOTEO_TRACK_CLICKS", "1").strip().lower() not in _OFF
 # CSRF protects the hosted form pages only (a decorator, not the middleware).
 CSRF_FAILURE_VIEW = "goteo.web.forms_views.csrf_failure"
 _BASE = urlsplit(BASE_URL)
@@ -50,6 +65,15 @@ ALLOWED_HOSTS = [h for h in os.environ.get("GOTEO_ALLOWED_HOSTS", "*").split(","
 GOTEO_FREQUENCY_CAP = os.environ.get("GOTEO_FREQUENCY_CAP", "").strip()
 GOTEO_QUIET_HOURS = os.environ.get("GOTEO_QUIET_HOURS", "").strip()
 check_pacing(GOTEO_FREQUENCY_CAP, GOTEO_QUIET_HOURS)  # a bad value stops every command at start
+# Conversions (docs/measurement.md): the events that are purchases, how long before one a touch
+# still earns the credit, and the currency of a value sent without one.
+GOTEO_CONVERSION_EVENTS = [
+    n.strip() for n in os.environ.get("GOTEO_CONVERSION_EVENTS", "purchase").split(",") if n.strip()
+]
+GOTEO_ATTRIBUTION_WINDOW = os.environ.get("GOTEO_ATTRIBUTION_WINDOW", "7d").strip()
+GOTEO_DEFAULT_CURRENCY = os.environ.get("GOTEO_DEFAULT_CURRENCY", "USD").strip().upper()
+attribution_window(GOTEO_ATTRIBUTION_WINDOW)  # bad values stop every command at start
+default_currency(GOTEO_DEFAULT_CURRENCY)
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",

@@ -56,11 +56,14 @@ def worker(speed: float, until_idle: bool, batch: int, lease: float, as_json: bo
 
     if speed <= 0:
         raise click.BadParameter("must be positive", param_hint="--speed")
+    from goteo.campaigns import journey_clock
     from goteo.engine.clock import SystemClock
     from goteo.worker.fastclock import StoredFastClock
 
     clock = SystemClock() if speed == 1 else StoredFastClock(speed)
     w = build_worker(clock, batch=batch, lease_seconds=lease)
+    if speed == 1:
+        journey_clock.withdraw()  # the web side goes back to the real time
     checkpoint = clock.checkpoint if isinstance(clock, StoredFastClock) else None
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

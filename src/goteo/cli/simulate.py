@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
@@ -18,6 +18,9 @@ from goteo.cli.output import (
     setup_django,
     table,
 )
+
+if TYPE_CHECKING:
+    from goteo.engine.coupon_spec import CouponSpec
 
 
 def _events(path: str | None, start: datetime) -> list[Any]:
@@ -45,8 +48,26 @@ def _events(path: str | None, start: datetime) -> list[Any]:
             )
         except (DurationError, ValueError) as exc:
             fail("bad events file", {f"events[{i}].at": str(exc)})
-        events.append(ContactEvent(when, str(item["name"])))
+        properties = item.get("properties") or {}
+        if not isinstance(properties, dict):
+            fail("bad events file", {f"events[{i}].properties": "must be a mapping"})
+        events.append(ContactEvent(when, str(item["name"]), properties))
     return events
+
+
+def _sample_coupon(spec: CouponSpec, at: datetime) -> dict[str, Any]:
+    """A made-up code in the step's format, so a template that shows its coupon renders."""
+    from goteo.actions.coupons import coupon_context, new_code
+    from goteo.campaigns.models import Coupon
+
+    sample = Coupon(
+        code=spec.pool.upper() + "-SAMPLE" if spec.pool else new_code(spec),
+        expires_at=at + spec.expires_in if spec.expires_in else None,
+        percent_off=spec.percent_off,
+        amount_off=spec.amount_off,
+        currency=spec.currency,
+    )
+    return {"coupon": coupon_context(sample)}
 
 
 def _aware(when: datetime) -> datetime:
@@ -137,7 +158,9 @@ def simulate(
                 "locale": s.locale,
             }
             try:
-                item["subject"] = composer.compose(0, campaign, s.template, s.locale, row).subject
+                extra = _sample_coupon(s.coupon, entry.at) if s.coupon is not None else {}
+                message = composer.compose(0, campaign, s.template, s.locale, row, extra=extra)
+                item["subject"] = message.subject
             except RenderError as exc:
                 item["subject"], item["error"] = "", str(exc)
         entries.append(item)

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from goteo.engine import yamlsource
+from goteo.engine.http_urls import http_url
 from goteo.engine.parser import SLUG, normalize_locale
 from goteo.engine.problems import Problem
 
@@ -170,16 +170,11 @@ class _Parser:
     def _redirect(self, value: Any) -> str:
         if value is None:
             return ""
-        parts = urlsplit(value) if isinstance(value, str) else None
-        if (
-            parts is None
-            or parts.scheme not in ("http", "https")
-            or not parts.netloc
-            or any(c.isspace() for c in str(value))
-        ):
+        url = http_url(value)
+        if url is None:
             self.fail("redirect", f"{value!r} must be an http:// or https:// address")
             return ""
-        return str(value)
+        return url
 
 
 def parse_form(text: str) -> FormDefinition:

@@ -18,6 +18,7 @@ from goteo.worker.claims import finish_delivery
 from goteo.worker.composer import Composer
 from goteo.worker.gate import MARKETING, Hold, Postpone, Send, Suppress, Verdict
 from goteo.worker.sender_thread import Job, SenderThread
+from goteo.worker.staff import NOTIFICATION, WEBHOOK, NoRecipient, addressed_to_staff, send_webhook
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,10 @@ class Tally:
     suppressed: int = 0
     postponed: int = 0
 
+    def count(self, outcome: str) -> None:
+        """Add one ``sent``, ``retried`` or ``failed``."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
 
 def _contact(row: dict[str, Any]) -> dict[str, Any]:
     fields = {k.removeprefix("contact__"): v for k, v in row.items() if k.startswith("contact__")}
@@ -55,12 +60,16 @@ def send_claimed(
             sender.call(_failure(row["id"], owner, reason))
             tally.failed += 1
             continue
+        if row["kind"] == WEBHOOK:
+            tally.count(send_webhook(row, owner, now, sender))
+            continue
         marketing = row["kind"] == MARKETING
+        # Campaign messages (marketing, and notify steps) use the campaign's templates.
         campaign = (
             campaign_for_version(
                 row["enrollment__version_id"], row["enrollment__version__checksum"]
             )
-            if marketing
+            if row["enrollment__version_id"] is not None
             else SYSTEM_MESSAGES
         )
         try:
@@ -68,11 +77,16 @@ def send_claimed(
                 row["id"], campaign, row["template"], row["locale"], _contact(row),
                 extra=row["context"], marketing=marketing,
             )  # fmt: skip
-        except RenderError as exc:
+            if row["kind"] == NOTIFICATION:
+                message = addressed_to_staff(message, row["context"])
+        except (RenderError, NoRecipient) as exc:
             sender.call(_failure(row["id"], owner, str(exc)))
             tally.failed += 1
             continue
-        recorder = _Recorder(row, owner, now, message.subject, message.message_id, tally)
+        recorder = _Recorder(
+            row, owner, now, message.subject, message.message_id, tally, message.links,
+            message.to_addr,
+        )  # fmt: skip
         job = Job(
             row["contact_id"], row["campaign_id"], row["kind"], now, message, recorder, row["id"]
         )
@@ -98,6 +112,8 @@ class _Recorder:
     subject: str
     message_id: str
     tally: Tally
+    links: tuple[str, ...] = ()  # the tracked links' URLs (click tracking reads them back)
+    to_address: str = ""  # who it went to, when not the contact (a notification)
 
     def __call__(self, result: Result | Verdict) -> None:
         if isinstance(result, Suppress):
@@ -122,7 +138,8 @@ class _Recorder:
         common = {
             "subject": self.subject[:998],
             "message_id": self.message_id,
-            "to_address": self.row["contact__email"],
+            "to_address": self.to_address or self.row["contact__email"],
+            "links": list(self.links),
         }
         if isinstance(result, Delivered):
             self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common)

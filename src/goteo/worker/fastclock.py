@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from goteo.campaigns import journey_clock
 from goteo.campaigns.models import Setting
 from goteo.engine.clock import SpeedClock
 
@@ -25,6 +26,7 @@ class StoredFastClock:
         start = max(datetime.fromisoformat(saved), real_now) if saved else real_now
         self.clock = SpeedClock(real_anchor=time.time(), virtual_anchor=start, speed=speed)
         self._saved_at = 0.0
+        journey_clock.publish(self.clock)  # the web side stamps events on this clock too
 
     def now(self) -> datetime:
         return self.clock.now()

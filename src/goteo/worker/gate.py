@@ -16,6 +16,8 @@ from goteo.engine.pacing import Pacing, cap_allows, next_allowed
 from goteo.engine.window import zone
 
 MARKETING, TRANSACTIONAL = "marketing", "transactional"
+NOTIFICATION = "notification"  # to our own staff about the contact: never paced or suppressed
+WEBHOOK = "webhook"  # a JSON POST (webhook steps, CRM hand-off); never reaches the gate
 # Suppressions that stop even a confirmation email: the address does not work or objected.
 HARD_REASONS = frozenset(("hard_bounce", "soft_bounces", "complaint", "manual"))
 
@@ -67,6 +69,8 @@ NO_PACING = Pacing()
 def decide(kind: str, facts: Facts, now: datetime, pacing: Pacing = NO_PACING) -> Verdict:
     if facts.contact_status is None:
         return Suppress("contact erased")
+    if kind == NOTIFICATION:
+        return Send()
     if kind == TRANSACTIONAL:
         if facts.suppression in HARD_REASONS:
             return Suppress(f"address suppressed: {facts.suppression}")

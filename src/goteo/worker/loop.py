@@ -10,9 +10,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.db import close_old_connections
 
+from goteo.actions.scoring import decay_tick
+from goteo.actions.segment_triggers import enroll_segments
 from goteo.channels.base import EmailChannel
 from goteo.engine.clock import Clock
 from goteo.engine.pacing import Pacing
@@ -62,11 +65,16 @@ class Worker:
     name: str = field(default_factory=worker_name)
     totals: Totals = field(default_factory=Totals)
 
+    # Segment triggers and lead-score decay are looked at once per this much clock time
+    # (virtual time on the demo's fast clock and in tests).
+    segment_every: timedelta = timedelta(minutes=1)
+
     _thread: SenderThread | None = field(default=None, init=False, repr=False)
+    _segments_at: datetime | None = field(default=None, init=False, repr=False)
 
     def run_once(self) -> int:
         """One pass: every due step, then one batch of due deliveries. Returns work done."""
-        work = 0
+        work = self._segments()
         started = time.perf_counter()
         while ids := claim_enrollments(self.name, self.clock.now(), self.batch, self.lease_seconds):
             self.totals.steps_claimed += len(ids)
@@ -79,6 +87,16 @@ class Worker:
             self.totals.add(tally)
             work += len(ids)
         return work
+
+    def _segments(self) -> int:
+        """Enroll contacts who entered a segment-triggered campaign's segment, and cool the
+        hot leads whose score decayed under the threshold (both once per ``segment_every``)."""
+        now = self.clock.now()
+        if self._segments_at is not None and now < self._segments_at + self.segment_every:
+            return 0
+        self._segments_at = now
+        decay_tick(now)
+        return enroll_segments(now)
 
     def _sender(self) -> SenderThread:
         if self._thread is None:

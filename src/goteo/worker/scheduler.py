@@ -1,16 +1,24 @@
-"""Run the engine for claimed enrollments and write their deliveries in the same transaction."""
+"""Run the engine for claimed enrollments and write their effects in the same transaction."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
+from goteo.actions.campaigns import do_set_campaign_status
+from goteo.actions.coupons import CouponPoolEmpty
 from goteo.campaigns.models import Delivery, Enrollment
 from goteo.campaigns.versions import campaign_for_version
 from goteo.engine.advance import ContactView, advance
+from goteo.engine.model import Campaign
+from goteo.engine.needs import EventNeeds, event_needs
 from goteo.engine.state import ACTIVE, EnrollmentState
 from goteo.worker.claims import release_enrollments, still_held
+from goteo.worker.effects import Effects, Journey
+from goteo.worker.facts import CONTACT_FIELDS, facts_for, load_events
 
 ROW_FIELDS = (
     "id",
@@ -19,56 +27,106 @@ ROW_FIELDS = (
     "version_id",
     "version__checksum",
     "state",
-    "contact__status",
-    "contact__locale",
-    "contact__timezone",
+    "enrolled_at",
+    *(f"contact__{name}" for name in CONTACT_FIELDS),
 )
+
+log = logging.getLogger(__name__)
+_needs: dict[int, EventNeeds] = {}
+
+
+def _needs_of(version_id: int, campaign: Campaign) -> EventNeeds:
+    found = _needs.get(version_id)
+    if found is None:
+        found = _needs[version_id] = event_needs(campaign)
+    return found
 
 
 def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
     """Advance each claimed enrollment; returns how many deliveries were written."""
-    deliveries: list[Delivery] = []
+    effects = Effects()
     results: list[tuple[int, dict[str, object]]] = []
     with transaction.atomic():
         # Rows whose lease ran out and went to another worker are left alone: its run wins.
         held = still_held(ids, owner)
-        for row in Enrollment.objects.filter(id__in=held).values(*ROW_FIELDS):
-            campaign = campaign_for_version(row["version_id"], row["version__checksum"])
-            contact = ContactView(
-                status=row["contact__status"],
-                locale=row["contact__locale"] or None,
-                timezone=row["contact__timezone"] or None,
-            )
-            outcome = advance(campaign, EnrollmentState.from_json(row["state"]), contact, now)
-            state = outcome.state
-            ended = state.status != ACTIVE
-            results.append(
-                (
-                    row["id"],
-                    {
-                        "state": state.to_json(),
-                        "status": state.status,
-                        "due_at": state.due_at(now),
-                        "ended_at": now if ended else None,
-                        "end_reason": (state.end_reason or "") if ended else "",
-                    },
-                )
-            )
-            deliveries.extend(
-                Delivery(
-                    contact_id=row["contact_id"],
-                    enrollment_id=row["id"],
-                    campaign_id=row["campaign_id"],
-                    step_id=command.step_id,
-                    channel=command.channel,
-                    template=command.template,
-                    locale=command.locale,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-                for command in outcome.commands
-            )
+        rows = list(Enrollment.objects.filter(id__in=held).values(*ROW_FIELDS))
+        campaigns = {
+            r["id"]: campaign_for_version(r["version_id"], r["version__checksum"]) for r in rows
+        }
+        events = load_events(
+            (
+                (r["contact_id"], _needs_of(r["version_id"], campaigns[r["id"]]), r["enrolled_at"])
+                for r in rows
+            ),
+            now,
+        )
+        for row in rows:
+            results.append(_advance_guarded(row, campaigns[row["id"]], events, effects, now))
         release_enrollments(owner, results)
         # The unique (enrollment, step) constraint is the last guard: a step never runs twice.
-        Delivery.objects.bulk_create(deliveries, batch_size=500, ignore_conflicts=True)
-    return len(deliveries)
+        Delivery.objects.bulk_create(effects.deliveries, batch_size=500, ignore_conflicts=True)
+    return len(effects.deliveries)
+
+
+def _advance_guarded(
+    row: dict[str, Any],
+    campaign: Campaign,
+    events: dict[int, Any],
+    effects: Effects,
+    now: datetime,
+) -> tuple[int, dict[str, object]]:
+    """One journey in a savepoint: a coupon pool that ran dry undoes this journey's step and
+    pauses its campaign (saying why), so no message goes out without its code; the journey
+    runs again once the campaign is resumed, after more codes were imported."""
+    written = len(effects.deliveries)
+    try:
+        with transaction.atomic():
+            return _advance_one(row, campaign, events, effects, now)
+    except CouponPoolEmpty as exc:
+        del effects.deliveries[written:]
+        reason = f"coupon pool {exc.pool!r} is empty: import more codes, then resume"
+        do_set_campaign_status(campaign.key, "paused", reason)
+        log.warning("campaign %s paused: %s", campaign.key, reason)
+        # Unchanged, and due again: it runs once the campaign is resumed.
+        return row["id"], _columns(EnrollmentState.from_json(row["state"]), now)
+
+
+def _advance_one(
+    row: dict[str, Any],
+    campaign: Campaign,
+    events: dict[int, Any],
+    effects: Effects,
+    now: datetime,
+) -> tuple[int, dict[str, object]]:
+    contact = ContactView(
+        status=row["contact__status"],
+        locale=row["contact__locale"] or None,
+        timezone=row["contact__timezone"] or None,
+        facts=facts_for(row, events),
+    )
+    outcome = advance(campaign, EnrollmentState.from_json(row["state"]), contact, now)
+    state = outcome.state
+    journey = Journey(
+        enrollment_id=row["id"],
+        contact_id=row["contact_id"],
+        campaign_id=row["campaign_id"],
+        campaign=campaign,
+        event=state.event,
+        owner=row["contact__owner"],
+    )
+    effects.run(journey, outcome.commands, now)
+    return row["id"], _columns(state, now)
+
+
+def _columns(state: EnrollmentState, now: datetime) -> dict[str, object]:
+    """The enrollment row's columns for ``state``."""
+    ended = state.status != ACTIVE
+    return {
+        "state": state.to_json(),
+        "status": state.status,
+        "due_at": state.due_at(now),
+        "ended_at": now if ended else None,
+        "end_reason": (state.end_reason or "") if ended else "",
+        # The first split's group, kept in a column so reports can compare groups.
+        "variant": next(iter(state.variants.values()), ""),
+    }

@@ -5,93 +5,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0002_opt_in'),
-        ('contacts', '0003_behaviour'),
+        ("campaigns", "0002_opt_in"),
+        ("contacts", "0003_behaviour"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='clicked_at',
+            model_name="delivery",
+            name="clicked_at",
             field=models.DateTimeField(null=True),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='clicks',
+            model_name="delivery",
+            name="clicks",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='links',
+            model_name="delivery",
+            name="links",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='opened_at',
+            model_name="delivery",
+            name="opened_at",
             field=models.DateTimeField(null=True),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='opens',
+            model_name="delivery",
+            name="opens",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='enrollment',
-            name='variant',
-            field=models.CharField(blank=True, default='', max_length=64),
+            model_name="enrollment",
+            name="variant",
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
         migrations.AlterField(
-            model_name='enrollment',
-            name='status',
-            field=models.CharField(choices=[('active', 'Active'), ('completed', 'Completed'), ('exited', 'Exited'), ('converted', 'Converted')], default='active', max_length=16),
+            model_name="enrollment",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("active", "Active"),
+                    ("completed", "Completed"),
+                    ("exited", "Exited"),
+                    ("converted", "Converted"),
+                ],
+                default="active",
+                max_length=16,
+            ),
         ),
         migrations.CreateModel(
-            name='Conversion',
+            name="Conversion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.BigIntegerField(unique=True)),
-                ('name', models.CharField(max_length=64)),
-                ('value', models.DecimalField(decimal_places=2, max_digits=14, null=True)),
-                ('currency', models.CharField(blank=True, default='', max_length=3)),
-                ('step_id', models.CharField(blank=True, default='', max_length=64)),
-                ('touch', models.CharField(blank=True, default='', max_length=16)),
-                ('coupon_code', models.CharField(blank=True, default='', max_length=64)),
-                ('occurred_at', models.DateTimeField()),
-                ('campaign', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='campaigns.campaign')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversions', to='contacts.contact')),
-                ('delivery', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='campaigns.delivery')),
-                ('enrollment', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='campaigns.enrollment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.BigIntegerField(unique=True)),
+                ("name", models.CharField(max_length=64)),
+                ("value", models.DecimalField(decimal_places=2, max_digits=14, null=True)),
+                ("currency", models.CharField(blank=True, default="", max_length=3)),
+                ("step_id", models.CharField(blank=True, default="", max_length=64)),
+                ("touch", models.CharField(blank=True, default="", max_length=16)),
+                ("coupon_code", models.CharField(blank=True, default="", max_length=64)),
+                ("occurred_at", models.DateTimeField()),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversions",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="campaigns.delivery",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="campaigns.enrollment",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'goteo_conversion',
-                'indexes': [models.Index(fields=['campaign', 'occurred_at'], name='conversion_campaign')],
+                "db_table": "goteo_conversion",
+                "indexes": [
+                    models.Index(fields=["campaign", "occurred_at"], name="conversion_campaign")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Coupon',
+            name="Coupon",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, unique=True)),
-                ('pool', models.CharField(blank=True, default='', max_length=64)),
-                ('step_id', models.CharField(blank=True, default='', max_length=64)),
-                ('percent_off', models.DecimalField(decimal_places=2, max_digits=5, null=True)),
-                ('amount_off', models.DecimalField(decimal_places=2, max_digits=12, null=True)),
-                ('currency', models.CharField(blank=True, default='', max_length=3)),
-                ('issued_at', models.DateTimeField(null=True)),
-                ('expires_at', models.DateTimeField(null=True)),
-                ('redeemed_at', models.DateTimeField(null=True)),
-                ('redeemed_event_id', models.BigIntegerField(null=True)),
-                ('created_at', models.DateTimeField()),
-                ('campaign', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='campaigns.campaign')),
-                ('contact', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contacts.contact')),
-                ('enrollment', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='coupons', to='campaigns.enrollment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, unique=True)),
+                ("pool", models.CharField(blank=True, default="", max_length=64)),
+                ("step_id", models.CharField(blank=True, default="", max_length=64)),
+                ("percent_off", models.DecimalField(decimal_places=2, max_digits=5, null=True)),
+                ("amount_off", models.DecimalField(decimal_places=2, max_digits=12, null=True)),
+                ("currency", models.CharField(blank=True, default="", max_length=3)),
+                ("issued_at", models.DateTimeField(null=True)),
+                ("expires_at", models.DateTimeField(null=True)),
+                ("redeemed_at", models.DateTimeField(null=True)),
+                ("redeemed_event_id", models.BigIntegerField(null=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="coupons",
+                        to="campaigns.enrollment",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'goteo_coupon',
-                'indexes': [models.Index(fields=['pool', 'contact'], name='coupon_pool_free')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('enrollment__isnull', False)), fields=('enrollment', 'step_id'), name='uniq_coupon_step')],
+                "db_table": "goteo_coupon",
+                "indexes": [models.Index(fields=["pool", "contact"], name="coupon_pool_free")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("enrollment__isnull", False)),
+                        fields=("enrollment", "step_id"),
+                        name="uniq_coupon_step",
+                    )
+                ],
             },
         ),
     ]

@@ -5,109 +5,161 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0002_opt_in'),
+        ("contacts", "0002_opt_in"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('prefix', models.CharField(max_length=16, unique=True)),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('scopes', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField()),
-                ('last_used_at', models.DateTimeField(null=True)),
-                ('revoked_at', models.DateTimeField(null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("prefix", models.CharField(max_length=16, unique=True)),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("scopes", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField()),
+                ("last_used_at", models.DateTimeField(null=True)),
+                ("revoked_at", models.DateTimeField(null=True)),
             ],
             options={
-                'db_table': 'goteo_api_key',
+                "db_table": "goteo_api_key",
             },
         ),
         migrations.AddField(
-            model_name='contact',
-            name='hot_at',
+            model_name="contact",
+            name="hot_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='owner',
-            field=models.CharField(blank=True, default='', max_length=320),
+            model_name="contact",
+            name="owner",
+            field=models.CharField(blank=True, default="", max_length=320),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='score',
+            model_name="contact",
+            name="score",
             field=models.FloatField(default=0),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='score_updated_at',
+            model_name="contact",
+            name="score_updated_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='tags',
+            model_name="contact",
+            name="tags",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('anonymous_id', models.CharField(blank=True, default='', max_length=64)),
-                ('name', models.CharField(max_length=64)),
-                ('properties', models.JSONField(blank=True, default=dict)),
-                ('occurred_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField()),
-                ('idempotency_key', models.CharField(max_length=200, null=True, unique=True)),
-                ('source', models.CharField(default='api', max_length=16)),
-                ('delivery_id', models.BigIntegerField(null=True)),
-                ('contact', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("anonymous_id", models.CharField(blank=True, default="", max_length=64)),
+                ("name", models.CharField(max_length=64)),
+                ("properties", models.JSONField(blank=True, default=dict)),
+                ("occurred_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField()),
+                ("idempotency_key", models.CharField(max_length=200, null=True, unique=True)),
+                ("source", models.CharField(default="api", max_length=16)),
+                ("delivery_id", models.BigIntegerField(null=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'goteo_event',
+                "db_table": "goteo_event",
             },
         ),
         migrations.CreateModel(
-            name='ScoreEntry',
+            name="ScoreEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.FloatField()),
-                ('reason', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField()),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='score_entries', to='contacts.contact')),
-                ('event', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contacts.event')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("points", models.FloatField()),
+                ("reason", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="score_entries",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="contacts.event",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'goteo_score_entry',
+                "db_table": "goteo_score_entry",
             },
         ),
         migrations.CreateModel(
-            name='Visitor',
+            name="Visitor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('anonymous_id', models.CharField(max_length=64, unique=True)),
-                ('first_seen', models.DateTimeField()),
-                ('last_seen', models.DateTimeField()),
-                ('identified_at', models.DateTimeField(null=True)),
-                ('contact', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='visitors', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("anonymous_id", models.CharField(max_length=64, unique=True)),
+                ("first_seen", models.DateTimeField()),
+                ("last_seen", models.DateTimeField()),
+                ("identified_at", models.DateTimeField(null=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="visitors",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'goteo_visitor',
+                "db_table": "goteo_visitor",
             },
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['contact', 'name', 'occurred_at'], name='event_contact_name'),
+            model_name="event",
+            index=models.Index(
+                fields=["contact", "name", "occurred_at"], name="event_contact_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['anonymous_id'], name='event_anonymous'),
+            model_name="event",
+            index=models.Index(fields=["anonymous_id"], name="event_anonymous"),
         ),
         migrations.AddIndex(
-            model_name='scoreentry',
-            index=models.Index(fields=['contact', 'created_at'], name='score_contact'),
+            model_name="scoreentry",
+            index=models.Index(fields=["contact", "created_at"], name="score_contact"),
         ),
     ]
