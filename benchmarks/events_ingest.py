@@ -177,7 +177,9 @@ def connect(db: str) -> Any:
     if db.startswith("sqlite:"):
         import sqlite3
 
-        return sqlite3.connect(db.removeprefix("sqlite:///"), isolation_level=None)
+        conn = sqlite3.connect(db.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")  # as Goteo's own connections (WAL)
+        return conn
     import psycopg
 
     return psycopg.connect(db, autocommit=True)

@@ -25,9 +25,10 @@ from django.db.models import Q
 
 from goteo import measurement_config
 from goteo.actions.coupons import conversion_event_names, coupon_code_of
-from goteo.bulk_insert import insert_rows
+from goteo.bulk_sql import insert_rows, select_in
 from goteo.campaigns.models import Conversion, Coupon, Delivery, DeliveryStatus
 from goteo.contacts.event_facts import EventFact
+from goteo.contacts.event_store import db_moment
 from goteo.contacts.models import Event
 from goteo.engine.coupon_spec import CURRENCY
 
@@ -63,11 +64,13 @@ def attribute_conversions(facts: list[EventFact], now: datetime) -> int:
     if not wanted:
         return 0
     window, currency = attribution_window(), default_currency()
-    done = set(
-        Conversion.objects.filter(event_id__in=[f.id for f in wanted]).values_list(
-            "event_id", flat=True
+    table = Conversion._meta.db_table
+    done = {
+        int(found)
+        for (found,) in select_in(
+            f"SELECT event_id FROM {table} WHERE event_id IN ({{values}})", (f.id for f in wanted)
         )
-    )
+    }
     wanted = [f for f in wanted if f.id not in done]
     if not wanted:
         return 0
@@ -95,18 +98,14 @@ CONVERSION_COLUMNS = (
 
 
 class _Preparer:
-    """Values as the conversion table's fields hand them to the database."""
+    """Values as the database takes them (the value is already quantized to cents)."""
 
     def __init__(self) -> None:
-        fields = Conversion._meta
-        self.value = fields.get_field("value")
-        self.moment = fields.get_field("occurred_at")
+        self.sqlite = connection.vendor == "sqlite"
 
     def __call__(self, value: Decimal | None, when: datetime) -> tuple[Any, Any]:
-        return (
-            self.value.get_db_prep_save(value, connection),
-            self.moment.get_db_prep_save(when, connection),
-        )
+        stored = None if value is None else (f"{value:f}" if self.sqlite else value)
+        return stored, db_moment(when, self.sqlite)
 
 
 def _conversion(
@@ -156,6 +155,19 @@ DELIVERY_FIELDS = (
     "clicked_at",
 )
 _TRACKED = {"clicked": "click", "opened": "open"}
+
+
+def _ever_sent(contacts: set[int], latest: datetime) -> set[int]:
+    """Those of ``contacts`` who were sent a campaign message before ``latest``."""
+    table = Delivery._meta.db_table
+    moment = Delivery._meta.get_field("sent_at").get_db_prep_value(latest, connection)
+    sql = (
+        f"SELECT DISTINCT contact_id FROM {table} WHERE contact_id IN ({{values}})"
+        " AND campaign_id IS NOT NULL AND status = %s AND sent_at <= %s"
+    )
+    return {int(c) for (c,) in select_in(sql, contacts, DeliveryStatus.SENT.value, moment)}
+
+
 RECORDED = (("click", "clicked_at"), ("open", "opened_at"), ("send", "sent_at"))
 
 
@@ -170,6 +182,13 @@ class _Touches:
         earliest = min(f.occurred_at for f in facts) - window
         latest = max(f.occurred_at for f in facts)
         self.coupons = self._coupons([f.id for f in facts])
+        self.deliveries: dict[int, dict[str, Any]] = {}
+        self.engagement: dict[int, dict[str, list[tuple[datetime, int]]]] = {}
+        # Only contacts who were ever sent a campaign message have a click, open or send to
+        # credit (a purchase from someone never emailed is common, and needs no more reads).
+        contacts = _ever_sent(contacts, latest)
+        if not contacts:
+            return
         sent = Delivery.objects.filter(
             contact_id__in=contacts,
             campaign_id__isnull=False,
@@ -192,7 +211,6 @@ class _Touches:
             for d in sent.filter(id__in=missing).values(*DELIVERY_FIELDS):
                 self.deliveries[d["id"]] = d
         # contact -> kind -> [(when, delivery id)]
-        self.engagement: dict[int, dict[str, list[tuple[datetime, int]]]] = {}
         for contact_id, name, when, delivery_id in tracked:
             if delivery_id is not None and delivery_id in self.deliveries:
                 self._add(contact_id, _TRACKED[name], when, int(delivery_id))

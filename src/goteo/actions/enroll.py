@@ -5,13 +5,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.utils.dateparse import parse_datetime
 
 from goteo.actions.errors import ActionError
+from goteo.bulk_sql import select_in
 from goteo.campaigns.enrollment_store import insert_enrollments
 from goteo.campaigns.models import Campaign, Enrollment
 from goteo.campaigns.versions import campaign_for_version
@@ -50,6 +51,16 @@ def do_enroll(
     campaign = Campaign.objects.filter(key=campaign_key).select_related("current_version").first()
     if campaign is None or campaign.current_version is None:
         raise ActionError("no such campaign", {"campaign": f"{campaign_key!r} does not exist"})
+    return enroll_into(campaign, contact_ids, now, events)
+
+
+def enroll_into(
+    campaign: Campaign,
+    contact_ids: Iterable[int],
+    now: datetime,
+    events: Mapping[int, Mapping[str, Any]] | None = None,
+) -> EnrollReport:
+    """``do_enroll`` for a campaign already loaded with its current version."""
     report = EnrollReport()
     for chunk in _chunks(contact_ids):
         with transaction.atomic():
@@ -70,20 +81,29 @@ def _enroll_chunk(
     assert version is not None
     definition = campaign_for_version(version.id, version.checksum)
     rule = definition.reentry
-    active_ids = set(
-        Contact.objects.filter(id__in=ids, status=ContactStatus.ACTIVE).values_list("id", flat=True)
-    )
+    contacts = Contact._meta.db_table
+    active_ids = {
+        int(c)
+        for (c,) in select_in(
+            f"SELECT id FROM {contacts} WHERE id IN ({{values}}) AND status = %s",
+            ids,
+            ContactStatus.ACTIVE.value,
+        )
+    }
     report.inactive += len(set(ids) - active_ids)
-    history = (
-        Enrollment.objects.filter(campaign=campaign, contact_id__in=active_ids)
-        .values("contact_id")
-        .annotate(last=Max("enrolled_at"), active=Max("id", filter=Q(status="active")))
+    journeys = Enrollment._meta.db_table
+    history = select_in(
+        "SELECT contact_id, MAX(enrolled_at), MAX(CASE WHEN status = 'active' THEN 1 ELSE 0 END)"
+        f" FROM {journeys} WHERE contact_id IN ({{values}}) AND campaign_id = %s"
+        " GROUP BY contact_id",
+        active_ids,
+        campaign.id,
     )
     blocked = set()
-    for row in history:
-        recent = rule.after is not None and row["last"] > now - rule.after
-        if row["active"] is not None or rule.mode == "never" or (rule.mode == "after" and recent):
-            blocked.add(row["contact_id"])
+    for contact_id, last, active in history:
+        recent = rule.after is not None and _aware(last) > now - rule.after
+        if active or rule.mode == "never" or (rule.mode == "after" and recent):
+            blocked.add(int(contact_id))
     report.already_enrolled += len(blocked)
     first = definition.first_step_id
     states = {
@@ -94,3 +114,12 @@ def _enroll_chunk(
     }
     insert_enrollments(campaign.id, version.id, states, now)
     report.enrolled += len(active_ids - blocked)
+
+
+def _aware(value: Any) -> datetime:
+    """A timestamp read with plain SQL: SQLite gives naive UTC text, PostgreSQL a datetime."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = parse_datetime(str(value))
+    assert parsed is not None, value
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

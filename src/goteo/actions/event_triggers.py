@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from goteo.actions.enroll import do_enroll
+from goteo.actions.enroll import enroll_into
 from goteo.campaigns.models import Campaign, CampaignStatus
 from goteo.campaigns.versions import campaign_for_version
 from goteo.contacts.event_facts import EventFact
@@ -27,10 +27,13 @@ def enroll_on_events(facts: Sequence[EventFact], now: datetime) -> int:
         trigger_value__in=names,
         status=CampaignStatus.ACTIVE,
         current_version__isnull=False,
-    ).values_list("key", "trigger_value", "current_version_id", "current_version__checksum")
+    ).select_related("current_version")
     enrolled = 0
-    for key, name, version_id, digest in campaigns:
-        trigger = campaign_for_version(version_id, digest).trigger
+    for campaign in campaigns:
+        version = campaign.current_version
+        assert version is not None
+        name = campaign.trigger_value
+        trigger = campaign_for_version(version.id, version.checksum).trigger
         chosen: dict[int, dict[str, Any]] = {}
         for fact in facts:
             if fact.name != name or fact.contact_id is None or fact.contact_id in chosen:
@@ -38,7 +41,7 @@ def enroll_on_events(facts: Sequence[EventFact], now: datetime) -> int:
             if trigger.where is None or matches_where(trigger.where, fact.properties):
                 chosen[fact.contact_id] = _payload(fact)
         if chosen:
-            enrolled += do_enroll(key, list(chosen), now, events=chosen).enrolled
+            enrolled += enroll_into(campaign, list(chosen), now, events=chosen).enrolled
     return enrolled
 
 

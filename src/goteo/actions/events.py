@@ -23,6 +23,7 @@ from goteo.contacts import event_store
 from goteo.contacts.event_facts import EventFact
 from goteo.contacts.fields import normalize_email
 from goteo.engine.parser import SLUG
+from goteo.sqlite_writer import write_turn
 
 FIELDS = ("name", "email", "contact_id", "anonymous_id", "properties", "timestamp")
 ALLOWED = frozenset((*FIELDS, "idempotency_key"))
@@ -186,7 +187,7 @@ def do_record_events(items: Sequence[EventInput], now: datetime) -> RecordReport
     is not stored and sets nothing in motion. Contacts are resolved for the whole batch at
     once; an unknown email creates the contact, an unknown contact_id is an error.
     """
-    with transaction.atomic():
+    with write_turn(), transaction.atomic():
         contact_of, errors = _resolve(items, now)
         rows: list[event_store.EventRow] = []
         row_indexes: list[int] = []

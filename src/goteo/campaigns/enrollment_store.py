@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import connection
 
-from goteo.bulk_insert import insert_rows
+from goteo.bulk_sql import insert_rows
 from goteo.campaigns.models import Enrollment, EnrollmentStatus
 
 _COLUMNS = (

@@ -99,7 +99,7 @@ def touch_visitors(seen: Mapping[str, tuple[datetime, datetime]]) -> None:
         part = items[start : start + CHUNK]
         params: list[Any] = []
         for anonymous_id, (first, last) in part:
-            params += [anonymous_id, _moment(first, sqlite), _moment(last, sqlite)]
+            params += [anonymous_id, db_moment(first, sqlite), db_moment(last, sqlite)]
         values = ", ".join(["(%s, %s, %s)"] * len(part))
         sql = (
             f"INSERT INTO {table} (anonymous_id, first_seen, last_seen) VALUES {values}"
@@ -122,7 +122,7 @@ def insert_events(rows: Sequence[EventRow], received_at: datetime) -> list[int |
     return ids
 
 
-def _moment(value: datetime, sqlite: bool) -> Any:
+def db_moment(value: datetime, sqlite: bool) -> Any:
     """A datetime as the database takes it: SQLite keeps naive UTC text, like Django does."""
     if not sqlite:
         return value
@@ -145,14 +145,14 @@ def _json(row: EventRow, sqlite: bool) -> Any:
 
 def _insert_chunk(rows: Sequence[EventRow], received_at: datetime) -> list[int | None]:
     sqlite = connection.vendor == "sqlite"  # read once: each access goes through a proxy
-    received = _moment(received_at, sqlite)
+    received = db_moment(received_at, sqlite)
     values = [
         (
             row.contact_id,
             row.anonymous_id,
             row.name,
             _json(row, sqlite),
-            _moment(row.occurred_at, sqlite),
+            db_moment(row.occurred_at, sqlite),
             received,
             row.idempotency_key,
             row.source,

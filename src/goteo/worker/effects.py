@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from goteo.campaigns.models import Delivery
+from goteo.campaigns.delivery_store import NewDelivery
 from goteo.contacts.models import Contact
 from goteo.engine.commands import (
     AddScore,
@@ -41,7 +41,7 @@ class Journey:
 
 @dataclass
 class Effects:
-    deliveries: list[Delivery] = field(default_factory=list)
+    deliveries: list[NewDelivery] = field(default_factory=list)
 
     def run(self, journey: Journey, commands: list[Command], now: datetime) -> None:
         for command in commands:
@@ -61,12 +61,10 @@ class Effects:
 
     def _row(self, journey: Journey, now: datetime, **fields: Any) -> None:
         self.deliveries.append(
-            Delivery(
+            NewDelivery(
                 contact_id=journey.contact_id,
                 enrollment_id=journey.enrollment_id,
                 campaign_id=journey.campaign_id,
-                next_attempt_at=now,
-                created_at=now,
                 **fields,
             )
         )

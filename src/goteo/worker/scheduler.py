@@ -10,10 +10,11 @@ from django.db import transaction
 
 from goteo.actions.campaigns import do_set_campaign_status
 from goteo.actions.coupons import CouponPoolEmpty
-from goteo.campaigns.models import Delivery, Enrollment
+from goteo.campaigns.delivery_store import insert_deliveries
+from goteo.campaigns.models import Enrollment
 from goteo.campaigns.versions import campaign_for_version
 from goteo.engine.advance import ContactView, advance
-from goteo.engine.model import Campaign
+from goteo.engine.model import Campaign, SendStep
 from goteo.engine.needs import EventNeeds, event_needs
 from goteo.engine.state import ACTIVE, EnrollmentState
 from goteo.worker.claims import release_enrollments, still_held
@@ -33,6 +34,18 @@ ROW_FIELDS = (
 
 log = logging.getLogger(__name__)
 _needs: dict[int, EventNeeds] = {}
+_pools: dict[int, bool] = {}
+
+
+def _draws_from_pool(version_id: int, campaign: Campaign) -> bool:
+    """Whether a send step of this version draws its coupon from a pool (which can run dry)."""
+    found = _pools.get(version_id)
+    if found is None:
+        found = _pools[version_id] = any(
+            isinstance(s, SendStep) and s.coupon is not None and bool(s.coupon.pool)
+            for s in campaign.steps
+        )
+    return found
 
 
 def _needs_of(version_id: int, campaign: Campaign) -> EventNeeds:
@@ -64,7 +77,7 @@ def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
             results.append(_advance_guarded(row, campaigns[row["id"]], events, effects, now))
         release_enrollments(owner, results)
         # The unique (enrollment, step) constraint is the last guard: a step never runs twice.
-        Delivery.objects.bulk_create(effects.deliveries, batch_size=500, ignore_conflicts=True)
+        insert_deliveries(effects.deliveries, now)
     return len(effects.deliveries)
 
 
@@ -75,9 +88,12 @@ def _advance_guarded(
     effects: Effects,
     now: datetime,
 ) -> tuple[int, dict[str, object]]:
-    """One journey in a savepoint: a coupon pool that ran dry undoes this journey's step and
-    pauses its campaign (saying why), so no message goes out without its code; the journey
-    runs again once the campaign is resumed, after more codes were imported."""
+    """A journey whose campaign draws coupons from a pool runs in a savepoint: a pool that ran
+    dry undoes this journey's step and pauses its campaign (saying why), so no message goes
+    out without its code; the journey runs again once the campaign is resumed, after more
+    codes were imported. Other journeys need no savepoint (it costs two statements each)."""
+    if not _draws_from_pool(row["version_id"], campaign):
+        return _advance_one(row, campaign, events, effects, now)
     written = len(effects.deliveries)
     try:
         with transaction.atomic():
