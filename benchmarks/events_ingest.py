@@ -1,13 +1,14 @@
 """Event ingestion: the events API end to end against a bare batched insert, in the same run.
 
-    python -m benchmarks.events_ingest [--quick] [--no-postgres]
+    python -m benchmarks.events_ingest [--quick] [--no-postgres] [--web-workers 1 2]
 
 (a) bare insert: the same event rows (contacts already resolved, JSON already encoded) put into
 a fresh copy of the goteo_event table with ``executemany``, one transaction per 1,000; (b) Goteo:
-``goteo serve`` (gunicorn, one worker) on a local port, a client posting the events as JSON in
-batches of 1,000 through ``POST /api/v1/events``: checking, contact resolution, the idempotent
-insert, and triggers (an active campaign triggered by ``added_to_cart``, a fifth of the events).
-Prints events per second of each, the ratio b/a and the server worker's peak memory (RSS).
+``goteo serve`` (gunicorn, N web workers) on a local port, N clients posting the events as JSON
+in batches of 1,000 through ``POST /api/v1/events``: checking, contact resolution, the
+idempotent insert, and the reactions (a tenth are purchases: attribution; an active campaign
+triggered by ``added_to_cart``, a fifth of the events). Prints events per second of each, the
+ratio b/a and the server workers' peak memory (RSS).
 """
 
 from __future__ import annotations
