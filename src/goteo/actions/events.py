@@ -83,8 +83,9 @@ def check_event(raw: Any, now: datetime) -> tuple[EventInput | None, dict[str, s
     if not isinstance(raw, Mapping):
         return None, {"event": "must be a JSON object"}
     errors: dict[str, str] = {}
-    for key in raw.keys() - ALLOWED:
-        errors[str(key)] = "unknown field"
+    if not ALLOWED.issuperset(raw):
+        for key in raw.keys() - ALLOWED:
+            errors[str(key)] = "unknown field"
     name = raw.get("name")
     if not isinstance(name, str) or not SLUG.match(name):
         errors["name"] = "required: lowercase letters, digits, _ and -, at most 64 characters"
@@ -152,11 +153,13 @@ def _properties(value: Any, errors: dict[str, str]) -> tuple[dict[str, Any], str
         errors["properties"] = "must be a JSON object"
         return {}, None
     encoded = _ENCODE(value)
-    size = len(encoded.encode())
-    if size > MAX_PROPERTIES_BYTES:
-        errors["properties"] = f"{size} bytes as JSON; at most {MAX_PROPERTIES_BYTES}"
-        return {}, None
-    return dict(value), encoded
+    # A character is at most 4 bytes in UTF-8: only text that long needs counting in bytes.
+    if len(encoded) * 4 > MAX_PROPERTIES_BYTES:
+        size = len(encoded.encode())
+        if size > MAX_PROPERTIES_BYTES:
+            errors["properties"] = f"{size} bytes as JSON; at most {MAX_PROPERTIES_BYTES}"
+            return {}, None
+    return (value if type(value) is dict else dict(value)), encoded
 
 
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -160,18 +161,29 @@ def _insert_chunk(rows: Sequence[EventRow], received_at: datetime) -> list[int |
         )
         for row in rows
     ]
-    placeholders = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
-    insert = f"INSERT INTO {Event._meta.db_table} ({', '.join(_COLUMNS)}) VALUES "
-    skip = " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key"
     if not sqlite:
-        return _insert_pipelined(insert + placeholders + skip, values)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            insert + ", ".join([placeholders] * len(rows)) + skip,
-            [value for row_values in values for value in row_values],
-        )
+        return _insert_pipelined(_statement(1, "%s"), values)
+    # The sqlite3 cursor itself, with its own placeholders: Django's wrapper would rewrite a
+    # 9,000-placeholder statement with a regular expression on every batch.
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(_statement(len(rows), "?"), [v for row_values in values for v in row_values])
         returned = cursor.fetchall()
+    finally:
+        cursor.close()
     return _match_ids(rows, returned)
+
+
+@lru_cache(maxsize=8)
+def _statement(rows: int, mark: str) -> str:
+    """The INSERT of ``rows`` events that skips stored keys and returns the new ids."""
+    placeholders = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
+    return (
+        f"INSERT INTO {Event._meta.db_table} ({', '.join(_COLUMNS)}) VALUES "
+        + ", ".join([placeholders] * rows)
+        + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key"
+    )
 
 
 def _insert_pipelined(sql: str, values: list[tuple[Any, ...]]) -> list[int | None]:

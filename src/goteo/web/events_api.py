@@ -63,16 +63,17 @@ def events(request: HttpRequest) -> JsonResponse:
 def _results(
     count: int, refused: dict[int, dict[str, str]], positions: list[int], report: RecordReport
 ) -> list[dict[str, Any]]:
-    """One result per request item; ``positions`` maps recorded inputs to request indexes."""
-    results: list[dict[str, Any]] = [{} for _ in range(count)]
+    """One result per request item, with its index; ``positions`` maps recorded inputs to
+    request indexes."""
+    results: list[dict[str, Any]] = [{"index": n} for n in range(count)]
     for n, fields in refused.items():
-        results[n] = {"status": "error", "fields": fields}
+        results[n].update(status="error", fields=fields)
     for fact, n in zip(report.stored, report.stored_indexes, strict=True):
-        results[positions[n]] = {"status": "stored", "id": fact.id}
+        results[positions[n]].update(status="stored", id=fact.id)
     for n in report.duplicates:
-        results[positions[n]] = {"status": "duplicate"}
+        results[positions[n]]["status"] = "duplicate"
     for n, fields in report.errors.items():
-        results[positions[n]] = {"status": "error", "fields": fields}
+        results[positions[n]].update(status="error", fields=fields)
     return results
 
 
@@ -80,10 +81,9 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     counts = {"stored": 0, "duplicate": 0, "error": 0}
     for result in results:
         counts[result["status"]] += 1
-    listed = [{"index": n} | r for n, r in enumerate(results)]
     return {
         "stored": counts["stored"],
         "duplicates": counts["duplicate"],
         "errors": counts["error"],
-        "results": listed,
+        "results": results,
     }
