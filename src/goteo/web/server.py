@@ -24,9 +24,14 @@ class _Gunicorn(BaseApplication):
 
 
 def _settle(worker: Any) -> None:
-    """Once a worker has loaded the app, move everything it holds out of the garbage
-    collector's sight: the full collections that a busy request triggers then scan only what
-    requests allocate, not Django's hundreds of thousands of long-lived objects."""
+    """Once a worker has loaded the app (and the views, which Django imports on the first
+    request otherwise), move everything it holds out of the garbage collector's sight: the
+    full collections that a busy request triggers then scan only what requests allocate, not
+    Django's hundreds of thousands of long-lived objects."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports every view module)
+    gc.collect()
     gc.freeze()
 
 
