@@ -16,6 +16,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
+from goteo.bulk_sql import select_in
 from goteo.contacts.models import Contact, Event, Visitor
 
 ZERO = timedelta(0)
@@ -49,27 +50,14 @@ class EventRow:
     properties_json: str | None = None  # the properties already encoded, if they were
 
 
-def _lookup(sql: str, values: Iterable[Any]) -> list[tuple[Any, Any]]:
-    """Run ``sql`` (with one ``{values}`` placeholder for an IN list) over every value, a chunk
-    at a time; plain SQL, since building 1,000 ORM lookup values costs more than the query."""
-    wanted = sorted(set(values))
-    found: list[tuple[Any, Any]] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(wanted), CHUNK):
-            part = wanted[start : start + CHUNK]
-            cursor.execute(sql.format(values=", ".join(["%s"] * len(part))), part)
-            found += cursor.fetchall()
-    return found
-
-
 def existing_contact_ids(ids: Iterable[int]) -> set[int]:
     sql = f"SELECT id, id FROM {Contact._meta.db_table} WHERE id IN ({{values}})"
-    return {int(row[0]) for row in _lookup(sql, ids)}
+    return {int(row[0]) for row in select_in(sql, ids)}
 
 
 def contact_ids_by_email(emails: Iterable[str]) -> dict[str, int]:
     sql = f"SELECT email, id FROM {Contact._meta.db_table} WHERE email IN ({{values}})"
-    return {email: int(id_) for email, id_ in _lookup(sql, emails)}
+    return {email: int(id_) for email, id_ in select_in(sql, emails)}
 
 
 def create_contacts(emails: Iterable[str]) -> dict[str, int]:
@@ -85,7 +73,7 @@ def visitor_contacts(anonymous_ids: Iterable[str]) -> dict[str, int | None]:
     table = Visitor._meta.db_table
     sql = f"SELECT anonymous_id, contact_id FROM {table} WHERE anonymous_id IN ({{values}})"
     return {
-        aid: (int(cid) if cid is not None else None) for aid, cid in _lookup(sql, anonymous_ids)
+        aid: (int(cid) if cid is not None else None) for aid, cid in select_in(sql, anonymous_ids)
     }
 
 
