@@ -22,6 +22,7 @@ from tests.integration.flow_helpers import (
     simple_template,
     write_pending_deliveries,
 )
+from tests.integration.webhook_receiver import WebhookReceiver
 from tests.smtp_sink import SmtpSink, free_port
 
 from goteo.actions.enroll import do_enroll
@@ -35,13 +36,14 @@ from goteo.worker.progress import Progress
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ONE_SEND = [{"id": "hello", "send": "email", "template": "hello"}]
+HELLO = {"hello": simple_template("Hello")}
 PROGRESS = "goteo.worker.progress"
 SMTP = "goteo.channels.email.smtp"
 
 
 def owed_one_message(*names: str) -> None:
     """Contacts enrolled in a one-message campaign; their messages are written, not sent."""
-    apply("hello", ONE_SEND, {"hello": simple_template("Hello")})
+    apply("hello", ONE_SEND, HELLO)
     ids = people(*names)
     do_enroll("hello", list(ids.values()), T0)
     write_pending_deliveries(T0)
@@ -106,6 +108,24 @@ def test_every_permanent_failure_is_a_warning(
         ]
     )
     assert lines(caplog, SMTP) == []  # the server answered: no connection trouble
+
+
+def test_a_webhook_that_fails_for_good_is_a_warning(
+    worker: Worker, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver = WebhookReceiver(status=410)
+    try:
+        apply("hook", [{"id": "crm", "webhook": {"url": receiver.url}}], HELLO)
+        do_enroll("hook", list(people("ana").values()), clock.now())
+        caplog.set_level(logging.WARNING)
+        totals = worker.run_until_idle()
+    finally:
+        receiver.stop()
+    assert totals.failed == 1 and len(receiver.calls) == 1
+    (delivery,) = Delivery.objects.all()
+    assert lines(caplog, "goteo.worker.staff") == [
+        (logging.WARNING, f"delivery {delivery.id} (webhook) failed: HTTP 410 from {receiver.url}")
+    ]
 
 
 RATE = re.compile(r" \([\d,.]+/s\)")
