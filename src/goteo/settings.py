@@ -107,9 +107,19 @@ EMAIL_BACKEND = EMAIL_CONFIG.django_backend
 # Sending settings, plus the webhook credentials (GOTEO_WEBHOOK_SECRET and signing keys).
 ANYMAIL = {**EMAIL_CONFIG.anymail, **webhook_settings(os.environ)}
 
+# Warnings and errors by default, and the worker's progress line (GOTEO_LOG_LEVEL, when set,
+# applies to that too: WARNING silences it, INFO or DEBUG show more).
+_LOG_LEVEL = os.environ.get("GOTEO_LOG_LEVEL", "").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("GOTEO_LOG_LEVEL", "WARNING")},
+    "formatters": {
+        "console": {
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "console"}},
+    "root": {"handlers": ["console"], "level": _LOG_LEVEL or "WARNING"},
+    "loggers": {"goteo.worker.progress": {"level": _LOG_LEVEL or "INFO"}},
 }

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tests.integration.flow_helpers import T0, close_worker, make_worker
 from tests.smtp_sink import SmtpSink
+
+from goteo.engine.clock import ManualClock
+from goteo.worker.loop import Worker
 
 
 @pytest.fixture
@@ -14,3 +18,17 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink().start()
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A manual clock at ``T0`` (a test file may define its own)."""
+    return ManualClock(T0)
+
+
+@pytest.fixture
+def worker(smtp_sink: SmtpSink, clock: ManualClock) -> Iterator[Worker]:
+    """A worker in this process on ``clock``, sending to ``smtp_sink`` over SMTP."""
+    w = make_worker(smtp_sink, clock)
+    yield w
+    close_worker(w)

@@ -987,3 +987,44 @@ def test_format_duration_round_trips(seconds: int) -> None:
     delta = timedelta(seconds=seconds)
 
     assert parse_duration(format_duration(delta)) == delta
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(days=30), "30d"),
+        (timedelta(weeks=4), "4w"),
+        (timedelta(days=14), "2w"),
+        (timedelta(days=8), "8d"),
+        (timedelta(hours=36), "1d12h"),
+        (timedelta(minutes=90), "1h30m"),
+        (timedelta(seconds=90), "1m30s"),
+        (timedelta(days=10, minutes=5), "10d5m"),
+        (timedelta(0), "0s"),
+    ],
+)
+def test_durations_are_printed_as_people_write_them(delta: timedelta, text: str) -> None:
+    assert format_duration(delta) == text
+
+
+@st.composite
+def written_durations(draw: st.DrawFn) -> str:
+    """A duration as a person writes it: whole weeks, or days, hours, minutes and seconds."""
+    if draw(st.booleans()):
+        return f"{draw(st.integers(1, 500))}w"
+    parts = [
+        (draw(st.integers(0, 400)), "d"),
+        (draw(st.integers(0, 23)), "h"),
+        (draw(st.integers(0, 59)), "m"),
+        (draw(st.integers(0, 59)), "s"),
+    ]
+    text = "".join(f"{n}{unit}" for n, unit in parts if n)
+    only_days = all(n == 0 for n, unit in parts if unit != "d")
+    if not text or (only_days and parts[0][0] % 7 == 0):
+        return "30d"  # nothing written, or whole weeks (written as weeks)
+    return text
+
+
+@given(written_durations())
+def test_a_written_duration_is_printed_back_as_written(text: str) -> None:
+    assert format_duration(parse_duration(text)) == text

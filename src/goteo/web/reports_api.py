@@ -77,7 +77,16 @@ _REPORT = {
     "type": "object",
     "properties": {
         "campaign": {"type": "object"},
-        "goal": {"type": "object"},
+        "goal": {
+            "type": "object",
+            "description": "What the variants are measured against; declared is false when "
+            "the campaign has no goal and the conversion events within 30 days count.",
+            "properties": {
+                "events": {"type": "array", "items": {"type": "string"}},
+                "within": {"type": "string", "examples": ["30d", "2w", "1d12h"]},
+                "declared": {"type": "boolean"},
+            },
+        },
         "enrolled": {"type": "integer"},
         "contacts_sent": {"type": "integer"},
         "messages_sent": {"type": "integer"},

@@ -100,6 +100,7 @@ def _failure(delivery_id: int, owner: str, reason: str) -> Callable[[], None]:
 
     def write() -> None:
         finish_delivery(delivery_id, owner, status=DeliveryStatus.FAILED, last_error=reason)
+        log.warning("delivery %s failed: %s", delivery_id, reason)
 
     return write
 

@@ -23,6 +23,7 @@ from goteo.worker.claims import claim_deliveries, claim_enrollments, send_facts
 from goteo.worker.composer import Composer
 from goteo.worker.delivering import Tally, send_claimed
 from goteo.worker.pacing_config import pacing_from_settings
+from goteo.worker.progress import Progress
 from goteo.worker.scheduler import run_enrollments
 from goteo.worker.sender_thread import SenderThread
 
@@ -64,6 +65,8 @@ class Worker:
     pacing: Pacing = field(default_factory=pacing_from_settings)
     name: str = field(default_factory=worker_name)
     totals: Totals = field(default_factory=Totals)
+    # The progress line, logged every few seconds while work flows.
+    progress: Progress = field(default_factory=Progress)
 
     # Segment triggers and lead-score decay are looked at once per this much clock time
     # (virtual time on the demo's fast clock and in tests).
@@ -80,12 +83,14 @@ class Worker:
             self.totals.steps_claimed += len(ids)
             self.totals.deliveries_written += run_enrollments(ids, self.name, self.clock.now())
             work += len(ids)
+            self.progress.tick(self.totals, self.clock.now())
         self.totals.scheduling_seconds += time.perf_counter() - started
         ids = claim_deliveries(self.name, self.clock.now(), self.send_batch, self.lease_seconds)
         if ids:
             tally = send_claimed(ids, self.name, self.clock.now(), self._sender(), self.composer)
             self.totals.add(tally)
             work += len(ids)
+        self.progress.tick(self.totals, self.clock.now())
         return work
 
     def _segments(self) -> int:

@@ -8,6 +8,7 @@ with the contact's current fields added at send time.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,8 @@ from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay
 from goteo.worker.claims import finish_delivery
 from goteo.worker.gate import NOTIFICATION, WEBHOOK
 from goteo.worker.sender_thread import SenderThread
+
+log = logging.getLogger(__name__)
 
 __all__ = ["NOTIFICATION", "WEBHOOK", "NoRecipient", "addressed_to_staff", "send_webhook"]
 
@@ -60,6 +63,7 @@ def send_webhook(row: dict[str, Any], owner: str, now: datetime, sender: SenderT
     else:
         fields = {"status": DeliveryStatus.FAILED, "last_error": result.reason[:2000]}
         outcome = "failed"
+        log.warning("delivery %s (webhook) failed: %s", row["id"], result.reason)
     fields["to_address"] = str(context.get("url", ""))[:320]
     sender.call(lambda: _record(row["id"], owner, fields))
     return outcome
