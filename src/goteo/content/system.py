@@ -68,17 +68,17 @@ templates:
     en:
       subject: "Hot lead for you: {{ lead.email }} (score {{ score }})"
       html: |
-        <p>{% if lead.full_name %}{{ lead.full_name }} ({{ lead.email }})
+        <p>{% if lead.full_name.size > 0 %}{{ lead.full_name }} ({{ lead.email }})
         {%- else %}{{ lead.email }}{% endif %} crossed the lead score threshold of
         {{ threshold }} on {{ hot_at }} with a score of {{ score }}, and is yours to
         follow up.</p>
-        {% if lead.locale or lead.timezone %}<p>Language:
+        {% if lead.locale.size > 0 or lead.timezone.size > 0 %}<p>Language:
         {{ lead.locale | default: "unknown" }}; time zone:
         {{ lead.timezone | default: "unknown" }}.</p>{% endif %}
         <h3>Recent activity</h3>
         {% if events.size > 0 %}<ul>{% for event in events %}
         <li>{{ event.at }}: {{ event.name }}
-        {%- if event.details %} ({{ event.details }}){% endif %}</li>{% endfor %}
+        {%- if event.details.size > 0 %} ({{ event.details }}){% endif %}</li>{% endfor %}
         </ul>{% else %}<p>No events recorded.</p>{% endif %}
         <h3>Score changes</h3>
         {% if score_changes.size > 0 %}<ul>{% for change in score_changes %}
@@ -91,7 +91,7 @@ templates:
         <h3>Messages received</h3>
         {% if messages.size > 0 %}<ul>{% for message in messages %}
         <li>{{ message.at }}: {{ message.subject | default: message.campaign }}
-        {%- if message.engagement %} ({{ message.engagement }}){% endif %}</li>{% endfor %}
+        {%- if message.engagement.size > 0 %} ({{ message.engagement }}){% endif %}</li>{% endfor %}
         </ul>{% else %}<p>None.</p>{% endif %}
 """
 
