@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.message import EmailMessage
 from importlib import resources
 
@@ -10,7 +9,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 from tests.golden import assert_tidy_text
-from tests.integration.flow_helpers import Inbox, body_text, close_worker, make_worker
+from tests.integration.flow_helpers import Inbox, body_text, run_now
 from tests.smtp_sink import SmtpSink
 
 from goteo.actions.campaigns import do_apply_campaign
@@ -20,23 +19,9 @@ from goteo.actions.subscriptions import do_subscribe
 from goteo.campaigns.models import Delivery
 from goteo.contacts.event_facts import EventFact
 from goteo.contacts.models import Contact, Event
-from goteo.engine.clock import ManualClock
 from goteo.worker.loop import Worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker(smtp_sink: SmtpSink) -> Iterator[Worker]:
-    w = make_worker(smtp_sink, ManualClock(timezone.now()))
-    yield w
-    close_worker(w)
-
-
-def run(worker: Worker) -> None:
-    assert isinstance(worker.clock, ManualClock)
-    worker.clock.set(timezone.now())
-    worker.run_until_idle()
 
 
 def text_part(message: EmailMessage) -> str:
@@ -50,7 +35,7 @@ def test_the_demo_welcome_reads_as_plain_text(worker: Worker, smtp_sink: SmtpSin
     do_apply_campaign(demo)
     contact = {"email": "lucia@example.com", "first_name": "Lucía", "locale": "es"}
     do_subscribe([do_upsert_contact(contact).contact.id], "newsletter", timezone.now())
-    run(worker)
+    run_now(worker)
     (welcome,) = Inbox(smtp_sink).new()
     text = text_part(welcome)
     assert_tidy_text(text)
@@ -91,7 +76,7 @@ def test_the_hot_lead_notification_lists_align_without_empty_brackets(
         facts.append(EventFact(row.id, lead.id, name, now, properties))
     with transaction.atomic():
         score_events(facts, now)
-    run(worker)
+    run_now(worker)
     (note,) = Inbox(smtp_sink).new()
     assert note["to"].addresses[0].addr_spec == "sales@example.com"
     text = text_part(note)

@@ -1,7 +1,9 @@
 """Goteo's own messages (the double opt-in confirmation), in the demo's six languages.
 
-They are a campaign document like any other, parsed once; a form may not change them yet.
-Values: ``confirm_url`` and ``form_name`` come with each message.
+They are a campaign document like any other, parsed once. Values: ``confirm_url`` and
+``form_name`` come with each message. A form may write the confirmation in its own words
+(``goteo.forms.texts``): the delivery's context then carries them under ``form_message``
+(``{subject, html}``), and ``system_campaign`` makes a one-variant campaign of them.
 
 ``lead-handoff`` (English only) goes to a salesperson, not to the contact: it tells the owner
 of a lead that just became hot who it is and what it did. Its values come from
@@ -11,7 +13,15 @@ of a lead that just became hot who it is and what it did. Its values come from
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from goteo.engine.model import Campaign
 from goteo.engine.parser import parse_campaign
+
+FORM_MESSAGE = "form_message"
 
 _SOURCE = """
 key: goteo-system
@@ -96,3 +106,25 @@ templates:
 """
 
 SYSTEM_MESSAGES = parse_campaign(_SOURCE)
+
+
+def system_campaign(template: str, locale: str, context: Mapping[str, Any]) -> Campaign:
+    """The campaign a transactional delivery is rendered from: Goteo's own messages, or the
+    form's own words for it when its context carries them."""
+    own = context.get(FORM_MESSAGE)
+    if not isinstance(own, Mapping):
+        return SYSTEM_MESSAGES
+    return _own_words(template, locale, str(own.get("subject", "")), str(own.get("html", "")))
+
+
+@lru_cache(maxsize=256)
+def _own_words(template: str, locale: str, subject: str, html: str) -> Campaign:
+    variant = {"subject": subject, "html": html}
+    document = {
+        "key": "goteo-form-message",
+        "name": "Goteo",
+        "default_locale": locale,
+        "steps": [{"send": "email", "template": template}],
+        "templates": {template: {locale: variant}},
+    }
+    return parse_campaign(json.dumps(document, ensure_ascii=False))
