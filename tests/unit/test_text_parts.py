@@ -9,6 +9,7 @@ worker's composer puts them together. ``GOTEO_UPDATE_GOLDEN=1`` rewrites the gol
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +19,11 @@ from goteo.content.context import contact_context, render_context
 from goteo.content.footer import add_footer
 from goteo.content.html_text import html_to_text
 from goteo.content.render import Renderer
-from goteo.content.system import SYSTEM_MESSAGES
+from goteo.content.system import FORM_MESSAGE, SYSTEM_MESSAGES, system_campaign
 from goteo.engine.model import Campaign
 from goteo.engine.parser import parse_campaign
+from goteo.forms.definition import parse_form
+from goteo.forms.texts import BODY, SUBJECT
 
 BASE = "https://news.example.com"
 UNSUBSCRIBE = f"{BASE}/u/1a:Zm9v"
@@ -94,6 +97,25 @@ def test_confirmation_text_part(locale: str) -> None:
         assert_tidy_text(text)
         suffix = "" if named else ".anonymous"
         assert_golden(f"text/confirm/{locale}{suffix}.txt", text)
+
+
+def test_a_forms_own_confirmation_text_part() -> None:
+    german = parse_form(
+        (Path(__file__).resolve().parents[2] / "examples" / "newsletter-de-form.yaml").read_text(
+            encoding="utf-8"
+        )
+    )
+    words = german.texts_for("de")
+    own = {FORM_MESSAGE: {"subject": words[SUBJECT], "html": words[BODY]}}
+    campaign = system_campaign("confirm", "de", own)
+    context = _context("en", campaign=campaign) | {
+        "confirm_url": f"{BASE}/c/Mzo1:abc",
+        "form_name": german.name,
+    }
+    rendered = RENDERER.render(campaign, "confirm", "de", context)
+    assert rendered.subject == "Bitte bestätigen Sie Ihr Abonnement: Der Goteo-Newsletter"
+    assert_tidy_text(rendered.text)
+    assert_golden("text/confirm/form-newsletter-de.txt", rendered.text)
 
 
 def _handoff_context(*, history: bool) -> dict[str, Any]:
