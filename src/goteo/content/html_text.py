@@ -22,7 +22,7 @@ from inscriptis.model.config import ParserConfig
 from inscriptis.model.html_document_state import HtmlDocumentState
 from inscriptis.model.tag import CustomHtmlTagHandlerMapping
 
-_TRAILING_SPACE = re.compile(r"[ \t\u00a0]+$", re.MULTILINE)
+_SPACES = " \t\u00a0"  # what a line may not end with
 _BLANK_LINES = re.compile(r"\n{3,}")
 # A line holding nothing but one or more Liquid tags (not outputs).
 _TAG_LINE = re.compile(r"^[ \t]*((?:\{%.*?%\}[ \t]*)+)(?:\n|\Z)", re.MULTILINE)
@@ -59,5 +59,7 @@ def text_template_source(html_source: str) -> str:
 
 def tidy(text: str) -> str:
     """No trailing spaces, no whitespace-only lines, no more than one blank line in a row."""
-    text = _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("", text))
+    text = "\n".join([line.rstrip(_SPACES) for line in text.split("\n")])
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
     return text.strip() + "\n"
