@@ -116,3 +116,12 @@ def test_form_validate_warns_about_a_locale_without_texts(tmp_path: Path) -> Non
     german = EXAMPLES / "newsletter-de-form.yaml"
     checked = CliRunner().invoke(main, ["form", "validate", str(german)])
     assert (checked.exit_code, checked.stderr) == (0, "")
+
+
+def test_an_expired_german_page_says_so_in_german() -> None:
+    do_apply_form(GERMAN)
+    browser = Client(enforce_csrf_checks=True)
+    refused = browser.post(PAGE, {"email": "jonas@example.com"})  # no CSRF token
+    assert refused.status_code == 403
+    body = refused.content.decode()
+    assert '<html lang="de">' in body and "Diese Seite ist abgelaufen" in body
