@@ -39,6 +39,13 @@ def make_worker(sink: SmtpSink, clock: ManualClock, **options: Any) -> Worker:
     )
 
 
+def run_now(worker: Worker) -> None:
+    """Set the worker's manual clock to now and run it until nothing is due."""
+    assert isinstance(worker.clock, ManualClock)
+    worker.clock.set(datetime.now(UTC))
+    worker.run_until_idle()
+
+
 def close_worker(worker: Worker) -> None:
     """Release what the worker holds: its sending machinery and the SMTP connection."""
     close = getattr(worker, "close", None)

@@ -165,12 +165,13 @@ def test_a_bare_template_gets_the_footer_in_each_language(
         locale = recipient.partition("@")[0]
         label = LABELS.get(locale, LABELS["en"])  # German falls back to the English variant
         rich, plain = parts(msg)
+        colon = "\u00a0: " if locale == "fr" else ": "  # French typography
         assert f'lang="{locale if locale in LABELS else "en"}"' in rich
         assert f">{label}</a>" in rich and rich.index("<div ") < rich.index("</body>")
         assert plain.startswith(f"{GREETINGS.get(locale, 'Hello')} Sam\n\n-- \n")
         assert plain.endswith(
             f"{settings.GOTEO_POSTAL_ADDRESS}\n{plain.splitlines()[-2]}\n"
-            f"{label}: {settings.BASE_URL}/u/{unsubscribe_token(ids[recipient])}\n"
+            f"{label}{colon}{settings.BASE_URL}/u/{unsubscribe_token(ids[recipient])}\n"
         )
 
 

@@ -12,10 +12,18 @@ from goteo.engine import locales
 
 
 def do_queue_transactional(
-    contact: Contact, template: str, context: dict[str, Any], now: datetime
+    contact: Contact,
+    template: str,
+    context: dict[str, Any],
+    now: datetime,
+    *,
+    locale: str | None = None,
 ) -> Delivery:
-    """Write the outbox row; the worker sends it at its next pass, never paced or capped."""
-    locale = locales.resolve(
+    """Write the outbox row; the worker sends it at its next pass, never paced or capped.
+
+    The message is in ``locale`` when given, else in the contact's language (or English).
+    """
+    locale = locale or locales.resolve(
         contact.locale or None, SYSTEM_MESSAGES.locales(template), SYSTEM_MESSAGES.default_locale
     )
     return Delivery.objects.create(

@@ -173,7 +173,7 @@ def outbox(limit: int, status: str | None, as_json: bool) -> None:
                     r["id"],
                     r["status"],
                     r["contact__email"],
-                    r["campaign__key"],
+                    r["source"],
                     r["step_id"],
                     r["locale"],
                     (r["subject"] or "")[:50],

@@ -16,13 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import css_inline
-from inscriptis import get_text
-from inscriptis.model.config import ParserConfig
-from inscriptis.model.html_document_state import HtmlDocumentState
-from inscriptis.model.tag import CustomHtmlTagHandlerMapping
 from liquid import BoundTemplate
 from liquid.exceptions import LiquidError
 
+from goteo.content.html_text import html_to_text, text_template_source, tidy
 from goteo.content.liquid_env import environment_for
 from goteo.engine.model import Campaign, TemplateVariant
 
@@ -48,30 +45,10 @@ class _Compiled:
     text_derived: bool = False
 
 
-_BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
 _BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _PREHEADER = (
     '<span style="display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;'
     'opacity:0;overflow:hidden;mso-hide:all">{}</span>'
-)
-
-
-def _link_start(state: HtmlDocumentState, attrs: dict[str, str]) -> None:
-    href = (attrs.get("href") or "").strip()
-    state.link_target = "" if href.startswith("#") else href
-
-
-def _link_end(state: HtmlDocumentState) -> None:
-    if state.link_target:
-        state.tags[-1].write(f" ({state.link_target})")
-
-
-# Links read as "label (https://…)" in the text part.
-_TEXT_CONFIG = ParserConfig(
-    display_links=True,
-    custom_html_tag_handler_mapping=CustomHtmlTagHandlerMapping(
-        start_tag_mapping={"a": _link_start}, end_tag_mapping={"a": _link_end}
-    ),
 )
 
 
@@ -98,10 +75,9 @@ class Renderer:
             preheader = one_line(_run(compiled, "preheader", compiled.preheader, context))
             html = _insert_preheader(html, preheader)
         if compiled.text is None:
-            text = get_text(html, _TEXT_CONFIG).strip() + "\n"
+            text = html_to_text(html)
         elif compiled.text_derived:
-            text = _BLANK_LINES.sub("\n\n", _run(compiled, "text", compiled.text, context))
-            text = text.strip() + "\n"
+            text = tidy(_run(compiled, "text", compiled.text, context))
         else:
             text = _run(compiled, "text", compiled.text, context)
         return Rendered(subject=subject, html=html, text=text)
@@ -169,7 +145,7 @@ def _derive_text(html_source: str, name: str, locale: str) -> BoundTemplate | No
     None: each message's HTML is then converted instead.
     """
     try:
-        source = get_text(html_source, _TEXT_CONFIG)
+        source = text_template_source(html_source)
         return environment_for("text").from_string(source, name=f"{name}/{locale}/text")
     except LiquidError:
         return None

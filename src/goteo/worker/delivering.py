@@ -12,7 +12,7 @@ from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.campaigns.versions import campaign_for_version
 from goteo.channels.base import Delivered, Permanent, Result, Retryable
 from goteo.content.render import RenderError
-from goteo.content.system import SYSTEM_MESSAGES
+from goteo.content.system import system_campaign
 from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay
 from goteo.worker.claims import finish_delivery
 from goteo.worker.composer import Composer
@@ -70,7 +70,7 @@ def send_claimed(
                 row["enrollment__version_id"], row["enrollment__version__checksum"]
             )
             if row["enrollment__version_id"] is not None
-            else SYSTEM_MESSAGES
+            else system_campaign(row["template"], row["locale"], row["context"] or {})
         )
         try:
             message = composer.compose(
