@@ -1,4 +1,4 @@
-"""``goteo serve``, ``goteo worker``, ``goteo migrate`` and ``goteo outbox``."""
+"""``goteo serve``, ``goteo worker`` and ``goteo outbox``."""
 
 from __future__ import annotations
 
@@ -7,17 +7,8 @@ import threading
 
 import click
 
+from goteo.cli.database import require_usable
 from goteo.cli.output import emit, json_option, setup_django, table
-
-
-@click.command()
-def migrate() -> None:
-    """Create or update the database tables."""
-    setup_django()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    click.echo("database is up to date")
 
 
 @click.command()
@@ -26,6 +17,7 @@ def migrate() -> None:
 def serve(bind: str, workers: int) -> None:
     """Run the web server (health check, API, public pages) with gunicorn."""
     setup_django()
+    require_usable()
     from goteo.web.server import run_server
 
     run_server(bind, workers)
@@ -62,6 +54,7 @@ def worker(speed: float, until_idle: bool, batch: int, lease: float, as_json: bo
 
     clock = SystemClock() if speed == 1 else StoredFastClock(speed)
     w = build_worker(clock, batch=batch, lease_seconds=lease)
+    require_usable()  # after the settings' checks: a bad setting is named first
     if speed == 1:
         journey_clock.withdraw()  # the web side goes back to the real time
     checkpoint = clock.checkpoint if isinstance(clock, StoredFastClock) else None
