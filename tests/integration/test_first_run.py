@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.integration.procs import goteo, goteo_json
+from tests.integration.procs import free_port, goteo, goteo_json
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NOT_SET_UP = "error: the database is not set up: run `goteo migrate`"
@@ -22,7 +22,9 @@ NOT_SET_UP = "error: the database is not set up: run `goteo migrate`"
         ("contacts", "add", "ana@example.com"),
         ("campaign", "list"),
         ("outbox",),
+        ("contacts", "import", str(EXAMPLES / "people.csv"), "--subscribe", "newsletter"),
         ("worker", "--until-idle"),
+        ("serve", "--bind", f"127.0.0.1:{free_port()}", "--workers", "1"),
     ],
     ids=lambda c: " ".join(c[:2]),
 )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import textwrap
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
 
-from goteo.channels.email.dkim_default import DkimChoice, KeySource, generated_key_file
 from goteo.cli.output import emit, fail, json_option, setup_django
+
+if TYPE_CHECKING:
+    from goteo.channels.email.dkim_default import DkimChoice
 
 DEFAULT_SELECTOR = "goteo"
 
@@ -49,7 +51,11 @@ def dns(
     from django.conf import settings
 
     from goteo.channels.email.dkim import generate_key_pair, load_private_key, public_key_record
-    from goteo.channels.email.dkim_default import GENERATED_SELECTOR, choice_from_settings
+    from goteo.channels.email.dkim_default import (
+        GENERATED_SELECTOR,
+        KeySource,
+        choice_from_settings,
+    )
     from goteo.channels.email.dns_records import sending_domain_records
 
     source, key_file = _existing_key(choice_from_settings(), Path(settings.DATA_DIR))
@@ -90,6 +96,8 @@ def _existing_key(choice: DkimChoice, data_dir: Path) -> tuple[str, str]:
 
     The generated key is shown whenever it exists, even when this shell's GOTEO_EMAIL_URL is
     not the worker's (the worker often gets its smtp:// URL alone)."""
+    from goteo.channels.email.dkim_default import KeySource, generated_key_file
+
     generated = generated_key_file(data_dir)
     if choice.source == KeySource.CONFIGURED:
         return str(choice.source), choice.key_file
