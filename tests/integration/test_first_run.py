@@ -25,6 +25,7 @@ NOT_SET_UP = "error: the database is not set up: run `goteo migrate`"
         ("contacts", "import", str(EXAMPLES / "people.csv"), "--subscribe", "newsletter"),
         ("worker", "--until-idle"),
         ("serve", "--bind", f"127.0.0.1:{free_port()}", "--workers", "1"),
+        ("inbound", "--bind", f"127.0.0.1:{free_port()}"),
     ],
     ids=lambda c: " ".join(c[:2]),
 )
