@@ -7,8 +7,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from goteo.channels.email.dkim import load_private_key
+from goteo.channels.email.dkim import load_private_key, public_key_record
 from goteo.channels.email.dkim_default import (
     DkimChoice,
     KeySource,
@@ -69,3 +71,22 @@ def test_the_generated_key_is_made_once_and_signs_for_the_from_domain(tmp_path: 
     assert signer_for(choice(tmp_path, "anymail")) is None
     assert ensure_generated_key(choice(tmp_path / "other", "console")) is False
     assert not (tmp_path / "other").exists()
+
+
+def test_processes_starting_together_share_one_whole_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    generated = choice(tmp_path)
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(lambda _: ensure_generated_key(generated), range(4)))
+    assert made.count(True) == 1
+    key = load_private_key(generated.key_file)
+    public = serialization.load_pem_public_key(
+        (tmp_path / "dkim" / "goteo.public.pem").read_bytes()
+    )
+    assert isinstance(public, rsa.RSAPublicKey)
+    assert public_key_record(public) == public_key_record(key)  # the two halves of one key
+    assert sorted(p.name for p in (tmp_path / "dkim").iterdir()) == [
+        "goteo.private.pem",
+        "goteo.public.pem",
+    ]
