@@ -125,3 +125,11 @@ def email_settings(url: str) -> EmailConfig:
         f"GOTEO_EMAIL_URL {url!r} is not understood; use smtp://, smtps://, console:, memory:,"
         " file:///folder or anymail+<provider>://<api-key>@"
     )
+
+
+def dkim_mode(value: str) -> str:
+    """``GOTEO_DKIM``: ``auto`` (sign over SMTP, with a generated key if none is set) or ``off``."""
+    mode = value.strip().lower() or "auto"
+    if mode not in ("auto", "off"):
+        raise ConfigError(f"GOTEO_DKIM={value!r}: use auto (the default) or off")
+    return mode

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from goteo.config import database_settings, email_settings, load_settings_file
+from goteo.config import database_settings, dkim_mode, email_settings, load_settings_file
 from goteo.measurement_config import attribution_window, default_currency
 from goteo.web.webhook_config import webhook_settings
 from goteo.worker.pacing_config import check_pacing
@@ -56,7 +56,9 @@ GOTEO_TRACK_CLICKS = os.environ.get("GOTEO_TRACK_CLICKS", "1").strip().lower() n
 CSRF_FAILURE_VIEW = "goteo.web.forms_views.csrf_failure"
 _BASE = urlsplit(BASE_URL)
 CSRF_TRUSTED_ORIGINS = [f"{_BASE.scheme}://{_BASE.netloc}"] if _BASE.netloc else []
-# DKIM signing of SMTP mail: a selector and a PEM private key; the domain defaults to From's.
+# DKIM signing of SMTP mail (docs/deliverability.md): on by default with a key Goteo makes in
+# DATA_DIR; a selector and a PEM private key of your own win; the domain defaults to From's.
+GOTEO_DKIM = dkim_mode(os.environ.get("GOTEO_DKIM", "auto"))
 GOTEO_DKIM_SELECTOR = os.environ.get("GOTEO_DKIM_SELECTOR", "")
 GOTEO_DKIM_PRIVATE_KEY_FILE = os.environ.get("GOTEO_DKIM_PRIVATE_KEY_FILE", "")
 GOTEO_DKIM_DOMAIN = os.environ.get("GOTEO_DKIM_DOMAIN", "")

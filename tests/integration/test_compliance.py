@@ -247,10 +247,17 @@ def test_development_backends_only_warn_without_a_postal_address(
     assert "GOTEO_POSTAL_ADDRESS is empty: allowed with the memory backend only" in caplog.text
 
 
-def test_the_worker_signs_only_when_dkim_is_configured(key_file: Path) -> None:
+def test_the_worker_signs_with_the_configured_key_else_the_generated_one(
+    key_file: Path, tmp_path: Path
+) -> None:
     config = email_settings("smtp://127.0.0.1:2525")
-    with override_settings(EMAIL_CONFIG=config):
+    with override_settings(EMAIL_CONFIG=config, GOTEO_DKIM="off"):
         unsigned = build_worker(ManualClock(T0))
+    with override_settings(EMAIL_CONFIG=config, DATA_DIR=tmp_path):
+        generated = build_worker(ManualClock(T0))
+    assert isinstance(generated.channel, SmtpChannel) and generated.channel.signer is not None
+    assert generated.channel.signer.selector == "goteo"
+    assert (tmp_path / "dkim" / "goteo.private.pem").exists()
     with override_settings(
         EMAIL_CONFIG=config,
         GOTEO_DKIM_SELECTOR=SELECTOR,

@@ -16,8 +16,9 @@ from goteo.cli.forms import form
 from goteo.cli.gdpr import erase, export_data
 from goteo.cli.group import GoteoGroup
 from goteo.cli.inbound import inbound
+from goteo.cli.migrate import migrate
 from goteo.cli.report import report
-from goteo.cli.running import migrate, outbox, serve, worker
+from goteo.cli.running import outbox, serve, worker
 from goteo.cli.scoring import leads, scoring
 from goteo.cli.simulate import simulate
 from goteo.cli.suppress import suppress

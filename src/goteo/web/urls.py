@@ -12,11 +12,13 @@ from goteo.web import (
     preferences,
     public,
     reports_api,
+    start,
     tracking,
     webhooks,
 )
 
 urlpatterns = [
+    path("", start.start, name="start"),
     path("healthz", api.health, name="health"),
     path("api/v1/campaigns", api.campaigns, name="api-campaigns"),
     path("api/v1/contacts", api.contacts, name="api-contacts"),
