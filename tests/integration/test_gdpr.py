@@ -44,9 +44,9 @@ from goteo.contacts.models import (
     Subscription,
     Suppression,
 )
+from goteo.contacts.suppression_keys import email_hash
 from goteo.contacts.tokens import confirm_token
 from goteo.engine.clock import ManualClock
-from goteo.worker.gate import email_hash
 from goteo.worker.loop import Worker
 
 pytestmark = pytest.mark.django_db(transaction=True)

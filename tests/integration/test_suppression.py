@@ -18,10 +18,12 @@ from goteo.actions.suppression import (
     do_unsuppress,
     suppression_reason,
 )
+from goteo.campaigns.delivery_kinds import TRANSACTIONAL
 from goteo.contacts.models import Suppression
+from goteo.contacts.suppression_keys import email_hash
 from goteo.contacts.tokens import unsubscribe_token
 from goteo.worker.claims import send_facts
-from goteo.worker.gate import TRANSACTIONAL, Send, Suppress, decide, email_hash
+from goteo.worker.gate import Send, Suppress, decide
 
 pytestmark = pytest.mark.django_db
 

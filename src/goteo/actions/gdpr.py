@@ -29,7 +29,7 @@ from goteo.contacts.models import (
     Suppression,
     SuppressionReason,
 )
-from goteo.worker.gate import email_hash
+from goteo.contacts.suppression_keys import email_hash
 
 CONTACT_FIELDS = (
     "id", "email", "first_name", "last_name", "locale", "timezone", "attributes", "status",

@@ -185,7 +185,7 @@ def enroll(
     setup_django()
     from goteo.actions.enroll import do_enroll
     from goteo.actions.errors import ActionError
-    from goteo.contacts.selection import select
+    from goteo.cli.selection import select
     from goteo.engine.clock import SystemClock
 
     try:

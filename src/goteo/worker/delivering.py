@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from goteo.campaigns.delivery_kinds import MARKETING
 from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.campaigns.versions import campaign_for_version
 from goteo.channels.base import Delivered, Permanent, Result, Retryable
@@ -16,7 +17,7 @@ from goteo.content.system import system_campaign
 from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay
 from goteo.worker.claims import finish_delivery
 from goteo.worker.composer import Composer
-from goteo.worker.gate import MARKETING, Hold, Postpone, Send, Suppress, Verdict
+from goteo.worker.gate import Hold, Postpone, Send, Suppress, Verdict
 from goteo.worker.sender_thread import Job, SenderThread
 from goteo.worker.staff import NOTIFICATION, WEBHOOK, NoRecipient, addressed_to_staff, send_webhook
 

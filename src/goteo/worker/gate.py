@@ -8,23 +8,13 @@ the slots first, and quiet hours on the contact's wall clock. See docs/pacing.md
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from goteo.campaigns.delivery_kinds import NOTIFICATION, TRANSACTIONAL
+from goteo.contacts.suppression_keys import HARD_REASONS
 from goteo.engine.pacing import Pacing, cap_allows, next_allowed
 from goteo.engine.window import zone
-
-MARKETING, TRANSACTIONAL = "marketing", "transactional"
-NOTIFICATION = "notification"  # to our own staff about the contact: never paced or suppressed
-WEBHOOK = "webhook"  # a JSON POST (webhook steps, CRM hand-off); never reaches the gate
-# Suppressions that stop even a confirmation email: the address does not work or objected.
-HARD_REASONS = frozenset(("hard_bounce", "soft_bounces", "complaint", "manual"))
-
-
-def email_hash(address: str) -> str:
-    """The key of the suppression list: it identifies an address without keeping it."""
-    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

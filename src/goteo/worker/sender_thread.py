@@ -28,10 +28,12 @@ from typing import Protocol
 
 from django.db import connection, transaction
 
+from goteo.campaigns.delivery_kinds import MARKETING
 from goteo.channels.base import EmailChannel, OutgoingEmail, Result
+from goteo.contacts.suppression_keys import email_hash
 from goteo.engine.pacing import Pacing
 from goteo.worker.claims import PacingQuery
-from goteo.worker.gate import MARKETING, NO_PACING, Facts, Send, Verdict, decide, email_hash
+from goteo.worker.gate import NO_PACING, Facts, Send, Verdict, decide
 
 DEPTH = 4  # messages composed ahead of the one on the wire
 # SQLite: after holding the write lock this long without a break, pause longer than the

@@ -15,12 +15,12 @@ from typing import Any
 
 from django.conf import settings
 
+from goteo.campaigns.delivery_kinds import NOTIFICATION, WEBHOOK
 from goteo.campaigns.models import DeliveryStatus
 from goteo.channels.base import Delivered, OutgoingEmail, Retryable
 from goteo.channels.webhook import post_json
 from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay
 from goteo.worker.claims import finish_delivery
-from goteo.worker.gate import NOTIFICATION, WEBHOOK
 from goteo.worker.sender_thread import SenderThread
 
 log = logging.getLogger(__name__)
