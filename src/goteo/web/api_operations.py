@@ -55,7 +55,7 @@ register_schema(
             "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
             "email": {"type": "string", "description": "An unknown address creates the contact"},
             "contact_id": {"type": "integer", "minimum": 1},
-            "anonymous_id": {"type": "string", "pattern": ANONYMOUS_ID.pattern},
+            "anonymous_id": {"type": "string", "pattern": ANONYMOUS_ID.pattern.replace(r"\Z", "$")},
             "properties": {"type": "object", "description": "At most 8 KiB as JSON"},
             "timestamp": WHEN | {"description": "With a UTC offset; default now"},
             "idempotency_key": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
