@@ -98,7 +98,8 @@ def import_(file: str, subscribe: str | None, as_json: bool) -> None:
     from goteo.contacts.models import Contact
 
     path = Path(file)
-    total = max(sum(1 for _ in path.open("rb")) - 1, 0)
+    with path.open("rb") as lines:
+        total = max(sum(1 for _ in lines) - 1, 0)
     try:
         with path.open(encoding="utf-8-sig", newline="") as stream:
             show = not as_json and sys.stderr.isatty() and total > 1000
@@ -117,15 +118,21 @@ def import_(file: str, subscribe: str | None, as_json: bool) -> None:
         "updated": report.updated,
         "unchanged": report.unchanged,
         "errors": [{"line": ln, "message": m} for ln, m in report.errors],
+        "repeated": [
+            {"line": r.line, "repeats": r.first_line, "email": r.email, "message": r.message}
+            for r in report.repeats
+        ],
         "enrolled": enrolled,
     }
 
     def human() -> None:
+        repeated = f"{len(report.repeats)} repeated, " if report.repeats else ""
         click.echo(
             f"{report.imported} imported ({report.created} new, {report.updated} updated, "
-            f"{report.unchanged} unchanged), {len(report.errors)} rejected"
+            f"{report.unchanged} unchanged), {repeated}{len(report.errors)} rejected"
         )
-        for line, message in report.errors:
+        notes = [*report.errors, *((r.line, r.message) for r in report.repeats)]
+        for line, message in sorted(notes):
             click.echo(f"  line {line}: {message}", err=True)
 
     emit(info, as_json, human)
