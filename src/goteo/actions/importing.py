@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from goteo.actions.contacts import apply_input
 from goteo.actions.errors import ActionError
+from goteo.contacts.csv_cells import restore
 from goteo.contacts.fields import ContactInput, check_contact
 from goteo.contacts.models import Contact
 
@@ -72,7 +73,7 @@ class _Lines:
         self.record_start = 0
 
 
-def _rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(stream: IO[str], raw: bool) -> Iterator[tuple[int, dict[str, str]]]:
     lines = _Lines(stream)
     reader = csv.DictReader(lines)
     if reader.fieldnames is None:
@@ -94,16 +95,23 @@ def _rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
         if None in row:
             yield start, {"__error__": "more values than columns"}
             continue
-        yield start, {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
+        cells = {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
+        yield start, cells if raw else {k: restore(v) for k, v in cells.items()}
 
 
-def do_import_csv(stream: IO[str], progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Import contacts from CSV text; each batch of rows is one transaction."""
+def do_import_csv(
+    stream: IO[str], progress: Callable[[int], None] | None = None, *, raw: bool = False
+) -> ImportReport:
+    """Import contacts from CSV text; each batch of rows is one transaction.
+
+    A cell neutralised by an export (``'=1``) is read as the value it stands for (``=1``);
+    with ``raw``, every cell is taken as it is (for files written with ``--raw``).
+    """
     report = ImportReport()
     batch: dict[str, ContactInput] = {}
     first_lines: dict[str, int] = {}  # address -> the line it first appeared on
     again: set[str] = set()  # addresses of the batch stored by an earlier batch: not counted
-    for line, row in _rows(stream):
+    for line, row in _rows(stream, raw):
         if "__error__" in row:
             report.errors.append((line, row["__error__"]))
         else:
