@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from tests.integration.form_helpers import apply_form, post
 
 from goteo.actions.importing import do_import_csv
+from goteo.actions.visitors import TrackedEvent, do_collect
 from goteo.contacts.models import Consent, Contact, Event
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -92,3 +94,31 @@ def test_the_events_api_refuses_them_in_keys_names_and_visitor_ids(client: Clien
     assert set(results[2]["fields"]) == {"anonymous_id"}
     assert "U+0000" in results[3]["fields"]["email"]
     assert not Event.objects.exists()
+
+
+def test_a_nul_in_event_properties_is_refused_for_that_item_only(client: Client) -> None:
+    response = post_json(
+        client,
+        "/api/v1/events",
+        {"events": [
+            {"name": "purchase", "email": "eve@example.com", "properties": {"note": "a\x00b"}},
+            {"name": "purchase", "email": "eve@example.com", "properties": {"k\x00": 1}},
+            {"name": "purchase", "email": "eve@example.com", "properties": {"note": "a\\u0000b"}},
+        ]},
+    )  # fmt: skip
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["error", "error", "stored"]
+    assert results[0]["fields"] == {
+        "properties": "contains a NUL character (U+0000), which cannot be stored"
+    }
+    assert list(Event.objects.values_list("properties", flat=True)) == [{"note": "a\\u0000b"}]
+
+
+def test_a_tracked_event_with_a_nul_is_left_out() -> None:
+    events = [
+        TrackedEvent("page_view", {"url": "/a\x00"}, "event-0001"),
+        TrackedEvent("page_view", {"url": "/b"}, "event-0002"),
+    ]
+    assert do_collect("v" * 20, events, timezone.now()).stored == 1
+    assert list(Event.objects.values_list("properties", flat=True)) == [{"url": "/b"}]

@@ -21,7 +21,7 @@ from django.utils import timezone
 from goteo.actions.reactions import react
 from goteo.contacts import event_store
 from goteo.contacts.event_facts import EventFact
-from goteo.contacts.fields import control_problem, normalize_email
+from goteo.contacts.fields import control_problem, normalize_email, nul_problem
 from goteo.engine.parser import SLUG
 from goteo.sqlite_writer import write_turn
 
@@ -157,6 +157,10 @@ def _properties(value: Any, errors: dict[str, str]) -> tuple[dict[str, Any], str
         errors["properties"] = "must be a JSON object"
         return {}, None
     encoded = _ENCODE(value)
+    # JSON writes a NUL as \u0000; only then is the walk through the values needed.
+    if "\\u0000" in encoded and (problem := nul_problem(value)):
+        errors["properties"] = f"{problem}, which cannot be stored"
+        return {}, None
     # A character is at most 4 bytes in UTF-8: only text that long needs counting in bytes.
     if len(encoded) * 4 > MAX_PROPERTIES_BYTES:
         size = len(encoded.encode())

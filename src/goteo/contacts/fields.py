@@ -7,7 +7,7 @@ API, forms, events) so that no NUL, escape or line break gets into a one-line fi
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,14 +121,26 @@ def _attributes(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, An
 
 def _text_problem(value: Any) -> str | None:
     """A control character anywhere in an attribute's text, however deeply nested."""
+    return nested_text_problem(value, lambda text: control_problem(text, one_line=False))
+
+
+def nul_problem(value: Any) -> str | None:
+    """A NUL anywhere in free JSON data (event properties): no database can store it."""
+    return nested_text_problem(
+        value, lambda text: "contains a NUL character (U+0000)" if "\x00" in text else None
+    )
+
+
+def nested_text_problem(value: Any, check: Callable[[str], str | None]) -> str | None:
+    """The first problem ``check`` finds in any text (keys too) of nested JSON data."""
     if isinstance(value, str):
-        return control_problem(value, one_line=False)
-    if isinstance(value, dict):
+        return check(value)
+    if isinstance(value, Mapping):
         for key, item in value.items():
-            if found := _text_problem(str(key)) or _text_problem(item):
+            if found := nested_text_problem(str(key), check) or nested_text_problem(item, check):
                 return found
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         for item in value:
-            if found := _text_problem(item):
+            if found := nested_text_problem(item, check):
                 return found
     return None
