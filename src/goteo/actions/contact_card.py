@@ -29,6 +29,21 @@ class Subscribed:
 
 
 @dataclass(frozen=True)
+class ConsentRecord:
+    """Proof of one subscription (the columns of ``goteo consent export``, but the email)."""
+
+    form: str | None
+    topics: list[str]
+    source: str
+    ip: str | None
+    user_agent: str
+    consent_version: str | None
+    consent_text: str | None  # the exact wording agreed to
+    submitted_at: datetime
+    confirmed_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Journey:
     """One enrollment: which campaign, where it is now, and how it ended."""
 
@@ -64,7 +79,7 @@ class ContactCard:
     created_at: datetime
     updated_at: datetime
     subscriptions: tuple[Subscribed, ...]
-    consents: tuple[dict[str, Any], ...]  # as goteo.contacts.consent_export gives them
+    consents: tuple[ConsentRecord, ...]  # oldest first
     journeys: tuple[Journey, ...]  # oldest first
 
     def person(self) -> dict[str, Any]:
@@ -81,7 +96,7 @@ class ContactCard:
         """The card as the API and ``--json`` print it (subscriptions as topic keys)."""
         return self.person() | {
             "subscriptions": [s.topic for s in self.subscriptions],
-            "consents": list(self.consents),
+            "consents": [asdict(c) for c in self.consents],
             "journeys": [asdict(j) | {"steps_run": list(j.steps_run)} for j in self.journeys],
         }
 
@@ -135,7 +150,7 @@ def card_of(contact: Contact, now: datetime) -> ContactCard:
         created_at=contact.created_at,
         updated_at=contact.updated_at,
         subscriptions=tuple(Subscribed(topic, since) for topic, since in topics),
-        consents=tuple(consents_of(contact.id)),
+        consents=tuple(ConsentRecord(**row) for row in consents_of(contact.id)),
         journeys=journeys_of(contact.id),
     )
 

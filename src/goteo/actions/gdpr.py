@@ -119,7 +119,7 @@ def do_export_contact(email: str) -> dict[str, Any]:
         "exported_at": now,
         "contact": card.person(),
         "subscriptions": [asdict(s) for s in card.subscriptions],
-        "consents": list(card.consents),
+        "consents": [asdict(c) for c in card.consents],
         "journeys": _journeys(card),
         **sections,
         "suppression": Suppression.objects.filter(email_hash=email_hash(contact.email))
