@@ -341,7 +341,14 @@ def test_contacts_import_takes_good_rows_reports_bad_ones_and_updates(
         "new@example.com,Nuevo,,\n",
     )
     report = goteo_json(env, "contacts", "import", update)
-    assert report == {"created": 1, "updated": 1, "unchanged": 1, "errors": [], "enrolled": {}}
+    assert report == {
+        "created": 1,
+        "updated": 1,
+        "unchanged": 1,
+        "errors": [],
+        "repeated": [],
+        "enrolled": {},
+    }
     contacts = exported(env)
     assert sorted(contacts) == [
         "new@example.com",

@@ -21,7 +21,7 @@ from django.utils import timezone
 from goteo.actions.reactions import react
 from goteo.contacts import event_store
 from goteo.contacts.event_facts import EventFact
-from goteo.contacts.fields import normalize_email
+from goteo.contacts.fields import control_problem, normalize_email, nul_problem
 from goteo.engine.parser import SLUG
 from goteo.sqlite_writer import write_turn
 
@@ -31,7 +31,7 @@ MAX_PROPERTIES_BYTES = 8192  # the properties object, as compact JSON
 MAX_KEY_LENGTH = 200
 MAX_EMAIL_LENGTH = 320
 FUTURE_TOLERANCE = timedelta(minutes=10)  # clock skew allowed; later timestamps are refused
-ANONYMOUS_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+ANONYMOUS_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}\Z")
 SOURCES = ("api", "tracking", "email", "system")
 
 
@@ -95,6 +95,8 @@ def check_event(raw: Any, now: datetime) -> tuple[EventInput | None, dict[str, s
     key = raw.get("idempotency_key")
     if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH):
         errors["idempotency_key"] = f"must be text of 1 to {MAX_KEY_LENGTH} characters"
+    elif key is not None and (problem := control_problem(key)):
+        errors["idempotency_key"] = f"must be one line of text: {problem}"
     if errors:
         if email is not None:  # refused anyway: name every problem, the address's too
             try:
@@ -126,6 +128,8 @@ def _who(
             errors["email"] = "an email address is required"
         elif len(given) > MAX_EMAIL_LENGTH:
             errors["email"] = f"at most {MAX_EMAIL_LENGTH} characters"
+        elif problem := control_problem(given.strip()):
+            errors["email"] = f"not an email address: {problem}"  # never looked up
         else:
             email = given.strip()
     value = raw.get("contact_id")
@@ -153,6 +157,10 @@ def _properties(value: Any, errors: dict[str, str]) -> tuple[dict[str, Any], str
         errors["properties"] = "must be a JSON object"
         return {}, None
     encoded = _ENCODE(value)
+    # JSON writes a NUL as \u0000; only then is the walk through the values needed.
+    if "\\u0000" in encoded and (problem := nul_problem(value)):
+        errors["properties"] = f"{problem}, which cannot be stored"
+        return {}, None
     # A character is at most 4 bytes in UTF-8: only text that long needs counting in bytes.
     if len(encoded) * 4 > MAX_PROPERTIES_BYTES:
         size = len(encoded.encode())

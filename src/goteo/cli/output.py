@@ -12,6 +12,11 @@ from typing import Any
 import click
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+raw_option = click.option(
+    "--raw",
+    is_flag=True,
+    help="CSV cells exactly as stored, without the apostrophe before formula-like ones.",
+)
 
 
 def setup_django() -> None:

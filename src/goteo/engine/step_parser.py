@@ -31,7 +31,7 @@ from goteo.engine.steps import (
 
 Fail = Callable[[str, str], None]
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 ATTRIBUTE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STEP_KINDS = (

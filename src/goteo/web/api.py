@@ -1,4 +1,7 @@
-"""The minimal REST API: health, campaigns, contacts (upsert), deliveries. JSON in and out."""
+"""The minimal REST API: health, campaigns, contacts (upsert, card), deliveries. JSON in and out.
+
+Listing contacts is ``contacts_api``; a person's data rights, ``gdpr_views``.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,14 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from goteo.actions.contact_card import contact_card
 from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.errors import ActionError
 from goteo.actions.subscriptions import do_subscribe
+from goteo.campaigns import journey_clock
 from goteo.campaigns.models import DeliveryStatus
 from goteo.campaigns.summaries import campaign_rows, recent_deliveries
-from goteo.contacts.consent_export import consent_summary
 from goteo.contacts.fields import READ_ONLY, normalize_email
-from goteo.contacts.models import Contact
 from goteo.engine.parser import SLUG
 from goteo.web.api_auth import api_scope
 
@@ -90,13 +93,14 @@ def contacts(request: HttpRequest) -> JsonResponse:
 @api_scope("contacts:read")
 def contact_detail(request: HttpRequest, email: str) -> JsonResponse:
     try:
-        normalized = normalize_email(email)
+        normalize_email(email)
     except ValueError as exc:
         return error(400, "not an email address", {"email": str(exc)})
-    row = Contact.objects.filter(email=normalized).values(*CONTACT_FIELDS).first()
-    if row is None:
-        return error(404, "no such contact")
-    return JsonResponse(row | consent_summary(row["id"]))
+    try:
+        card = contact_card(email, journey_clock.now())
+    except ActionError as exc:
+        return error(404, exc.message, exc.fields)
+    return JsonResponse(card.as_json(), json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET
