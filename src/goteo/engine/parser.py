@@ -5,6 +5,7 @@ Every problem is collected, named by path and line; nothing is applied half-way.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from datetime import time
@@ -325,9 +326,11 @@ class _Parser:
         for i, step in parsed:
             for key, target in _written_targets(step):
                 if target is not None and target not in first_index:
-                    self.fail(
-                        f"steps[{i}].{key}", f"refers to step {target!r}, which does not exist"
-                    )
+                    message = f"refers to step {target!r}, which does not exist"
+                    guess = difflib.get_close_matches(target, list(first_index), n=1, cutoff=0.6)
+                    if guess:
+                        message += f" (did you mean {guess[0]!r}?)"
+                    self.fail(f"steps[{i}].{key}", message)
         # The flow can be judged only when every step was understood.
         if len(steps) == len(value) and len(self.problems) == before:
             loop = find_loop(steps)
