@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import time
 from typing import Any
 
@@ -15,14 +15,17 @@ from goteo.engine import yamlsource
 from goteo.engine.conditions import parse_condition, parse_where
 from goteo.engine.durations import DurationError, parse_duration
 from goteo.engine.model import Campaign, Goal, Reentry, TemplateVariant, Trigger
+from goteo.engine.printed import Printed, PrintedIn, judge_printed
 from goteo.engine.problems import CampaignInvalid, Problem
 from goteo.engine.reachability import find_loop, unreachable_steps
 from goteo.engine.step_parser import SLUG, StepParser
 from goteo.engine.steps import BranchStep, SplitStep, Step, WaitForStep
 from goteo.engine.window import DAY_NAMES, Window, is_valid_zone
 
-# (field path, template source) -> problem messages
+# (field, template source) -> problem messages
 TemplateChecker = Callable[[str, str], list[str]]
+# template source -> the values it prints without a default (judged by goteo.engine.printed)
+PrintedFinder = Callable[[str], Sequence[Printed]]
 
 LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 TOP_KEYS = {
@@ -35,6 +38,7 @@ TOP_KEYS = {
     "window",
     "timezone",
     "priority",
+    "strict",
     "goal",
     "exit_when",
     "steps",
@@ -52,13 +56,24 @@ def normalize_locale(value: str) -> str:
 
 
 class _Parser:
-    def __init__(self, doc: yamlsource.Located, check_template: TemplateChecker | None) -> None:
+    def __init__(
+        self,
+        doc: yamlsource.Located,
+        check_template: TemplateChecker | None,
+        find_printed: PrintedFinder | None = None,
+    ) -> None:
         self.doc = doc
         self.check_template = check_template
+        self.find_printed = find_printed
         self.problems: list[Problem] = [Problem(ln, p, m) for p, ln, m in doc.problems]
+        self.warnings: list[Problem] = []
+        self.printed: list[PrintedIn] = []
 
     def fail(self, path: str, message: str) -> None:
         self.problems.append(Problem(self.doc.line(path), path, message))
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(Problem(self.doc.line(path), path, message))
 
     def text(self, data: Mapping[str, Any], key: str, path: str, *, required: bool) -> str | None:
         value = data.get(key)
@@ -96,6 +111,9 @@ class _Parser:
             self.fail("description", "must be text")
         trigger = self._trigger(data.get("trigger", "manual"))
         priority = self._priority(data.get("priority", 0))
+        strict = data.get("strict", False)
+        if not isinstance(strict, bool):
+            self.fail("strict", f"{strict!r} must be true or false")
         reentry = self._reentry(data.get("reentry", "never"))
         window = self._window(data["window"]) if "window" in data else None
         goal = self._goal(data["goal"]) if "goal" in data else None
@@ -105,6 +123,10 @@ class _Parser:
             self.report(found)
         templates = self._templates(data.get("templates"), default_locale)
         steps = self._steps(data.get("steps"), templates)
+        problems, warnings = judge_printed(self.printed, steps, trigger, strict=strict is True)
+        self.report(problems)
+        for path, message in warnings:
+            self.warn(path, message)
         if self.problems or key is None or default_locale is None:
             return None
         return Campaign(
@@ -120,6 +142,7 @@ class _Parser:
             priority=priority,
             goal=goal,
             exit_when=exit_when,
+            strict=strict is True,
         )
 
     def report(self, found: list[tuple[str, str]]) -> None:
@@ -271,7 +294,7 @@ class _Parser:
             for raw_locale, body in variants.items():
                 vpath = f"{path}.{raw_locale}"
                 locale = self._locale(raw_locale, vpath)
-                variant = self._variant(body, vpath)
+                variant = self._variant(body, vpath, name)
                 if locale and variant:
                     result[name][locale] = variant
             given = {normalize_locale(str(k)) for k in variants}
@@ -279,7 +302,7 @@ class _Parser:
                 self.fail(path, f"has no variant for the default locale {default_locale!r}")
         return result
 
-    def _variant(self, body: Any, path: str) -> TemplateVariant | None:
+    def _variant(self, body: Any, path: str, name: str) -> TemplateVariant | None:
         if not isinstance(body, dict):
             self.fail(path, "must be a mapping with subject and html")
             return None
@@ -292,16 +315,14 @@ class _Parser:
         html = self.text(body, "html", path, required=True)
         text = self.text(body, "text", path, required=False)
         preheader = self.text(body, "preheader", path, required=False)
-        if self.check_template is not None:
-            for k, source in (
-                ("subject", subject),
-                ("html", html),
-                ("text", text),
-                ("preheader", preheader),
-            ):
-                if source is not None:
-                    for message in self.check_template(k, source):
-                        self.fail(f"{path}.{k}", message)
+        fields = {"subject": subject, "html": html, "text": text, "preheader": preheader}
+        for k, source in fields.items():
+            if source is None:
+                continue
+            for message in self.check_template(k, source) if self.check_template else ():
+                self.fail(f"{path}.{k}", message)
+            for value in self.find_printed(source) if self.find_printed else ():
+                self.printed.append(PrintedIn(name, f"{path}.{k}", value))
         if subject is None or html is None:
             return None
         return TemplateVariant(subject=subject, html=html, text=text, preheader=preheader)
@@ -354,8 +375,19 @@ def _written_targets(step: Step) -> list[tuple[str, str | None]]:
 
 def parse_campaign(text: str, check_template: TemplateChecker | None = None) -> Campaign:
     """Parse and validate; raise CampaignInvalid naming every problem."""
-    parser = _Parser(yamlsource.load(text), check_template)
+    return parse_with_warnings(text, check_template)[0]
+
+
+def parse_with_warnings(
+    text: str,
+    check_template: TemplateChecker | None = None,
+    find_printed: PrintedFinder | None = None,
+) -> tuple[Campaign, list[Problem]]:
+    """Parse and validate: the campaign and its warnings (sorted by line), or CampaignInvalid
+    naming every problem, and the warnings found as well."""
+    parser = _Parser(yamlsource.load(text), check_template, find_printed)
     campaign = parser.parse()
     if campaign is None or parser.problems:
-        raise CampaignInvalid(parser.problems or [Problem(None, "", "invalid campaign")])
-    return campaign
+        problems = parser.problems or [Problem(None, "", "invalid campaign")]
+        raise CampaignInvalid(problems, parser.warnings)
+    return campaign, sorted(parser.warnings, key=lambda p: (p.line or 0, p.path))
