@@ -109,3 +109,25 @@ def test_conditions_read_back_as_text() -> None:
         "(not locale in [es, fr] or event purchase within 3d count gte 2"
         " or attributes.plan is missing or created_at before 2d ago)"
     )
+
+
+def test_steps_that_never_wait_say_what_they_did() -> None:
+    text = """\
+key: effects
+steps:
+  - update: {attributes: {plan: pro}, add_tags: [vip], remove_tags: [trial]}
+  - score: -5
+  - notify: {to: owner, template: hi}
+  - webhook: https://crm.example.com/hook
+templates:
+  hi: {en: {subject: Hi, html: "<p>Hi</p>"}}
+"""
+    entries = simulate(parse_campaign(text), ContactView(), T0, days=1)
+
+    assert [(e.kind, e.detail) for e in entries] == [
+        ("update", "set plan='pro', add tag vip, remove tag trial"),
+        ("score", "-5 points"),
+        ("notify", "email owner (hi)"),
+        ("webhook", "POST https://crm.example.com/hook"),
+        ("end", "completed: ran its last step, 'step-4'"),
+    ]

@@ -8,7 +8,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from goteo.engine.advance import ContactView, advance
-from goteo.engine.commands import Command, Send, updated_fields
+from goteo.engine.commands import (
+    AddScore,
+    CallWebhook,
+    Command,
+    Notify,
+    Send,
+    Update,
+    updated_fields,
+)
 from goteo.engine.conditions import EventRecord
 from goteo.engine.decisions import Decision
 from goteo.engine.model import Campaign, ExitStep
@@ -94,7 +102,22 @@ def _entry(now: datetime, command: Command) -> Entry:
     if isinstance(command, Send):
         return Entry(now, "send", send=command, step_id=command.step_id)
     kind = KINDS.get(type(command).__name__, "webhook")
-    return Entry(now, kind, detail=command.step_id, command=command, step_id=command.step_id)
+    detail = _what(command)
+    return Entry(now, kind, detail=detail, command=command, step_id=command.step_id)
+
+
+def _what(command: Update | AddScore | Notify | CallWebhook) -> str:
+    """What a step that never waits did, in a few words."""
+    if isinstance(command, Update):
+        parts = [f"set {k}={v!r}" for k, v in command.attributes.items()]
+        parts += [f"add tag {t}" for t in command.add_tags]
+        parts += [f"remove tag {t}" for t in command.remove_tags]
+        return ", ".join(parts)
+    if isinstance(command, AddScore):
+        return f"{command.points:+g} points"
+    if isinstance(command, Notify):
+        return f"email {command.to} ({command.template})"
+    return f"POST {command.url}"
 
 
 def _after_event(contact: ContactView, event: ContactEvent) -> ContactView:
