@@ -8,7 +8,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import time
 from typing import Any
 
 from goteo.engine import yamlsource
@@ -20,7 +19,8 @@ from goteo.engine.problems import CampaignInvalid, Problem
 from goteo.engine.reachability import find_loop, unreachable_steps
 from goteo.engine.step_parser import SLUG, StepParser
 from goteo.engine.steps import BranchStep, SplitStep, Step, WaitForStep
-from goteo.engine.window import DAY_NAMES, Window, is_valid_zone
+from goteo.engine.window import is_valid_zone
+from goteo.engine.window_parser import parse_window
 
 # (field, template source) -> problem messages
 TemplateChecker = Callable[[str, str], list[str]]
@@ -48,7 +48,6 @@ LATER_TOP_KEYS = ("frequency",)
 LATER = "is not available in this release"
 PRIORITY_LIMIT = 1_000_000
 VARIANT_KEYS = {"subject", "html", "text", "preheader"}
-HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
 
 def normalize_locale(value: str) -> str:
@@ -115,7 +114,7 @@ class _Parser:
         if not isinstance(strict, bool):
             self.fail("strict", f"{strict!r} must be true or false")
         reentry = self._reentry(data.get("reentry", "never"))
-        window = self._window(data["window"]) if "window" in data else None
+        window = parse_window(data["window"], self.fail) if "window" in data else None
         goal = self._goal(data["goal"]) if "goal" in data else None
         exit_when = None
         if "exit_when" in data:
@@ -234,47 +233,6 @@ class _Parser:
                 return Reentry("never")
         self.fail("reentry", f"{value!r} must be never, always, or {{after: <duration>}}")
         return Reentry("never")
-
-    def _window(self, value: Any) -> Window | None:
-        if not isinstance(value, dict):
-            self.fail("window", "must be a mapping with days and hours")
-            return None
-        for k in value:
-            if k not in ("days", "hours"):
-                self.fail(f"window.{k}", "unknown key (expected days, hours)")
-        days_value = value.get("days", list(DAY_NAMES))
-        days: set[int] = set()
-        if not isinstance(days_value, list) or not days_value:
-            self.fail("window.days", "must be a non-empty list like [mon, tue, wed]")
-        else:
-            for i, day in enumerate(days_value):
-                name = str(day).lower()[:3]
-                full = (
-                    "monday",
-                    "tuesday",
-                    "wednesday",
-                    "thursday",
-                    "friday",
-                    "saturday",
-                    "sunday",
-                )
-                if not isinstance(day, str) or day.lower() not in (*DAY_NAMES, *full):
-                    self.fail(f"window.days[{i}]", f"{day!r} is not a day (mon … sun)")
-                else:
-                    days.add(DAY_NAMES.index(name))
-        hours = value.get("hours", "00:00-24:00")
-        match = HOURS.match(hours) if isinstance(hours, str) else None
-        if not match:
-            self.fail("window.hours", f"{hours!r} must look like 09:00-18:00")
-            return None
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
-            self.fail("window.hours", f"{hours!r} is not a valid time range")
-            return None
-        if (h1, m1) == (h2, m2):
-            self.fail("window.hours", f"{hours!r} is an empty range")
-            return None
-        return Window(frozenset(days), time(h1, m1), time(h2 % 24, m2)) if days else None
 
     def _templates(
         self, value: Any, default_locale: str | None
