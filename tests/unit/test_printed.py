@@ -54,7 +54,7 @@ def test_a_name_some_contacts_lack_is_a_warning_with_its_line_and_default() -> N
     assert campaign.strict is False
     assert [(w.line, w.path) for w in warnings] == [
         (14, "templates.hello.en.subject"),
-        (15, "templates.hello.en.html"),
+        (17, "templates.hello.en.html"),
     ]
     assert warnings[0].message == (
         "contact.first_name is missing for some contacts, and it prints as nothing for them "
@@ -98,7 +98,7 @@ def test_a_coupon_in_a_step_without_one_is_refused() -> None:
             "notification, which has no coupon",
         ),
     }
-    assert [p.line for p in error.problems] == [15, 21]
+    assert [p.line for p in error.problems] == [17, 21]  # the lines of the prints
     assert [w.path for w in error.warnings] == ["templates.hello.en.subject"]
     # Guarded, the same template serves steps with and without a coupon.
     parse(hello="{% if coupon %}{{ coupon.code }}{% endif %}")

@@ -71,9 +71,6 @@ class _Parser:
     def fail(self, path: str, message: str) -> None:
         self.problems.append(Problem(self.doc.line(path), path, message))
 
-    def warn(self, path: str, message: str) -> None:
-        self.warnings.append(Problem(self.doc.line(path), path, message))
-
     def text(self, data: Mapping[str, Any], key: str, path: str, *, required: bool) -> str | None:
         value = data.get(key)
         where = yamlsource.join(path, key)
@@ -123,9 +120,10 @@ class _Parser:
         templates = self._templates(data.get("templates"), default_locale)
         steps = self._steps(data.get("steps"), templates)
         problems, warnings = judge_printed(self.printed, steps, trigger, strict=strict is True)
-        self.report(problems)
-        for path, message in warnings:
-            self.warn(path, message)
+        for path, n, message in problems:
+            self.problems.append(Problem(self.doc.text_line(path, n), path, message))
+        for path, n, message in warnings:
+            self.warnings.append(Problem(self.doc.text_line(path, n), path, message))
         if self.problems or key is None or default_locale is None:
             return None
         return Campaign(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from goteo.engine.model import NotifyStep, SendStep, Step, Trigger
 
-Found = list[tuple[str, str]]  # (document path, message)
+Found = list[tuple[str, int, str]]  # (document path, line of the template, message)
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,13 @@ def judge_printed(
     for item in found:
         value = item.value
         if value.root == "coupon":
-            problems.extend((item.path, m) for m in _coupon(value, users.get(item.template, ())))
+            found_here = _coupon(value, users.get(item.template, ()))
+            problems.extend((item.path, value.line, m) for m in found_here)
         elif value.root == "event" and trigger.kind != "event":
-            problems.append((item.path, _no_event(value)))
+            problems.append((item.path, value.line, _no_event(value)))
         elif value.name != "event.name":
-            (problems if strict else warnings).append((item.path, _may_be_missing(value, strict)))
+            entry = (item.path, value.line, _may_be_missing(value, strict))
+            (problems if strict else warnings).append(entry)
     return problems, warnings
 
 

@@ -17,7 +17,19 @@ class Located:
     data: Any
     lines: dict[str, int] = field(default_factory=dict)
     problems: list[tuple[str, int | None, str]] = field(default_factory=list)
+    # path -> (line, style) of each text value: style "|" is a literal block, starting below
+    scalars: dict[str, tuple[int, str | None]] = field(default_factory=dict)
     budget: int = 200_000  # nodes; aliases cannot expand a small file into a huge one
+
+    def text_line(self, path: str, n: int) -> int | None:
+        """The file line of line ``n`` of the text at ``path``, where it can be known exactly
+        (a literal block, or text on one line); else the line of the key."""
+        line, style = self.scalars.get(path, (None, None))
+        if line is not None and style == "|":
+            return line + n
+        if line is not None and style in (None, "'", '"') and n == 1:
+            return line
+        return self.line(path)
 
     def line(self, path: str) -> int | None:
         while path:
@@ -129,4 +141,6 @@ def _convert(node: yaml.Node, path: str, out: Located, scalars: SafeConstructor)
             out.lines[child] = item.start_mark.line + 1
             items.append(_convert(item, child, out, scalars))
         return items
+    if isinstance(node, yaml.ScalarNode):
+        out.scalars[path] = (node.start_mark.line + 1, node.style)
     return scalars.construct_object(node, deep=True)
