@@ -233,6 +233,10 @@ def test_warnings_follow_problems_and_fail_only_with_strict(
     ]
     assert stderr.splitlines()[2] == "and 2 warning(s):"
 
+    simulated = goteo(goteo_env, "simulate", path, "--json")
+    assert json.loads(simulated.stdout)[0]["subject"] == "Hi"
+    assert simulated.stderr.startswith(f"{path}: 2 warning(s):\n")
+
     env = migrated(goteo_env)
     applied = goteo(env, "campaign", "apply", path)
     assert applied.stdout == "warned: created (version 1)\n"

@@ -16,6 +16,7 @@ from goteo.cli.output import (
     json_option,
     refuse_document,
     setup_django,
+    show_warnings,
     table,
 )
 
@@ -101,7 +102,7 @@ def simulate(
 ) -> None:
     """Show what one contact would receive, when, and in which language."""
     setup_django()
-    from goteo.campaigns.versions import parse_checked
+    from goteo.campaigns.versions import check_document
     from goteo.content.render import RenderError
     from goteo.engine.advance import ContactView
     from goteo.engine.problems import CampaignInvalid
@@ -110,9 +111,9 @@ def simulate(
     from goteo.worker.composer import Composer, sender_from_settings
 
     try:
-        campaign = parse_checked(Path(file).read_text(encoding="utf-8"))
+        campaign, warnings = check_document(Path(file).read_text(encoding="utf-8"))
     except CampaignInvalid as exc:
-        refuse_document(file, exc.problems, as_json)
+        refuse_document(file, exc.problems, as_json, exc.warnings)
         return
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {file}: {exc}")
@@ -163,6 +164,7 @@ def simulate(
                 item["subject"] = message.subject
             except RenderError as exc:
                 item["subject"], item["error"] = None, str(exc)
+    show_warnings(file, warnings)  # on stderr, so --json output stays one document
     emit(entries, as_json, lambda: table(_rows(entries), HEADERS))
 
 
