@@ -24,6 +24,7 @@ from tests.integration.flow_helpers import (
     add_contacts,
     apply,
     body_text,
+    campaign_source,
     close_worker,
     deliveries_of,
     enrollment_of,
@@ -36,7 +37,7 @@ from tests.integration.flow_helpers import (
 )
 from tests.smtp_sink import SmtpSink
 
-from goteo.actions.campaigns import do_set_campaign_status
+from goteo.actions.campaigns import do_apply_campaign, do_set_campaign_status
 from goteo.actions.contacts import do_set_status
 from goteo.actions.enroll import EnrollReport, do_enroll
 from goteo.actions.importing import do_import_csv
@@ -693,14 +694,46 @@ def test_reentry_rules(worker: Worker, clock: ManualClock, inbox: Inbox) -> None
 # 8. A template that cannot be rendered for one contact ----------------------------------------
 
 
-def test_render_failure_fails_that_delivery_only(
+def test_a_missing_value_prints_as_nothing(
     worker: Worker, clock: ManualClock, inbox: Inbox
 ) -> None:
     template = simple_template(
-        "Your plan",
-        "<p>Hi {{ contact.first_name | default: 'x' }}, plan {{ contact.attributes.plan }}.</p>",
+        "Hi {{ contact.first_name }}",
+        "<p>Hi {{ contact.first_name }}, plan {{ contact.attributes.plan }}.</p>",
     )
-    apply("plans", ONE_SEND, {"hello": template})
+    applied = do_apply_campaign(campaign_source("plans", ONE_SEND, {"hello": template}))
+    assert [w.path for w in applied.warnings] == ["templates.hello.en.subject"] + [
+        "templates.hello.en.html"
+    ] * 2
+    ids = add_contacts(
+        {"email": "ana@example.com", "first_name": "Ana", "attributes": {"plan": "pro"}},
+        {"email": "bob@example.com"},
+    )
+    do_enroll("plans", ids.values(), clock.now())
+
+    totals = worker.run_until_idle()
+    assert (totals.sent, totals.failed) == (2, 0)
+    bodies = {}
+    for msg in inbox.all():
+        part = msg.get_body(("html",))
+        assert part is not None
+        bodies[msg["to"].addresses[0].addr_spec] = (msg["subject"], part.get_content())
+    assert bodies["ana@example.com"][0] == "Hi Ana"
+    assert "Hi Ana, plan pro." in bodies["ana@example.com"][1]
+    assert bodies["bob@example.com"][0] == "Hi"
+    assert "Hi , plan ." in bodies["bob@example.com"][1]
+
+
+def test_render_failure_in_a_strict_campaign_fails_that_delivery_only(
+    worker: Worker, clock: ManualClock, inbox: Inbox
+) -> None:
+    # Validation cannot see through assign, so the missing value is found at send time.
+    template = simple_template(
+        "Your plan",
+        "{% assign plan = contact.attributes.plan %}"
+        "<p>Hi {{ contact.first_name | default: 'x' }}, plan {{ plan }}.</p>",
+    )
+    apply("plans", ONE_SEND, {"hello": template}, strict=True)
     ids = add_contacts(
         {"email": "ana@example.com", "first_name": "Ana", "attributes": {"plan": "pro"}},
         {"email": "bob@example.com", "first_name": "Bob"},

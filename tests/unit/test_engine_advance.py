@@ -443,9 +443,11 @@ def test_simulate_the_whole_journey() -> None:
     timeline = simulate(c, ContactView(locale="fr"), T0, days=10)
 
     assert timeline == [
-        Entry(T0, "send", Send("step-1", "email", "welcome", "fr")),
-        Entry(T0 + timedelta(days=2), "send", Send("step-3", "email", "nudge", "en")),
-        Entry(T0 + timedelta(days=2), "end", detail="completed: completed"),
+        Entry(T0, "send", Send("step-1", "email", "welcome", "fr"), step_id="step-1"),
+        Entry(
+            T0 + timedelta(days=2), "send", Send("step-3", "email", "nudge", "en"), step_id="step-3"
+        ),
+        Entry(T0 + timedelta(days=2), "end", detail="completed: ran its last step, 'step-3'"),
     ]
 
 
@@ -466,7 +468,7 @@ def test_simulate_unsubscribe_stops_further_sends() -> None:
     )
 
     assert timeline == [
-        Entry(T0, "send", Send("step-1", "email", "welcome", "en")),
+        Entry(T0, "send", Send("step-1", "email", "welcome", "en"), step_id="step-1"),
         Entry(unsubscribed_at, "event", detail="unsubscribed"),
         Entry(unsubscribed_at, "end", detail="exited: contact unsubscribed"),
     ]
