@@ -58,7 +58,12 @@ def require_usable() -> None:
     """For long-running commands (worker, serve): refuse to start on an unusable database."""
     from goteo.cli.output import fail
 
+    from django.db import connections
+
     reason = unusable_reason()
+    # The check's connection must not outlive it: ``serve`` forks its web workers next, and
+    # processes sharing one PostgreSQL connection garble each other's answers.
+    connections.close_all()
     if reason is not None:
         fail(reason)
 
