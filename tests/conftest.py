@@ -33,10 +33,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = [item.nodeid for item in items if starts_processes(item) and not is_slow(item)]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests start goteo processes (the goteo_env fixture) but are not marked"
+            " @pytest.mark.slow, so `make test-fast` would run them: " + ", ".join(unmarked)
+        )
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: run with GOTEO_TEST_DB=postgres")
     for item in items:
         if "postgres" in item.keywords and not on_postgres():
             item.add_marker(skip_pg)
+
+
+def starts_processes(item: pytest.Item) -> bool:
+    return "goteo_env" in getattr(item, "fixturenames", ())
+
+
+def is_slow(item: pytest.Item) -> bool:
+    return item.get_closest_marker("slow") is not None
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from tests.e2e.conftest import Site
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and server
 
 
 def test_the_start_page_links_the_health_check_the_api_document_and_the_outbox(

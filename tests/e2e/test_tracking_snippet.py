@@ -21,7 +21,7 @@ import pytest
 from tests.e2e.conftest import _wait_until_healthy
 from tests.integration.procs import free_port, goteo, start_goteo
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and server
 
 STUB = (
     "window.goteo = window.goteo || [];"

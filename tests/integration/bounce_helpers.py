@@ -29,7 +29,7 @@ def campaign(key: str = "welcome") -> Campaign:
     return do_apply_campaign(CAMPAIGN.format(key=key)).campaign
 
 
-def sent_delivery(email: str, to: Campaign, step: str = "hello") -> Delivery:
+def sent_delivery(email: str, to: Campaign | None, step: str = "hello") -> Delivery:
     """A contact (created if new) and one message of ``to`` already sent to it."""
     contact = do_upsert_contact({"email": email, "first_name": "Ana"}).contact
     delivery = Delivery.objects.create(

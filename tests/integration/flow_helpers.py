@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header, make_header
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from email.utils import parseaddr
 from typing import Any
@@ -119,9 +119,21 @@ def parse(raw: bytes) -> EmailMessage:
     return parsed
 
 
-def body_text(part: EmailMessage) -> str:
+def body_text(part: MIMEPart) -> str:
     """A text part's content with the wire's CRLF line ends as plain newlines."""
     return str(part.get_content()).replace("\r\n", "\n")
+
+
+def html_of(message: EmailMessage) -> str:
+    part = message.get_body(("html",))
+    assert part is not None, "no HTML part"
+    return body_text(part)
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None, "no text part"
+    return body_text(part)
 
 
 def to_display_name(msg: EmailMessage) -> str:

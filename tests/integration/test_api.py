@@ -249,14 +249,14 @@ def test_subscribing_through_the_api_fires_the_campaign_trigger(client: Client) 
     from goteo.campaigns.models import Enrollment
 
     do_apply_campaign(Path("examples/welcome.yaml").read_text(encoding="utf-8"))
-    auth = {"HTTP_AUTHORIZATION": "Bearer test-api-key"}
+    auth = {"Authorization": "Bearer test-api-key"}
     body = {"email": "Nuevo@Example.com", "locale": "es", "subscribe": ["newsletter"]}
-    response = client.post("/api/v1/contacts", body, content_type="application/json", **auth)
+    response = client.post("/api/v1/contacts", body, content_type="application/json", headers=auth)
     assert response.status_code == 201, response.content
     assert response.json()["enrolled"] == {"welcome": 1}
     assert Enrollment.objects.filter(contact__email="nuevo@example.com").count() == 1
-    again = client.post("/api/v1/contacts", body, content_type="application/json", **auth)
+    again = client.post("/api/v1/contacts", body, content_type="application/json", headers=auth)
     assert again.status_code == 200 and again.json()["enrolled"] == {"welcome": 0}
     bad = {"email": "x@example.com", "subscribe": ["Not A Key"]}
-    refused = client.post("/api/v1/contacts", bad, content_type="application/json", **auth)
+    refused = client.post("/api/v1/contacts", bad, content_type="application/json", headers=auth)
     assert refused.status_code == 400 and "subscribe" in refused.json()["fields"]

@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pytest
 from tests.integration.procs import goteo, goteo_json
 from tests.smtp_sink import SmtpSink
 
 from goteo.cli import main as goteo_main
+
+pytestmark = pytest.mark.slow  # every test here runs `goteo` as a real process
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "welcome.yaml"
 

@@ -273,6 +273,7 @@ def test_the_worker_signs_with_the_configured_key_else_the_generated_one(
     )
 
 
+@pytest.mark.slow  # runs `goteo worker` as real processes
 def test_goteo_worker_explains_an_unusable_setting_in_one_line(
     goteo_env: dict[str, str], tmp_path: Path
 ) -> None:

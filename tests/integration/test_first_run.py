@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from tests.integration.procs import free_port, goteo, goteo_json
 
+pytestmark = pytest.mark.slow  # every test here runs `goteo` as a real process
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NOT_SET_UP = "error: the database is not set up: run `goteo migrate`"
 

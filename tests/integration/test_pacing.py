@@ -82,6 +82,12 @@ OFFERS = [send("o1"), wait("2d", "w1"), send("o2")]
 NEWS = [send("n1"), wait("1d", "w1"), send("n2"), wait("1d", "w2"), send("n3")]
 PRIORITY = {"alerts": 10, "offers": 5, "news": 0}
 
+
+def priority_of(delivery: Delivery) -> int:
+    assert delivery.campaign is not None
+    return PRIORITY[delivery.campaign.key]
+
+
 # Who gets what when, in days after T0. At T0 a1 and o1 take both slots; everything else waits
 # for the next week, and the highest priority goes first (the oldest first within one).
 EXPECTED_DAYS = {"a1": 0, "o1": 0, "a2": 7, "a3": 7, "o2": 14, "n1": 14, "n2": 21, "n3": 21}
@@ -135,7 +141,7 @@ def test_frequency_cap_with_priorities_over_weeks(
             assert later - earlier >= WEEK, email  # never more than 2 in any 7 days
         for high in sent:
             for low in sent:
-                if PRIORITY[high.campaign.key] > PRIORITY[low.campaign.key]:
+                if priority_of(high) > priority_of(low):
                     assert high.sent_at is not None and low.sent_at is not None
                     # A lower priority never went while a higher one was waiting.
                     assert not high.created_at <= low.sent_at < high.sent_at, (email, high, low)

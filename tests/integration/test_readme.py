@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 
 import dkim
+import pytest
 from tests.integration.procs import goteo_json
 from tests.smtp_sink import SmtpSink
+
+pytestmark = pytest.mark.slow  # it runs the README's commands as real processes
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ("Your first campaign", "A sign-up form")

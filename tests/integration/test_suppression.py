@@ -107,6 +107,7 @@ def test_the_gate_reads_the_list_at_send_time_for_any_contact() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow  # runs `goteo suppress` as real processes
 def test_goteo_suppress_add_list_remove(goteo_env: dict[str, str], tmp_path: Path) -> None:
     env = goteo_env
     goteo(env, "migrate")

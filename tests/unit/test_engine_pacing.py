@@ -6,9 +6,9 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from campaign_strategies import ZONES, all_transitions
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.unit.campaign_strategies import ZONES, all_transitions
 
 from goteo.engine.pacing import (
     Cap,

@@ -323,6 +323,7 @@ def test_win_back_split_is_45_45_10() -> None:
 # goteo simulate -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs `goteo simulate` as a real process
 def test_goteo_simulate_shows_the_abandoned_cart_flow(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOTEO_", "DJANGO_"))}
     env |= {"GOTEO_DATA_DIR": str(tmp_path / "data"), "GOTEO_SECRET_KEY": "simulate-test"}

@@ -3,6 +3,7 @@ what a wait_for saw, and how the journey really ended."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from goteo.engine.advance import ContactView
@@ -33,7 +34,9 @@ templates:
 """
 
 
-def timeline(contact: ContactView, events: list[ContactEvent] = ()) -> list[tuple[str, str, str]]:
+def timeline(
+    contact: ContactView, events: Sequence[ContactEvent] = ()
+) -> list[tuple[str, str, str]]:
     entries = simulate(parse_campaign(FLOW), contact, T0, days=5, events=events)
     return [(e.kind, e.step_id, e.detail) for e in entries]
 

@@ -22,7 +22,7 @@ from goteo.actions.reactions import react
 from goteo.contacts import event_store
 from goteo.contacts.event_facts import EventFact
 from goteo.contacts.fields import control_problem, normalize_email, nul_problem
-from goteo.engine.parser import SLUG
+from goteo.engine.step_parser import SLUG
 from goteo.sqlite_writer import write_turn
 
 FIELDS = ("name", "email", "contact_id", "anonymous_id", "properties", "timestamp")

@@ -56,9 +56,9 @@ def unusable_reason() -> str | None:
 
 def require_usable() -> None:
     """For long-running commands (worker, serve): refuse to start on an unusable database."""
-    from goteo.cli.output import fail
-
     from django.db import connections
+
+    from goteo.cli.output import fail
 
     reason = unusable_reason()
     # The check's connection must not outlive it: ``serve`` forks its web workers next, and

@@ -20,7 +20,7 @@ from goteo.campaigns import journey_clock
 from goteo.campaigns.models import DeliveryStatus
 from goteo.campaigns.summaries import campaign_rows, recent_deliveries
 from goteo.contacts.fields import READ_ONLY, normalize_email
-from goteo.engine.parser import SLUG
+from goteo.engine.step_parser import SLUG
 from goteo.web.api_auth import api_scope
 
 CONTACT_FIELDS = (

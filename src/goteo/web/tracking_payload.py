@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from goteo.actions.visitors import VISITOR_ID, TrackedEvent
-from goteo.engine.parser import SLUG
+from goteo.engine.step_parser import SLUG
 
 MAX_BODY = 32 * 1024
 MAX_EVENTS = 20

@@ -49,7 +49,7 @@ def check_fresh(timestamp: object, esp_name: str) -> None:
         )
 
 
-class MailgunView(MailgunTrackingWebhookView):
+class MailgunView(MailgunTrackingWebhookView):  # type: ignore[misc]  # anymail has no types
     """Mailgun signs timestamp + token (not the body): a stale timestamp is a replay."""
 
     def validate_request(self, request: HttpRequest) -> None:
@@ -63,7 +63,7 @@ class MailgunView(MailgunTrackingWebhookView):
         check_fresh(timestamp, self.esp_name)
 
 
-class SendGridView(SendGridTrackingWebhookView):
+class SendGridView(SendGridTrackingWebhookView):  # type: ignore[misc]  # anymail has no types
     """SendGrid's signed event webhook signs timestamp + body; the timestamp must be fresh."""
 
     def __init__(self, **kwargs: Any) -> None:
