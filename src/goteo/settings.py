@@ -30,6 +30,10 @@ GOTEO_POSTAL_ADDRESS = os.environ.get("GOTEO_POSTAL_ADDRESS", "")
 GOTEO_SOFT_BOUNCE_LIMIT = int(os.environ.get("GOTEO_SOFT_BOUNCE_LIMIT", "3"))
 GOTEO_COMPLAINT_MIN_SENT = int(os.environ.get("GOTEO_COMPLAINT_MIN_SENT", "300"))
 GOTEO_WEBHOOK_MAX_AGE = int(os.environ.get("GOTEO_WEBHOOK_MAX_AGE", "300"))
+# Refused (forged) webhooks of one provider that make a WARNING: this many within this many
+# seconds, in one web process (goteo.web.webhook_refusals).
+GOTEO_WEBHOOK_WARN_AFTER = int(os.environ.get("GOTEO_WEBHOOK_WARN_AFTER", "10"))
+GOTEO_WEBHOOK_WARN_WINDOW = int(os.environ.get("GOTEO_WEBHOOK_WARN_WINDOW", "300"))
 # Outgoing webhooks (webhook steps, CRM hand-off) are signed with this (SECRET_KEY if empty).
 GOTEO_WEBHOOK_SIGNING_SECRET = os.environ.get("GOTEO_WEBHOOK_SIGNING_SECRET", "")
 # Where notify steps for "owner" go when the contact has no owner yet.
@@ -110,6 +114,8 @@ ANYMAIL = {**EMAIL_CONFIG.anymail, **webhook_settings(os.environ)}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Refused requests are one line at INFO (goteo.web.log_levels).
+    "filters": {"client_errors": {"()": "goteo.web.log_levels.ClientErrorsAtInfo"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("GOTEO_LOG_LEVEL", "WARNING")},
 }
