@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from goteo.actions.events import ANONYMOUS_ID, MAX_KEY_LENGTH
+from goteo.actions.events import ANONYMOUS_ID, MAX_ID, MAX_KEY_LENGTH
 from goteo.campaigns.models import DeliveryStatus
 from goteo.contacts.models import ContactStatus
 from goteo.web.openapi_registry import (
@@ -54,7 +54,7 @@ register_schema(
         "properties": {
             "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
             "email": {"type": "string", "description": "An unknown address creates the contact"},
-            "contact_id": {"type": "integer", "minimum": 1},
+            "contact_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             "anonymous_id": {"type": "string", "pattern": ANONYMOUS_ID.pattern},
             "properties": {"type": "object", "description": "At most 8 KiB as JSON"},
             "timestamp": WHEN | {"description": "With a UTC offset; default now"},
@@ -176,7 +176,9 @@ register(
                 "status", "Only this status", {"type": "string", "enum": DeliveryStatus.values}
             ),
             query_parameter(
-                "limit", "How many (default 50)", {"type": "integer", "minimum": 1, "maximum": 500}
+                "limit",
+                "How many (default 50; more than 500 gives 500)",
+                {"type": "integer", "minimum": 1},
             ),
         ),
         responses={

@@ -6,7 +6,6 @@ A well-formed request answers 200 with one result per item (stored, duplicate or
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from goteo.actions.events import RecordReport, check_events, do_record_events
 from goteo.campaigns import journey_clock
+from goteo.web import strict_json
 from goteo.web.api import error
 from goteo.web.api_auth import api_scope
 
@@ -30,9 +30,9 @@ def events(request: HttpRequest) -> JsonResponse:
     if not length.isdigit() or int(length) > MAX_BODY_BYTES:
         return error(413, "the request is too large", {"body": f"at most {MAX_BODY_BYTES} bytes"})
     try:
-        data = json.loads(request.read() or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return error(400, "the body is not JSON", {"body": str(exc)})
+        data = strict_json.loads(request.read() or b"null")
+    except strict_json.JsonRefused as exc:
+        return error(400, "the body is not JSON that can be stored", {"body": str(exc)})
     if not isinstance(data, dict):
         return error(400, "the body must be a JSON object", {"body": 'expected {"name": …}'})
     batch = "events" in data

@@ -1,16 +1,14 @@
 """Reading a provider webhook's body before django-anymail parses it: strict JSON, then the
 provider's schema (``goteo.web.webhook_schemas``).
 
-A body that is not UTF-8 JSON, holds ``NaN`` or ``Infinity``, nests deeper than anyone sends,
-carries text the database cannot store (NUL characters, lone surrogates), or does not match the
-schema raises ``MalformedPayload``, naming the field: the request is answered 400 and nothing
-is read from it.
+A body that ``goteo.web.strict_json`` refuses (not UTF-8 JSON, ``NaN``, nesting deeper than
+anyone sends, text the database cannot store), or that does not match the schema, raises
+``MalformedPayload``, naming the field: the request is answered 400 and nothing is read from it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -19,9 +17,9 @@ from django.utils.dateparse import parse_datetime
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from goteo.web import strict_json
 from goteo.web.webhook_schemas import SCHEMAS
 
-MAX_DEPTH = 32
 FORMATS = FormatChecker(formats=())
 
 
@@ -41,42 +39,12 @@ def _json_text(value: object) -> bool:
     return True
 
 
-def _no_constant(name: str) -> Any:
-    raise MalformedPayload(f"body: {name} is not a JSON number")
-
-
 def read_json(body: bytes) -> Any:
-    """The body as JSON, or MalformedPayload."""
+    """The body as strict JSON (``goteo.web.strict_json``), or MalformedPayload."""
     try:
-        document = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
-    except UnicodeDecodeError:
-        raise MalformedPayload("body: not UTF-8") from None
-    except RecursionError:
-        raise MalformedPayload("body: nested too deeply") from None
-    except json.JSONDecodeError as exc:
-        raise MalformedPayload(f"body: not JSON ({exc.msg} at line {exc.lineno})") from None
-    for path, text in _texts(document, "$", 0):
-        if "\x00" in text:
-            raise MalformedPayload(f"{path}: holds a NUL character")
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise MalformedPayload(f"{path}: holds a lone surrogate") from None
-    return document
-
-
-def _texts(value: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
-    if depth > MAX_DEPTH:
-        raise MalformedPayload(f"{path}: nested deeper than {MAX_DEPTH} levels")
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield f"{path} (a key)", key
-            yield from _texts(item, f"{path}.{key}", depth + 1)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _texts(item, f"{path}[{index}]", depth + 1)
+        return strict_json.loads(body)
+    except strict_json.JsonRefused as exc:
+        raise MalformedPayload(str(exc)) from None
 
 
 @cache
