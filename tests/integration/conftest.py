@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
+from tests.integration.fuzz_log import Records
 from tests.smtp_sink import SmtpSink
 
 
@@ -14,3 +16,16 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink().start()
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def log() -> Iterator[Records]:
+    """Everything logged during the test, at every level, as the server's log handler has it."""
+    records = Records()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(records)
+    root.setLevel(logging.DEBUG)
+    yield records
+    root.removeHandler(records)
+    root.setLevel(level)

@@ -8,14 +8,13 @@ refuses changes nothing either, whoever signed it. The log of the whole run hold
 
 from __future__ import annotations
 
-import logging
 import os
-from collections.abc import Iterator
 
 import pytest
 from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings
 from tests.integration.bounce_helpers import campaign, sent_delivery, webhook_state
+from tests.integration.fuzz_log import Records, assert_no_traceback
 from tests.integration.webhook_fuzz_requests import requests
 from tests.integration.webhook_requests import (
     FORGED_RECIPIENT,
@@ -24,7 +23,6 @@ from tests.integration.webhook_requests import (
     anymail_settings,
 )
 
-from goteo.web.log_levels import ClientErrorsAtInfo
 from goteo.web.webhook_providers import PROVIDERS
 
 EXAMPLES = int(os.environ.get("GOTEO_FUZZ_EXAMPLES", "0"))
@@ -35,39 +33,6 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-
-
-class Records(logging.Handler):
-    """Every log record of the run, at every level."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.addFilter(ClientErrorsAtInfo())  # as the server's log handler has it
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def tracebacks(self) -> list[str]:
-        return [
-            f"{r.name}: {r.getMessage()}"
-            for r in self.records
-            if r.exc_info or r.stack_info or "Traceback" in self.format(r)
-        ]
-
-
-@pytest.fixture(scope="module")
-def log() -> Iterator[Records]:
-    """The log of the whole fuzz run, at every level, as the server's handler writes it; the
-    last test checks it."""
-    records = Records()
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(records)
-    root.setLevel(logging.DEBUG)
-    yield records
-    root.removeHandler(records)
-    root.setLevel(level)
 
 
 @pytest.fixture
@@ -127,8 +92,3 @@ def test_authenticated_but_malformed_requests_never_fail_the_server(
         signed()
     assert {200, 400} <= statuses, "the fuzz reached both the parser and the refusals"
     assert_no_traceback(log)
-
-
-def assert_no_traceback(log: Records) -> None:
-    assert log.records, "every refusal is logged"
-    assert log.tracebacks() == []
