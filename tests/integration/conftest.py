@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from tests.integration.fuzz_log import Records
+from tests.integration.fuzzing import Records
 from tests.smtp_sink import SmtpSink
 
 

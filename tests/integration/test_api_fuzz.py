@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from schemathesis import GenerationMode, checks
 from tests.conftest import fresh_database, goteo_environment
+from tests.integration.fuzzing import fuzz_settings
 from tests.integration.procs import (
     ONE_SEND_CAMPAIGN,
     free_port,
@@ -32,8 +33,6 @@ from tests.integration.procs import (
 )
 
 from goteo.web.api_scopes import SCOPES
-
-EXAMPLES = int(os.environ.get("GOTEO_FUZZ_EXAMPLES", "0"))
 
 
 @dataclass(frozen=True)
@@ -121,13 +120,7 @@ NOT_CHECKED = [checks.positive_data_acceptance]
 # A batch of events is answered 200 with one result per item, an invalid item's errors among
 # them (docs/events-api.md): an invalid item is refused there, not by the status.
 PER_ITEM = {("POST", "/api/v1/events")}
-FUZZ = settings(
-    max_examples=EXAMPLES or 15,
-    derandomize=not EXAMPLES,  # the bounded pass is the same every run
-    database=None,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+FUZZ = fuzz_settings(15)
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

@@ -123,3 +123,14 @@ def test_client_errors_are_one_line_at_info(
         ("django.request", "INFO", None),
         ("django.security.TooManyFieldsSent", "INFO", None),
     ]  # one line each: Django does not log a refusal it logged as suspicious again
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/conversions", "/api/v1/leads/hot"])
+@pytest.mark.parametrize("limit", ["%C2%B9", "%C2%B2%C2%B3", "1%C2%B9", "-1", "1001", ""])
+def test_a_limit_that_is_not_a_plain_number_in_range_is_refused(
+    client: Client, path: str, limit: str
+) -> None:
+    response = client.get(f"{path}?limit={limit}", headers=AUTH)
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"limit": "a whole number from 1 to 1000"}

@@ -9,18 +9,17 @@ message's opens and clicks, the events); the log holds no traceback.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from tests.integration.bounce_helpers import campaign, sent_delivery
 from tests.integration.form_helpers import apply_form
-from tests.integration.fuzz_log import Records, assert_no_traceback
+from tests.integration.fuzzing import Records, assert_no_traceback, fuzz_settings
 from tests.integration.webhook_fuzz_requests import json_values
 
 from goteo.campaigns.models import Delivery
@@ -38,14 +37,7 @@ from goteo.contacts.tracking_tokens import (
     read_open_token,
 )
 
-EXAMPLES = int(os.environ.get("GOTEO_FUZZ_EXAMPLES", "0"))
-FUZZ = settings(
-    max_examples=EXAMPLES or 60,
-    derandomize=not EXAMPLES,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+FUZZ = fuzz_settings(60)
 METHODS = ("GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE")
 URL_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="/?#"), max_size=40)
 

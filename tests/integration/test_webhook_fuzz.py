@@ -8,13 +8,11 @@ refuses changes nothing either, whoever signed it. The log of the whole run hold
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.test import Client, override_settings
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from tests.integration.bounce_helpers import campaign, sent_delivery, webhook_state
-from tests.integration.fuzz_log import Records, assert_no_traceback
+from tests.integration.fuzzing import Records, assert_no_traceback, fuzz_settings
 from tests.integration.webhook_fuzz_requests import requests
 from tests.integration.webhook_requests import (
     FORGED_RECIPIENT,
@@ -25,14 +23,7 @@ from tests.integration.webhook_requests import (
 
 from goteo.web.webhook_providers import PROVIDERS
 
-EXAMPLES = int(os.environ.get("GOTEO_FUZZ_EXAMPLES", "0"))
-FUZZ = settings(
-    max_examples=EXAMPLES or 50,
-    derandomize=not EXAMPLES,  # the bounded pass is the same every run; a longer one explores
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+FUZZ = fuzz_settings(50)
 
 
 @pytest.fixture

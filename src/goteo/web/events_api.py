@@ -16,6 +16,7 @@ from goteo.campaigns import journey_clock
 from goteo.web import strict_json
 from goteo.web.api import error
 from goteo.web.api_auth import api_scope
+from goteo.web.query import whole_number
 
 MAX_BATCH = 1000
 # A full batch with every event's properties at their limit, and room for the JSON around them
@@ -27,7 +28,7 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 @api_scope("events:write")
 def events(request: HttpRequest) -> JsonResponse:
     length = str(request.META.get("CONTENT_LENGTH") or "0")
-    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+    if whole_number(length, 0, MAX_BODY_BYTES) is None:
         return error(413, "the request is too large", {"body": f"at most {MAX_BODY_BYTES} bytes"})
     try:
         data = strict_json.loads(request.read() or b"null")

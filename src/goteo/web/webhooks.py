@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from goteo.actions.provider_events import do_record_event
 from goteo.web import webhook_refusals
 from goteo.web.bounce_labels import bounce_label
+from goteo.web.query import whole_number
 from goteo.web.webhook_payloads import MalformedPayload
 from goteo.web.webhook_providers import PROVIDERS, provider_key
 
@@ -38,7 +39,7 @@ def tracking_webhook(request: HttpRequest, esp: str) -> HttpResponse:
         )
     limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
     length = str(request.META.get("CONTENT_LENGTH") or "0")
-    if limit and (not length.isdigit() or int(length) > limit):
+    if limit and whole_number(length, 0, limit) is None:
         return webhook_refusals.too_large(request, esp, limit)
     try:
         response: HttpResponse = _VIEWS[esp](request)

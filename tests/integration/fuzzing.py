@@ -1,8 +1,12 @@
-"""The log of a fuzz run, as the server's log handler writes it: every level, and no traceback."""
+"""What the fuzz tests share: how many examples, and the log of a run (as the server's log
+handler writes it: every level, and no traceback)."""
 
 from __future__ import annotations
 
 import logging
+import os
+
+from hypothesis import HealthCheck, settings
 
 from goteo.web.log_levels import ClientErrorsAtInfo
 
@@ -29,3 +33,18 @@ class Records(logging.Handler):
 def assert_no_traceback(log: Records) -> None:
     assert log.records, "every refusal is logged"
     assert log.tracebacks() == []
+
+
+EXAMPLES = int(os.environ.get("GOTEO_FUZZ_EXAMPLES", "0"))
+
+
+def fuzz_settings(bounded: int) -> settings:
+    """``bounded`` examples, derandomized, so the pass in ``make test`` is the same every run;
+    with GOTEO_FUZZ_EXAMPLES set, that many, at random (docs/security.md)."""
+    return settings(
+        max_examples=EXAMPLES or bounded,
+        derandomize=not EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
