@@ -87,7 +87,7 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "goteo.web.nul_guard.RefuseNulCharacters",
+    "goteo.web.request_guard.RefuseUnreadableRequests",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -134,3 +134,17 @@ def test_a_limit_that_is_not_a_plain_number_in_range_is_refused(
     response = client.get(f"{path}?limit={limit}", headers=AUTH)
     assert response.status_code == 400
     assert response.json()["fields"] == {"limit": "a whole number from 1 to 1000"}
+
+
+@pytest.mark.django_db
+def test_an_api_parameter_given_twice_is_refused(client: Client) -> None:
+    response = client.get("/api/v1/leads/hot?limit=5&limit=9", headers=AUTH)
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"limit": "is given more than once"}
+    topics = "topics=news&topics=offers"  # forms do repeat fields
+    assert (
+        client.post(
+            "/p/nobody", data=topics, content_type="application/x-www-form-urlencoded"
+        ).status_code
+        == 404
+    )

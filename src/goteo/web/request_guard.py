@@ -1,5 +1,6 @@
-"""Refuse a NUL character in the path, the query or a posted form (and a form that cannot be
-parsed at all), before any view runs.
+"""Refuse, before any view runs, a NUL character in the path, the query or a posted form, and
+under ``/api/`` a query parameter given more than once (no API parameter is a list, so which
+value was meant cannot be known).
 
 PostgreSQL cannot hold a NUL in text, not even as a query parameter, so such a request could
 only fail later; it is answered 400 at once, naming where the NUL was (JSON with the API's
@@ -17,6 +18,12 @@ from django.utils.datastructures import MultiValueDict
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+def _repeated(request: HttpRequest) -> str | None:
+    if not request.path.startswith("/api/"):
+        return None
+    return next((key for key, values in request.GET.lists() if len(values) > 1), None)
+
+
 def _where(request: HttpRequest) -> str | None:
     if "\x00" in request.path:
         return "path"
@@ -31,15 +38,16 @@ def _where(request: HttpRequest) -> str | None:
     return None
 
 
-class RefuseNulCharacters:
+class RefuseUnreadableRequests:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        where = _where(request)  # a form Django cannot parse is its own 400
+        where, message = _where(request), "must not contain a NUL character"
+        if where is None:  # (a form Django cannot parse is its own 400)
+            where, message = _repeated(request), "is given more than once"
         if where is None:
             return self.get_response(request)
-        message = "must not contain a NUL character"
         if request.path.startswith("/api/"):
             return JsonResponse({"error": "bad request", "fields": {where: message}}, status=400)
         text = f"{where}: {message}\n"
