@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import _wait_until_healthy
-from tests.integration.procs import free_port, goteo, goteo_json, start_goteo
+from tests.integration.procs import free_port, goteo, goteo_json, start_goteo, wait_until_healthy
 from tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.browser
@@ -92,7 +91,7 @@ def form_site(tmp_path: Path, goteo_env: dict[str, str]) -> Iterator[FormSite]:
         server = start_goteo(env, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1")
         worker = start_goteo(env, "worker")
         try:
-            _wait_until_healthy(url, server)
+            wait_until_healthy(url, server)
             yield FormSite(url, env, sink)
         finally:
             _stop(worker)
