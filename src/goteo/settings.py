@@ -30,6 +30,10 @@ GOTEO_POSTAL_ADDRESS = os.environ.get("GOTEO_POSTAL_ADDRESS", "")
 GOTEO_SOFT_BOUNCE_LIMIT = int(os.environ.get("GOTEO_SOFT_BOUNCE_LIMIT", "3"))
 GOTEO_COMPLAINT_MIN_SENT = int(os.environ.get("GOTEO_COMPLAINT_MIN_SENT", "300"))
 GOTEO_WEBHOOK_MAX_AGE = int(os.environ.get("GOTEO_WEBHOOK_MAX_AGE", "300"))
+# Refused (forged) webhooks of one provider that make a WARNING: this many within this many
+# seconds, in one web process (goteo.web.webhook_refusals).
+GOTEO_WEBHOOK_WARN_AFTER = int(os.environ.get("GOTEO_WEBHOOK_WARN_AFTER", "10"))
+GOTEO_WEBHOOK_WARN_WINDOW = int(os.environ.get("GOTEO_WEBHOOK_WARN_WINDOW", "300"))
 # Outgoing webhooks (webhook steps, CRM hand-off) are signed with this (SECRET_KEY if empty).
 GOTEO_WEBHOOK_SIGNING_SECRET = os.environ.get("GOTEO_WEBHOOK_SIGNING_SECRET", "")
 # Where notify steps for "owner" go when the contact has no owner yet.
@@ -85,6 +89,7 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "goteo.web.request_guard.RefuseUnreadableRequests",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -121,7 +126,15 @@ LOGGING = {
             "datefmt": "%Y-%m-%d %H:%M:%S",
         }
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "console"}},
+    # Refused requests are one line at INFO (goteo.web.log_levels).
+    "filters": {"client_errors": {"()": "goteo.web.log_levels.ClientErrorsAtInfo"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "console",
+            "filters": ["client_errors"],
+        }
+    },
     "root": {"handlers": ["console"], "level": _LOG_LEVEL or "WARNING"},
     "loggers": {"goteo.worker.progress": {"level": _LOG_LEVEL or "INFO"}},
 }

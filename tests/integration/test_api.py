@@ -129,7 +129,8 @@ def test_post_contact_creates_then_updates_by_email(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_deliveries_validate_their_filters(client: Client) -> None:
-    for query in ("status=delivered", "limit=ten", "limit=", "status=sent&limit=1.5"):
+    refused = ("status=delivered", "status=", "limit=ten", "limit=", "status=sent&limit=1.5")
+    for query in (*refused, "limit=0", "limit=-5"):
         response = client.get(f"/api/v1/deliveries?{query}", headers=AUTH)
         assert response.status_code == 400, query
         assert set(response.json()["fields"]) <= {"status", "limit"}

@@ -246,3 +246,35 @@ def test_record_events_reports_duplicates_and_keeps_input_order(
     assert (stored.source, stored.delivery_id) == ("email", 7)
     again = do_record_events(items[1:2], now)
     assert (again.stored, again.duplicates) == ([], [0])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("contact_id", [2**63, 72636960602372471521280])
+def test_a_contact_id_past_64_bits_is_refused(client: Client, contact_id: int) -> None:
+    response = post(client, {"contact_id": contact_id, "name": "x"})
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "contact_id": "must be a positive whole number (an id we gave)"
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("timestamp", "problem"),
+    [
+        ("2025-06-19T19:56:01-20:39", "its UTC offset must be from -14:00 to +14:00"),
+        ("2025-06-19T19:56:01+14:01", "its UTC offset must be from -14:00 to +14:00"),
+        ("0085-06-19T19:56:01Z", "is before 1970"),
+        ("0001-01-01T00:00:00+14:00", "is before 1970"),
+    ],
+)
+def test_a_timestamp_no_clock_shows_is_refused(
+    client: Client, timestamp: str, problem: str
+) -> None:
+    response = post(client, {"anonymous_id": "visitor-1", "name": "x", "timestamp": timestamp})
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"timestamp": problem}
+    ok = post(
+        client, {"anonymous_id": "visitor-1", "name": "x", "timestamp": "2025-06-19T19:56:01+14:00"}
+    )
+    assert ok.status_code == 200, ok.json()

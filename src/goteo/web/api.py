@@ -5,8 +5,6 @@ Listing contacts is ``contacts_api``; a person's data rights, ``gdpr_views``.
 
 from __future__ import annotations
 
-import json
-
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -21,6 +19,7 @@ from goteo.campaigns.models import DeliveryStatus
 from goteo.campaigns.summaries import campaign_rows, recent_deliveries
 from goteo.contacts.fields import READ_ONLY, normalize_email
 from goteo.engine.step_parser import SLUG
+from goteo.web import strict_json
 from goteo.web.api_auth import api_scope
 
 CONTACT_FIELDS = (
@@ -62,9 +61,9 @@ def campaigns(request: HttpRequest) -> JsonResponse:
 @api_scope("contacts:write")
 def contacts(request: HttpRequest) -> JsonResponse:
     try:
-        data = json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return error(400, "the body is not JSON", {"body": str(exc)})
+        data = strict_json.loads(request.body or b"null")
+    except strict_json.JsonRefused as exc:
+        return error(400, "the body is not JSON that can be stored", {"body": str(exc)})
     if not isinstance(data, dict):
         return error(400, "the body must be a JSON object", {"body": 'expected {"email": …}'})
     unknown = {k for k in data if k in READ_ONLY}
@@ -107,12 +106,14 @@ def contact_detail(request: HttpRequest, email: str) -> JsonResponse:
 @api_scope("deliveries:read")
 def deliveries(request: HttpRequest) -> JsonResponse:
     status = request.GET.get("status")
-    if status and status not in DeliveryStatus.values:
+    if status is not None and status not in DeliveryStatus.values:
         choices = ", ".join(DeliveryStatus.values)
         return error(400, "bad filter", {"status": f"use one of {choices}"})
     try:
-        limit = min(max(int(request.GET.get("limit", 50)), 1), 500)
+        limit = int(request.GET.get("limit", 50))
     except ValueError:
         return error(400, "bad filter", {"limit": "must be a whole number"})
-    rows = recent_deliveries(limit, status)
+    if limit < 1:
+        return error(400, "bad filter", {"limit": "must be 1 or more"})
+    rows = recent_deliveries(min(limit, 500), status)
     return JsonResponse({"deliveries": rows})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from goteo.actions.events import ANONYMOUS_ID, MAX_KEY_LENGTH
+from goteo.actions.events import ANONYMOUS_ID, MAX_ID, MAX_KEY_LENGTH
 from goteo.campaigns.models import DeliveryStatus
 from goteo.contacts.models import ContactStatus
 from goteo.web.openapi_registry import (
@@ -56,7 +56,7 @@ register_schema(
         "properties": {
             "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
             "email": {"type": "string", "description": "An unknown address creates the contact"},
-            "contact_id": {"type": "integer", "minimum": 1},
+            "contact_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             "anonymous_id": {"type": "string", "pattern": ANONYMOUS_ID.pattern.replace(r"\Z", "$")},
             "properties": {"type": "object", "description": "At most 8 KiB as JSON"},
             "timestamp": WHEN | {"description": "With a UTC offset; default now"},
@@ -162,9 +162,14 @@ register(
 DELIVERY = {
     "id": {"type": "integer"},
     "status": {"type": "string", "enum": list(DeliveryStatus.values)},
+    "kind": {
+        "type": "string",
+        "description": "marketing, transactional, notification or webhook",
+    },
     "to_address": TEXT,
     "contact__email": TEXT,
     "campaign__key": {"type": ["string", "null"]},
+    "template": TEXT,
     "step_id": TEXT,
     "locale": TEXT,
     "subject": TEXT,
@@ -172,6 +177,10 @@ DELIVERY = {
     "attempts": COUNT,
     "sent_at": MAYBE_WHEN,
     "last_error": TEXT,
+    "source": {
+        "type": "string",
+        "description": "The campaign key, or what sent Goteo's own messages (confirmation, …)",
+    },
 }
 register(
     Operation(
@@ -185,7 +194,9 @@ register(
                 "status", "Only this status", {"type": "string", "enum": DeliveryStatus.values}
             ),
             query_parameter(
-                "limit", "How many (default 50)", {"type": "integer", "minimum": 1, "maximum": 500}
+                "limit",
+                "How many (default 50; more than 500 gives 500)",
+                {"type": "integer", "minimum": 1},
             ),
         ),
         responses={
