@@ -15,10 +15,12 @@ def checksum(source: str) -> str:
 
 
 def parse_checked(source: str) -> Campaign:
-    """Parse with the full template checks (what ``validate`` and ``apply`` use)."""
+    """Parse with the full template checks, and refuse a send step whose channel (or a
+    capability it needs) this configuration lacks: what ``validate`` and ``apply`` use."""
+    from goteo.channels.configured import channel_check
     from goteo.content.checks import check_template
 
-    return parse_campaign(source, check_template=check_template)
+    return parse_campaign(source, check_template=check_template, check_channel=channel_check())
 
 
 def campaign_for_version(version_id: int, source_checksum: str) -> Campaign:

@@ -3,7 +3,14 @@
 A 2xx answer is delivered; 408, 429 and 5xx, timeouts and connection failures are retried;
 any other 4xx is permanent (the receiver refuses it; sending it again would not help).
 The signature lets the receiver check the body came from us and is fresh:
-``Goteo-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``.
+``Goteo-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``. The
+``Idempotency-Key`` is the same on every attempt of a delivery, so a receiver that keeps the
+keys it has seen never acts twice, even after a crash between our POST and our record.
+
+The row's context holds the target ``url`` and the ``payload``; the contact's current fields
+are added when the message is prepared. ``GOTEO_WEBHOOK_URL`` chooses where the calls go:
+``http:`` (the default) posts to each step's target; ``memory:`` and ``folder:/path`` keep
+them (``channels/webhook_sinks.py``) for tests and trials.
 """
 
 from __future__ import annotations
@@ -15,12 +22,25 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from goteo.channels.base import Delivered, Permanent, Result, Retryable
+from django.conf import settings
+
+from goteo.channels.base import (
+    Delivered,
+    Draft,
+    Permanent,
+    Prepared,
+    PrepareError,
+    Result,
+    Retryable,
+)
+from goteo.engine.channel_needs import IDEMPOTENCY_KEY
 
 TIMEOUT = 10.0
 RETRY_STATUSES = frozenset((408, 425, 429))
+CAPABILITIES = frozenset({IDEMPOTENCY_KEY})
 
 
 def signature(secret: str, body: bytes, at: int) -> str:
@@ -28,18 +48,34 @@ def signature(secret: str, body: bytes, at: int) -> str:
     return f"t={at},v1={mac}"
 
 
-def post_json(url: str, payload: Mapping[str, Any], *, secret: str, delivery_id: int) -> Result:
-    body = json.dumps(payload, separators=(",", ":"), default=str).encode()
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
+def idempotency_key(delivery_id: int) -> str:
+    return f"goteo-delivery-{delivery_id}"
+
+
+@dataclass(frozen=True)
+class WebhookCall:
+    url: str
+    body: bytes  # the JSON document, exactly as signed and sent
+    delivery_id: int
+
+    def headers(self, secret: str) -> dict[str, str]:
+        return {
             "Content-Type": "application/json",
             "User-Agent": "Goteo-Webhook/1",
-            "Idempotency-Key": f"goteo-delivery-{delivery_id}",
-            "Goteo-Signature": signature(secret, body, int(time.time())),
-        },
+            "Idempotency-Key": idempotency_key(self.delivery_id),
+            "Goteo-Signature": signature(secret, self.body, int(time.time())),
+        }
+
+
+def encode(payload: Mapping[str, Any]) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), default=str).encode()
+
+
+def post(call: WebhookCall, secret: str) -> Result:
+    """POST over HTTP(S) and classify the answer."""
+    url, delivery_id = call.url, call.delivery_id
+    request = urllib.request.Request(
+        url, data=call.body, method="POST", headers=call.headers(secret)
     )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
@@ -51,3 +87,30 @@ def post_json(url: str, payload: Mapping[str, Any], *, secret: str, delivery_id:
         return Permanent(delivery_id, reason)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         return Retryable(delivery_id, f"{url}: {exc}")
+
+
+class Poster(Protocol):
+    def __call__(self, call: WebhookCall, secret: str) -> Result: ...
+
+
+@dataclass
+class WebhookProvider:
+    poster: Poster = post
+    name: str = "webhook"
+    capabilities: frozenset[str] = CAPABILITIES
+
+    def prepare(self, draft: Draft) -> Prepared:
+        url = str(draft.context.get("url") or "")
+        if not url:
+            raise PrepareError("webhook without a target url")
+        payload = {**(draft.context.get("payload") or {}), "contact": dict(draft.contact)}
+        call = WebhookCall(url, encode(payload), draft.delivery_id)
+        return Prepared(draft.delivery_id, call, to_address=url[:320])
+
+    def deliver(self, message: Prepared) -> Result:
+        assert isinstance(message.payload, WebhookCall)
+        secret = settings.GOTEO_WEBHOOK_SIGNING_SECRET or settings.SECRET_KEY
+        return self.poster(message.payload, secret)
+
+    def close(self) -> None:
+        pass

@@ -11,6 +11,7 @@ from datetime import time
 from typing import Any
 
 from goteo.engine import yamlsource
+from goteo.engine.channel_needs import ChannelCheck, channel_needs
 from goteo.engine.conditions import parse_condition, parse_where
 from goteo.engine.durations import DurationError, parse_duration
 from goteo.engine.model import Campaign, Goal, Reentry, TemplateVariant, Trigger
@@ -51,9 +52,15 @@ def normalize_locale(value: str) -> str:
 
 
 class _Parser:
-    def __init__(self, doc: yamlsource.Located, check_template: TemplateChecker | None) -> None:
+    def __init__(
+        self,
+        doc: yamlsource.Located,
+        check_template: TemplateChecker | None,
+        check_channel: ChannelCheck | None = None,
+    ) -> None:
         self.doc = doc
         self.check_template = check_template
+        self.check_channel = check_channel
         self.problems: list[Problem] = [Problem(ln, p, m) for p, ln, m in doc.problems]
 
     def fail(self, path: str, message: str) -> None:
@@ -310,7 +317,7 @@ class _Parser:
             self.fail("steps", "is required: a non-empty list of steps")
             return []
         before = len(self.problems)
-        steps_parser = StepParser(self.fail, templates)
+        steps_parser = StepParser(self.fail, templates, self.check_channel)
         parsed: list[tuple[int, Step]] = []  # (index in the document, step)
         for i, raw in enumerate(value):
             step = steps_parser.parse(raw, f"steps[{i}]", i)
@@ -349,10 +356,24 @@ def _written_targets(step: Step) -> list[tuple[str, str | None]]:
     return [("next", getattr(step, "next", None))]
 
 
-def parse_campaign(text: str, check_template: TemplateChecker | None = None) -> Campaign:
-    """Parse and validate; raise CampaignInvalid naming every problem."""
-    parser = _Parser(yamlsource.load(text), check_template)
+def parse_campaign(
+    text: str,
+    check_template: TemplateChecker | None = None,
+    check_channel: ChannelCheck | None = None,
+) -> Campaign:
+    """Parse and validate; raise CampaignInvalid naming every problem.
+
+    ``check_channel`` says whether the configuration offers a channel and the capabilities
+    the campaign needs of it (``validate`` and ``apply`` pass one)."""
+    parser = _Parser(yamlsource.load(text), check_template, check_channel)
     campaign = parser.parse()
+    if campaign is not None and check_channel is not None:  # the capabilities it needs
+        for need in channel_needs(campaign):
+            if not need.capabilities:
+                continue  # the channel itself was checked at its step
+            problem = check_channel(need.channel, need.capabilities)
+            if problem is not None:
+                parser.fail(need.path, f"{need.channel}: {problem}")
     if campaign is None or parser.problems:
         raise CampaignInvalid(parser.problems or [Problem(None, "", "invalid campaign")])
     return campaign

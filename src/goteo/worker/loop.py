@@ -16,11 +16,10 @@ from django.db import close_old_connections
 
 from goteo.actions.scoring import decay_tick
 from goteo.actions.segment_triggers import enroll_segments
-from goteo.channels.base import EmailChannel
+from goteo.channels.registry import Channels
 from goteo.engine.clock import Clock
 from goteo.engine.pacing import Pacing
 from goteo.worker.claims import claim_deliveries, claim_enrollments, send_facts
-from goteo.worker.composer import Composer
 from goteo.worker.delivering import Tally, send_claimed
 from goteo.worker.pacing_config import pacing_from_settings
 from goteo.worker.scheduler import run_enrollments
@@ -55,8 +54,7 @@ class Totals:
 @dataclass
 class Worker:
     clock: Clock
-    channel: EmailChannel
-    composer: Composer
+    channels: Channels  # every configured channel's provider; rows are routed on their channel
     batch: int = 500
     send_batch: int = 100
     lease_seconds: float = 120.0
@@ -83,7 +81,7 @@ class Worker:
         self.totals.scheduling_seconds += time.perf_counter() - started
         ids = claim_deliveries(self.name, self.clock.now(), self.send_batch, self.lease_seconds)
         if ids:
-            tally = send_claimed(ids, self.name, self.clock.now(), self._sender(), self.composer)
+            tally = send_claimed(ids, self.name, self.clock.now(), self._sender(), self.channels)
             self.totals.add(tally)
             work += len(ids)
         return work
@@ -100,15 +98,15 @@ class Worker:
 
     def _sender(self) -> SenderThread:
         if self._thread is None:
-            self._thread = SenderThread(self.channel, send_facts, self.pacing)
+            self._thread = SenderThread(send_facts, self.pacing)
         return self._thread
 
     def close(self) -> None:
-        """Stop the sender thread and close the channel's connection."""
+        """Stop the sender thread and close the channels' connections."""
         if self._thread is not None:
             self._thread.stop()
             self._thread = None
-        self.channel.close()
+        self.channels.close()
 
     def run_until_idle(self) -> Totals:
         """Work until nothing is due at the clock's current time (tests, benchmarks)."""
