@@ -34,6 +34,8 @@ GOTEO_WEBHOOK_MAX_AGE = int(os.environ.get("GOTEO_WEBHOOK_MAX_AGE", "300"))
 GOTEO_WEBHOOK_SIGNING_SECRET = os.environ.get("GOTEO_WEBHOOK_SIGNING_SECRET", "")
 # Where webhook calls go: http: (each step's target), memory: or folder:/path (docs/channels.md).
 GOTEO_WEBHOOK_URL = os.environ.get("GOTEO_WEBHOOK_URL", "http:")
+# Non-public networks webhooks may reach all the same (127.0.0.1/32,10.0.0.0/8); none by default.
+GOTEO_WEBHOOK_ALLOW = os.environ.get("GOTEO_WEBHOOK_ALLOW", "")
 # Where notify steps for "owner" go when the contact has no owner yet.
 GOTEO_SALES_ADDRESS = os.environ.get("GOTEO_SALES_ADDRESS", "")
 # Public forms (docs/forms.md): submissions per IP per 10 minutes and per address per hour,

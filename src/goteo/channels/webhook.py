@@ -1,7 +1,9 @@
 """The webhook channel: POST a JSON document, signed, with an idempotency key.
 
 A 2xx answer is delivered; 408, 429 and 5xx, timeouts and connection failures are retried;
-any other 4xx is permanent (the receiver refuses it; sending it again would not help).
+any other 4xx is permanent (the receiver refuses it; sending it again would not help), and so
+is a redirect, which is never followed. Only public addresses are called, unless
+``GOTEO_WEBHOOK_ALLOW`` allows a network (``webhook_targets.py``).
 The signature lets the receiver check the body came from us and is fresh:
 ``Goteo-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``. The
 ``Idempotency-Key`` is the same on every attempt of a delivery, so a receiver that keeps the
@@ -17,10 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -35,6 +38,13 @@ from goteo.channels.base import (
     PrepareError,
     Result,
     Retryable,
+)
+from goteo.channels.webhook_targets import (
+    Target,
+    TargetRefused,
+    TargetUnresolved,
+    allowed_networks,
+    check_target,
 )
 from goteo.engine.channel_needs import IDEMPOTENCY_KEY
 
@@ -71,22 +81,57 @@ def encode(payload: Mapping[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), default=str).encode()
 
 
+class _PinnedHTTP(http.client.HTTPConnection):
+    """Connects to the checked address, whatever the host name resolves to now."""
+
+    def __init__(self, target: Target) -> None:
+        super().__init__(target.host, target.port, timeout=TIMEOUT)
+        self.address = target.address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """The same over TLS: the certificate is checked against the host name as written."""
+
+    def __init__(self, target: Target) -> None:
+        self.tls = ssl.create_default_context()
+        super().__init__(target.host, target.port, timeout=TIMEOUT, context=self.tls)
+        self.address = target.address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+
+
 def post(call: WebhookCall, secret: str) -> Result:
-    """POST over HTTP(S) and classify the answer."""
+    """POST to a checked public target (``webhook_targets``) and classify the answer."""
     url, delivery_id = call.url, call.delivery_id
-    request = urllib.request.Request(
-        url, data=call.body, method="POST", headers=call.headers(secret)
-    )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            return Delivered(delivery_id, f"HTTP {response.status}")
-    except urllib.error.HTTPError as exc:
-        reason = f"HTTP {exc.code} from {url}"
-        if exc.code >= 500 or exc.code in RETRY_STATUSES:
-            return Retryable(delivery_id, reason)
-        return Permanent(delivery_id, reason)
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        target = check_target(url, allowed_networks(settings.GOTEO_WEBHOOK_ALLOW))
+    except TargetRefused as exc:
+        return Permanent(delivery_id, f"{url}: refused: {exc}")
+    except TargetUnresolved as exc:
         return Retryable(delivery_id, f"{url}: {exc}")
+    connection = _PinnedHTTPS(target) if target.scheme == "https" else _PinnedHTTP(target)
+    try:
+        connection.request("POST", target.path, body=call.body, headers=call.headers(secret))
+        response = connection.getresponse()
+        response.read()
+        status = response.status
+    except (http.client.HTTPException, OSError) as exc:
+        return Retryable(delivery_id, f"{url}: {exc}")
+    finally:
+        connection.close()
+    if 200 <= status < 300:
+        return Delivered(delivery_id, f"HTTP {status}")
+    reason = f"HTTP {status} from {url}"
+    if 300 <= status < 400:
+        return Permanent(delivery_id, f"{reason}: redirects are not followed")
+    if status >= 500 or status in RETRY_STATUSES:
+        return Retryable(delivery_id, reason)
+    return Permanent(delivery_id, reason)
 
 
 class Poster(Protocol):
