@@ -10,6 +10,7 @@ from goteo.config import database_settings, email_settings, load_settings_file
 from goteo.measurement_config import attribution_window, default_currency
 from goteo.web.webhook_config import webhook_settings
 from goteo.worker.pacing_config import check_pacing
+from goteo.worker.rate_limits import parse_rate_limits
 
 load_settings_file(os.environ.get("GOTEO_SETTINGS_FILE"))
 
@@ -69,6 +70,9 @@ ALLOWED_HOSTS = [h for h in os.environ.get("GOTEO_ALLOWED_HOSTS", "*").split(","
 GOTEO_FREQUENCY_CAP = os.environ.get("GOTEO_FREQUENCY_CAP", "").strip()
 GOTEO_QUIET_HOURS = os.environ.get("GOTEO_QUIET_HOURS", "").strip()
 check_pacing(GOTEO_FREQUENCY_CAP, GOTEO_QUIET_HOURS)  # a bad value stops every command at start
+# Messages a second per channel and worker, like email:50,webhook:5 (docs/channels.md).
+GOTEO_RATE_LIMITS = os.environ.get("GOTEO_RATE_LIMITS", "").strip()
+parse_rate_limits(GOTEO_RATE_LIMITS)
 # Conversions (docs/measurement.md): the events that are purchases, how long before one a touch
 # still earns the credit, and the currency of a value sent without one.
 GOTEO_CONVERSION_EVENTS = [

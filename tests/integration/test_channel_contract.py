@@ -168,6 +168,16 @@ def test_delivered(rig: Rig) -> None:
     assert len(rig.accepted()) == 1
 
 
+def test_rate_limit(rig: Rig) -> None:
+    journey(rig)
+    ids = add_contacts(*({"email": f"p{i}@example.com", "locale": "en"} for i in range(2)))
+    do_enroll("contract", ids.values(), T0)
+    started = time.monotonic()
+    run(worker_for(rig, ManualClock(T0), rate_limits={rig.channel: 10.0}))
+    assert time.monotonic() - started >= 0.2  # three messages, a tenth of a second apart
+    assert len(rig.accepted()) == 3
+
+
 def test_retryable_then_delivered(rig: Rig) -> None:
     journey(rig)
     rig.answer("later")

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,7 +21,8 @@ from goteo.engine.clock import Clock
 from goteo.engine.pacing import Pacing
 from goteo.worker.claims import claim_deliveries, claim_enrollments, send_facts
 from goteo.worker.delivering import Tally, send_claimed
-from goteo.worker.pacing_config import pacing_from_settings
+from goteo.worker.pacing_config import pacing_from_settings, rate_limits_from_settings
+from goteo.worker.rate_limits import Throttle
 from goteo.worker.scheduler import run_enrollments
 from goteo.worker.sender_thread import SenderThread
 
@@ -60,6 +61,8 @@ class Worker:
     lease_seconds: float = 120.0
     # The frequency cap and quiet hours, read from the settings when the worker is built.
     pacing: Pacing = field(default_factory=pacing_from_settings)
+    # Messages a second per channel (GOTEO_RATE_LIMITS), for every channel alike.
+    rate_limits: Mapping[str, float] = field(default_factory=rate_limits_from_settings)
     name: str = field(default_factory=worker_name)
     totals: Totals = field(default_factory=Totals)
 
@@ -98,7 +101,7 @@ class Worker:
 
     def _sender(self) -> SenderThread:
         if self._thread is None:
-            self._thread = SenderThread(send_facts, self.pacing)
+            self._thread = SenderThread(send_facts, self.pacing, Throttle(self.rate_limits))
         return self._thread
 
     def close(self) -> None:

@@ -33,6 +33,7 @@ from goteo.channels.base import Channel, Prepared, Result
 from goteo.engine.pacing import Pacing
 from goteo.worker.claims import PacingQuery
 from goteo.worker.gate import NO_PACING, Facts, Send, Verdict, decide
+from goteo.worker.rate_limits import Throttle
 
 DEPTH = 4  # messages composed ahead of the one on the wire
 # SQLite: after holding the write lock this long without a break, pause longer than the
@@ -63,9 +64,12 @@ class FactsQuery(Protocol):
 
 
 class SenderThread:
-    def __init__(self, facts_of: FactsQuery, pacing: Pacing = NO_PACING) -> None:
+    def __init__(
+        self, facts_of: FactsQuery, pacing: Pacing = NO_PACING, throttle: Throttle | None = None
+    ) -> None:
         self.facts_of = facts_of
         self.pacing = pacing
+        self.throttle = throttle or Throttle({})
         self._jobs: queue.Queue[Job | Callable[[], None] | None] = queue.Queue(maxsize=DEPTH)
         self._error: BaseException | None = None
         self._turns = _Turns()
@@ -119,6 +123,7 @@ class SenderThread:
             job()
 
     def _handle(self, job: Job) -> None:
+        self.throttle.wait(job.channel.name)  # before the transaction: no lock held meanwhile
         with transaction.atomic():
             address = job.message.address_hash or ""  # "" is never on the list
             facts = self.facts_of(job.contact_id, job.campaign_id, address, self._query(job))
