@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from tests.unit.test_engine_parser import line_of, problems_of, where, with_steps
 
-from goteo.channels.registry import ChannelCheck
+from goteo.channels.registry import OfferedChannels
 from goteo.engine.channel_needs import IDEMPOTENCY_KEY, TRACKING
 from goteo.engine.parser import parse_campaign
 
-EMAIL_ONLY = ChannelCheck({"email": frozenset({TRACKING}), "webhook": frozenset({IDEMPOTENCY_KEY})})
+EMAIL_ONLY = OfferedChannels(
+    {"email": frozenset({TRACKING}), "webhook": frozenset({IDEMPOTENCY_KEY})}
+)
 
 WAITS_FOR_AN_OPEN = """
 steps:
@@ -48,7 +50,7 @@ def test_a_channel_the_configuration_lacks_is_refused_at_its_line(
 
 def test_the_same_campaign_passes_where_the_channel_is_configured() -> None:
     text = with_steps("steps:\n  - send: sms\n    template: welcome\n")
-    offered = ChannelCheck({"sms": frozenset()})
+    offered = OfferedChannels({"sms": frozenset()})
 
     assert parse_campaign(text, check_channel=offered).steps[0].id == "step-1"
     assert parse_campaign(text).steps[0].id == "step-1"  # without a check: not refused
@@ -56,7 +58,7 @@ def test_the_same_campaign_passes_where_the_channel_is_configured() -> None:
 
 def test_a_capability_the_channel_lacks_is_refused() -> None:
     text = with_steps(WAITS_FOR_AN_OPEN)
-    untracked = ChannelCheck({"email": frozenset({TRACKING}), "sms": frozenset()})
+    untracked = OfferedChannels({"email": frozenset({TRACKING}), "sms": frozenset()})
 
     problems = problems_of(text, check_channel=untracked)
 
@@ -64,7 +66,7 @@ def test_a_capability_the_channel_lacks_is_refused() -> None:
     assert problems[0].message == (
         "sms: the campaign needs tracking, which this sms provider lacks"
     )
-    tracked = ChannelCheck({"email": frozenset({TRACKING}), "sms": frozenset({TRACKING})})
+    tracked = OfferedChannels({"email": frozenset({TRACKING}), "sms": frozenset({TRACKING})})
     assert len(parse_campaign(text, check_channel=tracked).steps) == 3
 
 

@@ -15,7 +15,7 @@ from goteo.channels import webhook, webhook_sinks
 from goteo.channels.base import EmailChannel
 from goteo.channels.email import provider as email
 from goteo.channels.email.composer import Composer
-from goteo.channels.registry import ChannelCheck, Channels
+from goteo.channels.registry import Channels, OfferedChannels
 from goteo.config import ConfigError
 
 
@@ -50,5 +50,5 @@ def offered() -> dict[str, frozenset[str]]:
     return found
 
 
-def channel_check() -> ChannelCheck:
-    return ChannelCheck(offered())
+def channel_check() -> OfferedChannels:
+    return OfferedChannels(offered())

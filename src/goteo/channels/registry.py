@@ -42,7 +42,7 @@ def missing(name: str) -> str:
     return f"no {spec.provider} configured ({spec.setting})"
 
 
-class ChannelCheck:
+class OfferedChannels:
     """``check(channel, capabilities)``: None when the configuration offers the channel with
     every capability asked for, else the problem."""
 
