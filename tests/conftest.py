@@ -83,6 +83,7 @@ def goteo_environment(folder: Path, database_url: str) -> dict[str, str]:
         GOTEO_BASE_URL="http://127.0.0.1:9",
         GOTEO_EMAIL_URL="console:",
         GOTEO_POSTAL_ADDRESS="Goteo Tests, 1 Example Street, Barcelona",
+        GOTEO_WEBHOOK_ALLOW="127.0.0.1/32,::1/128",
         DJANGO_SETTINGS_MODULE="goteo.settings",
     )
     return env

@@ -10,6 +10,7 @@ from goteo.config import database_settings, dkim_mode, email_settings, load_sett
 from goteo.measurement_config import attribution_window, default_currency
 from goteo.web.webhook_config import webhook_settings
 from goteo.worker.pacing_config import check_pacing
+from goteo.worker.rate_limits import parse_rate_limits
 
 load_settings_file(os.environ.get("GOTEO_SETTINGS_FILE"))
 
@@ -36,6 +37,10 @@ GOTEO_WEBHOOK_WARN_AFTER = int(os.environ.get("GOTEO_WEBHOOK_WARN_AFTER", "10"))
 GOTEO_WEBHOOK_WARN_WINDOW = int(os.environ.get("GOTEO_WEBHOOK_WARN_WINDOW", "300"))
 # Outgoing webhooks (webhook steps, CRM hand-off) are signed with this (SECRET_KEY if empty).
 GOTEO_WEBHOOK_SIGNING_SECRET = os.environ.get("GOTEO_WEBHOOK_SIGNING_SECRET", "")
+# Where webhook calls go: http: (each step's target), memory: or folder:/path (docs/channels.md).
+GOTEO_WEBHOOK_URL = os.environ.get("GOTEO_WEBHOOK_URL", "http:")
+# Non-public networks webhooks may reach all the same (127.0.0.1/32,10.0.0.0/8); none by default.
+GOTEO_WEBHOOK_ALLOW = os.environ.get("GOTEO_WEBHOOK_ALLOW", "")
 # Where notify steps for "owner" go when the contact has no owner yet.
 GOTEO_SALES_ADDRESS = os.environ.get("GOTEO_SALES_ADDRESS", "")
 # Public forms (docs/forms.md): submissions per IP per 10 minutes and per address per hour,
@@ -71,6 +76,9 @@ ALLOWED_HOSTS = [h for h in os.environ.get("GOTEO_ALLOWED_HOSTS", "*").split(","
 GOTEO_FREQUENCY_CAP = os.environ.get("GOTEO_FREQUENCY_CAP", "").strip()
 GOTEO_QUIET_HOURS = os.environ.get("GOTEO_QUIET_HOURS", "").strip()
 check_pacing(GOTEO_FREQUENCY_CAP, GOTEO_QUIET_HOURS)  # a bad value stops every command at start
+# Messages a second per channel and worker, like email:50,webhook:5 (docs/channels.md).
+GOTEO_RATE_LIMITS = os.environ.get("GOTEO_RATE_LIMITS", "").strip()
+parse_rate_limits(GOTEO_RATE_LIMITS)
 # Conversions (docs/measurement.md): the events that are purchases, how long before one a touch
 # still earns the credit, and the currency of a value sent without one.
 GOTEO_CONVERSION_EVENTS = [

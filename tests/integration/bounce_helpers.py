@@ -8,8 +8,8 @@ from typing import Any
 from goteo.actions.campaigns import do_apply_campaign
 from goteo.actions.contacts import do_upsert_contact
 from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus
+from goteo.channels.email.composer import message_id, sender_from_settings
 from goteo.contacts.models import Contact, ProviderEvent, Suppression
-from goteo.worker.composer import message_id, sender_from_settings
 
 SENT_AT = datetime(2025, 3, 5, 14, 3, 10, tzinfo=UTC)
 

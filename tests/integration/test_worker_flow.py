@@ -20,7 +20,6 @@ from django.conf import settings
 from tests.integration.flow_helpers import (
     T0,
     Inbox,
-    SpyChannel,
     add_contacts,
     apply,
     body_text,
@@ -31,6 +30,7 @@ from tests.integration.flow_helpers import (
     make_worker,
     people,
     simple_template,
+    spy_on_email,
     subjects_by_recipient,
     to_display_name,
     write_pending_deliveries,
@@ -44,11 +44,11 @@ from goteo.actions.importing import do_import_csv
 from goteo.actions.subscriptions import do_subscribe
 from goteo.campaigns.models import Delivery, DeliveryStatus, Enrollment, EnrollmentStatus
 from goteo.channels.base import OutgoingEmail
+from goteo.channels.email.composer import message_id, sender_from_settings
 from goteo.contacts.models import Contact, Subscription
 from goteo.contacts.tokens import unsubscribe_token
 from goteo.engine.clock import ManualClock
 from goteo.worker.backoff import MAX_ATTEMPTS
-from goteo.worker.composer import message_id, sender_from_settings
 from goteo.worker.loop import Worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -327,8 +327,7 @@ def test_status_change_during_a_claimed_batch_wins(
             do_set_status(other, status)
             left.append(other)
 
-    spy = SpyChannel(worker.channel, leave_during_first_send)
-    worker.channel = spy
+    spy = spy_on_email(worker, leave_during_first_send)
     totals = worker.run_until_idle()
 
     (stayed,) = set(ids) - set(left)
@@ -519,8 +518,7 @@ def test_server_dying_in_the_middle_of_a_batch_loses_nothing(
         if len(spy.sent_to) == 2:
             smtp_sink.stop()
 
-    spy = SpyChannel(worker.channel, stop_after_two)
-    worker.channel = spy
+    spy = spy_on_email(worker, stop_after_two)
     totals = worker.run_until_idle()
     assert (totals.sent, totals.retried, totals.failed) == (2, 3, 0)
     assert inbox.recipients() == spy.sent_to[:2]
@@ -601,8 +599,7 @@ def test_pause_during_a_claimed_batch_stops_the_rest_of_it(
         if not spy.sent_to:
             do_set_campaign_status("drip", "paused", reason="wrong copy")
 
-    spy = SpyChannel(worker.channel, pause_during_first_send)
-    worker.channel = spy
+    spy = spy_on_email(worker, pause_during_first_send)
     worker.run_until_idle()
     assert len(inbox.recipients()) == 1  # nothing after the pause
     held = Delivery.objects.exclude(status=DeliveryStatus.SENT)

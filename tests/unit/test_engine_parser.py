@@ -330,14 +330,15 @@ def test_step_with_two_kinds() -> None:
     assert "a step needs exactly one of send, wait, wait_for" in problems[0].message
 
 
-@pytest.mark.parametrize("channel", ["sms", "direct_mail", "social"])
-def test_channels_not_supported_yet(channel: str) -> None:
+@pytest.mark.parametrize("channel", ["direct_mail", "fax", "webhook"])
+def test_an_unknown_channel_is_named_at_its_step(channel: str) -> None:
     text = with_steps(f"steps:\n  - send: {channel}\n    template: welcome\n")
 
     problems = problems_of(text)
 
     assert where(problems) == {("steps[0].send", line_of(text, "send:"))}
-    assert "is not available in this release" in problems[0].message
+    expected = "its own step" if channel == "webhook" else "is not a channel (available: email"
+    assert expected in problems[0].message
 
 
 @pytest.mark.parametrize("duration", ['"2 dayz"', '"2 days"', "2", '""', "0d", "-1d", "1.5d"])

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from goteo.campaigns.versions import parse_checked
+from goteo.channels.email.composer import Composer, Sender
 from goteo.engine.advance import ContactView
 from goteo.engine.commands import Update
 from goteo.engine.conditions import EventRecord, Facts, evaluate, matches_where
@@ -23,7 +24,6 @@ from goteo.engine.model import Campaign
 from goteo.engine.simulate import ContactEvent, Entry, simulate
 from goteo.engine.steps import SplitStep
 from goteo.forms.definition import parse_form
-from goteo.worker.composer import Composer, Sender
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CAMPAIGNS = sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.endswith("-form.yaml"))

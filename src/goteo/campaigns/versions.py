@@ -21,11 +21,13 @@ def parse_checked(source: str) -> Campaign:
 
 
 def check_document(source: str) -> tuple[Campaign, list[Problem]]:
-    """Parse with the full template checks: the campaign and its warnings, or CampaignInvalid
-    with every problem (and the warnings)."""
+    """Parse with the full template checks, refusing a send step whose channel (or a
+    capability it needs) this configuration lacks: the campaign and its warnings, or
+    CampaignInvalid with every problem (and the warnings)."""
+    from goteo.channels.configured import channel_check
     from goteo.content.checks import check_template, printed_values
 
-    return parse_with_warnings(source, check_template, printed_values)
+    return parse_with_warnings(source, check_template, printed_values, channel_check())
 
 
 def campaign_for_version(version_id: int, source_checksum: str) -> Campaign:

@@ -103,12 +103,12 @@ def simulate(
     """Show what one contact would receive, when, and in which language."""
     setup_django()
     from goteo.campaigns.versions import check_document
+    from goteo.channels.email.composer import Composer, sender_from_settings
     from goteo.content.render import RenderError
     from goteo.engine.advance import ContactView
     from goteo.engine.problems import CampaignInvalid
     from goteo.engine.simulate import simulate as run
     from goteo.engine.window import zone
-    from goteo.worker.composer import Composer, sender_from_settings
 
     try:
         campaign, warnings = check_document(Path(file).read_text(encoding="utf-8"))

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from goteo.engine import yamlsource
+from goteo.engine.channel_needs import ChannelCheck, channel_needs
 from goteo.engine.conditions import parse_condition, parse_where
 from goteo.engine.durations import DurationError, parse_duration
 from goteo.engine.model import Campaign, Goal, Reentry, TemplateVariant, Trigger
@@ -60,10 +61,12 @@ class _Parser:
         doc: yamlsource.Located,
         check_template: TemplateChecker | None,
         find_printed: PrintedFinder | None = None,
+        check_channel: ChannelCheck | None = None,
     ) -> None:
         self.doc = doc
         self.check_template = check_template
         self.find_printed = find_printed
+        self.check_channel = check_channel
         self.problems: list[Problem] = [Problem(ln, p, m) for p, ln, m in doc.problems]
         self.warnings: list[Problem] = []
         self.printed: list[PrintedIn] = []
@@ -288,7 +291,7 @@ class _Parser:
             self.fail("steps", "is required: a non-empty list of steps")
             return []
         before = len(self.problems)
-        steps_parser = StepParser(self.fail, templates)
+        steps_parser = StepParser(self.fail, templates, self.check_channel)
         parsed: list[tuple[int, Step]] = []  # (index in the document, step)
         for i, raw in enumerate(value):
             step = steps_parser.parse(raw, f"steps[{i}]", i)
@@ -329,20 +332,35 @@ def _written_targets(step: Step) -> list[tuple[str, str | None]]:
     return [("next", getattr(step, "next", None))]
 
 
-def parse_campaign(text: str, check_template: TemplateChecker | None = None) -> Campaign:
-    """Parse and validate; raise CampaignInvalid naming every problem."""
-    return parse_with_warnings(text, check_template)[0]
+def parse_campaign(
+    text: str,
+    check_template: TemplateChecker | None = None,
+    check_channel: ChannelCheck | None = None,
+) -> Campaign:
+    """Parse and validate; raise CampaignInvalid naming every problem.
+
+    ``check_channel`` says whether the configuration offers a channel and the capabilities
+    the campaign needs of it (``validate`` and ``apply`` pass one)."""
+    return parse_with_warnings(text, check_template, None, check_channel)[0]
 
 
 def parse_with_warnings(
     text: str,
     check_template: TemplateChecker | None = None,
     find_printed: PrintedFinder | None = None,
+    check_channel: ChannelCheck | None = None,
 ) -> tuple[Campaign, list[Problem]]:
     """Parse and validate: the campaign and its warnings (sorted by line), or CampaignInvalid
     naming every problem, and the warnings found as well."""
-    parser = _Parser(yamlsource.load(text), check_template, find_printed)
+    parser = _Parser(yamlsource.load(text), check_template, find_printed, check_channel)
     campaign = parser.parse()
+    if campaign is not None and check_channel is not None:  # the capabilities it needs
+        for need in channel_needs(campaign):
+            if not need.capabilities:
+                continue  # the channel itself was checked at its step
+            problem = check_channel(need.channel, need.capabilities)
+            if problem is not None:
+                parser.fail(need.path, f"{need.channel}: {problem}")
     if campaign is None or parser.problems:
         problems = parser.problems or [Problem(None, "", "invalid campaign")]
         raise CampaignInvalid(problems, parser.warnings)

@@ -15,7 +15,7 @@ from typing import Any
 from goteo.actions.coupons import coupon_context, issue_coupon
 from goteo.actions.scoring import add_points
 from goteo.campaigns.delivery_kinds import NOTIFICATION, WEBHOOK
-from goteo.campaigns.delivery_store import NewDelivery
+from goteo.campaigns.outbox import NewDelivery
 from goteo.contacts.models import Contact
 from goteo.engine.commands import (
     AddScore,

@@ -1,4 +1,4 @@
-"""Build a worker from the settings: the configured email channel and sender identity."""
+"""Build a worker from the settings: the configured channels and the sender identity."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import logging
 
 from django.conf import settings
 
+from goteo.channels.configured import build_channels
+from goteo.channels.email.composer import Composer, sender_from_settings
 from goteo.channels.email.dkim_default import choice_from_settings, ensure_generated_key, signer_for
 from goteo.channels.email.factory import email_channel
 from goteo.config import ConfigError, EmailConfig
 from goteo.engine.clock import Clock
-from goteo.worker.composer import Composer, sender_from_settings
 from goteo.worker.loop import Worker
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,9 @@ def build_worker(clock: Clock, batch: int = 500, lease_seconds: float = 120.0) -
     signer = signer_for(dkim)
     return Worker(
         clock=clock,
-        channel=email_channel(settings.EMAIL_CONFIG, signer=signer),
-        composer=Composer(sender_from_settings()),
+        channels=build_channels(
+            email_channel(settings.EMAIL_CONFIG, signer=signer), Composer(sender_from_settings())
+        ),
         batch=batch,
         lease_seconds=lease_seconds,
     )
