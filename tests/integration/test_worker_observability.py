@@ -99,7 +99,7 @@ def test_every_permanent_failure_is_a_warning(
     assert (totals.sent, totals.failed) == (1, 2)
     assert sorted(lines(caplog, "goteo.worker.delivering")) == sorted(
         [
-            (logging.WARNING, f"delivery {bob.id} failed: RCPT TO: 550 5.1.1 no such user"),
+            (logging.WARNING, f"delivery {bob.id} (email) failed: RCPT TO: 550 5.1.1 no such user"),
             (
                 logging.WARNING,
                 f"delivery {stuck.id} failed: gave up after {MAX_ATTEMPTS} attempts that never "
@@ -123,7 +123,7 @@ def test_a_webhook_that_fails_for_good_is_a_warning(
         receiver.stop()
     assert totals.failed == 1 and len(receiver.calls) == 1
     (delivery,) = Delivery.objects.all()
-    assert lines(caplog, "goteo.worker.staff") == [
+    assert lines(caplog, "goteo.worker.delivering") == [
         (logging.WARNING, f"delivery {delivery.id} (webhook) failed: HTTP 410 from {receiver.url}")
     ]
 

@@ -1,6 +1,8 @@
 """Refuse, before any view runs, a NUL character in the path, the query or a posted form, and
 under ``/api/`` a query parameter given more than once (no API parameter is a list, so which
-value was meant cannot be known).
+value was meant cannot be known). The sign-up forms (``/f/``) are the exception for posted
+fields: their page answers a control character in a field with that field's own message, in
+the form's language (``actions/forms.py`` checks every field it stores).
 
 PostgreSQL cannot hold a NUL in text, not even as a query parameter, so such a request could
 only fail later; it is answered 400 at once, naming where the NUL was (JSON with the API's
@@ -16,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.datastructures import MultiValueDict
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+SIGN_UP_FORMS = "/f/"
 
 
 def _repeated(request: HttpRequest) -> str | None:
@@ -28,7 +31,11 @@ def _where(request: HttpRequest) -> str | None:
     if "\x00" in request.path:
         return "path"
     places: list[MultiValueDict[str, str]] = [request.GET]
-    if request.method == "POST" and request.content_type in FORMS:
+    if (
+        request.method == "POST"
+        and request.content_type in FORMS
+        and not request.path.startswith(SIGN_UP_FORMS)
+    ):
         request.body  # noqa: B018 (kept, so the view can still read the body after the form)
         places.append(request.POST)
     for place in places:

@@ -1,8 +1,12 @@
 """JSON request bodies read strictly, so that what is accepted can be stored on every database.
 
 Refused (``JsonRefused``, naming where): a body that is not UTF-8 JSON; ``NaN`` and
-``Infinity`` (not JSON numbers); nesting deeper than ``MAX_DEPTH``; text holding a NUL
-character or a lone surrogate (``"\\u0000"``, ``"\\ud800"``), which PostgreSQL cannot store.
+``Infinity`` (not JSON numbers); nesting deeper than ``MAX_DEPTH``; text holding a lone
+surrogate (``"\\ud800"``), which no database can store as UTF-8.
+
+A NUL character (``"\\u0000"``), which PostgreSQL cannot store either, is left to the field
+checks of each endpoint (``goteo.contacts.fields.control_problem``): they name the field it is
+in, and refuse only the one item of a batch that holds it.
 """
 
 from __future__ import annotations
@@ -33,8 +37,6 @@ def loads(body: bytes) -> Any:
     except json.JSONDecodeError as exc:
         raise JsonRefused(f"body: not JSON ({exc.msg} at line {exc.lineno})") from None
     for path, text in _texts(document, "$", 0):
-        if "\x00" in text:
-            raise JsonRefused(f"{path}: holds a NUL character")
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:

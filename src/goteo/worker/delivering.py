@@ -171,7 +171,7 @@ class _Recorder:
                 reason = f"gave up after {self.row['attempts']} attempts: {reason}"
             self._finish(status=DeliveryStatus.FAILED, last_error=reason[:2000], **common)
             self.tally.failed += 1
-            log.warning("delivery %s failed: %s", self.row["id"], reason)
+            log.warning("delivery %s (%s) failed: %s", self.row["id"], self.row["channel"], reason)
 
     def _finish(self, **fields: object) -> None:
         finish_delivery(self.row["id"], self.owner, **fields)
