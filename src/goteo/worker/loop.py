@@ -22,6 +22,7 @@ from goteo.engine.pacing import Pacing
 from goteo.worker.claims import claim_deliveries, claim_enrollments, send_facts
 from goteo.worker.composer import Composer
 from goteo.worker.delivering import Tally, send_claimed
+from goteo.worker.heartbeat import Heartbeat
 from goteo.worker.pacing_config import pacing_from_settings
 from goteo.worker.progress import Progress
 from goteo.worker.scheduler import run_enrollments
@@ -73,6 +74,7 @@ class Worker:
     segment_every: timedelta = timedelta(minutes=1)
 
     _thread: SenderThread | None = field(default=None, init=False, repr=False)
+    _heartbeat: Heartbeat | None = field(default=None, init=False, repr=False)
     _segments_at: datetime | None = field(default=None, init=False, repr=False)
 
     def run_once(self) -> int:
@@ -91,6 +93,9 @@ class Worker:
             self.totals.add(tally)
             work += len(ids)
         self.progress.tick(self.totals, self.clock.now())
+        if self._heartbeat is None:
+            self._heartbeat = Heartbeat(self.name)
+        self._heartbeat.beat()
         return work
 
     def _segments(self) -> int:

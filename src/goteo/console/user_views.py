@@ -1,0 +1,28 @@
+"""Users and their roles (admins only). New users come from ``goteo user create``."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from goteo.accounts.roles import ROLES
+from goteo.actions.errors import ActionError
+from goteo.actions.users import do_set_role, user_rows
+from goteo.console.access import admin_page, manage
+from goteo.console.rendering import show
+
+
+@admin_page
+def users(request: HttpRequest) -> HttpResponse:
+    context = {"rows": user_rows(), "roles": ROLES, "error": request.GET.get("error", "")}
+    return show(request, "console/users.html", context, section="users")
+
+
+@manage
+def set_role(request: HttpRequest) -> HttpResponse:
+    target = reverse("console:users")
+    try:
+        do_set_role(request.POST.get("email", ""), request.POST.get("role", ""))
+    except ActionError as exc:
+        return HttpResponseRedirect(f"{target}?error={exc.message}")
+    return HttpResponseRedirect(target)
