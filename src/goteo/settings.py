@@ -120,6 +120,19 @@ LANGUAGE_COOKIE_SECURE = _SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = _SECURE
 LOGIN_URL = "/app/login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+] + [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    }
+]
 PASSWORD_RESET_TIMEOUT = 3600
 STATIC_URL = "/static/"
 WHITENOISE_USE_FINDERS = True  # served from the installed package: no collectstatic step
