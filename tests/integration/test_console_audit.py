@@ -130,6 +130,7 @@ def test_pausing_in_the_app_is_audited_and_listed_and_exported_safely() -> None:
     assert entry.after == {"status": "paused", "reason": "=1+2"}
     page = client.get("/app/audit").content.decode()
     assert "campaign.pause" in page and "user:editor@example.com" in page
+    assert "{&quot;reason&quot;: &quot;=1+2&quot;, &quot;status&quot;: &quot;paused&quot;}" in page
     filtered = client.get("/app/audit?q=user.create").content.decode()
     assert "campaign.pause" not in filtered and "user.create" in filtered
     export = client.get("/app/audit.csv")

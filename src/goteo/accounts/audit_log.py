@@ -32,8 +32,8 @@ def write_csv(rows: QuerySet[AuditEntry], stream: IO[str]) -> None:
     writer.writerow(CSV_HEADERS)
     for row in _each(rows):
         writer.writerow(
-            [row.at.isoformat(), row.actor, row.action, row.target, _json(row.before),
-             _json(row.after)]
+            [row.at.isoformat(), row.actor, row.action, row.target, json_text(row.before),
+             json_text(row.after)]
         )  # fmt: skip
 
 
@@ -41,5 +41,6 @@ def _each(rows: QuerySet[AuditEntry]) -> Iterator[AuditEntry]:
     return rows.iterator(chunk_size=2000)
 
 
-def _json(value: object) -> str:
+def json_text(value: object) -> str:
+    """Before and after values as they are shown and exported: JSON, keys sorted."""
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -7,7 +7,7 @@ import io
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 
-from goteo.accounts.audit_log import entries, write_csv
+from goteo.accounts.audit_log import entries, json_text, write_csv
 from goteo.console.access import page
 from goteo.console.rendering import show
 
@@ -18,7 +18,9 @@ PER_PAGE = 50
 def audit(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     paged = Paginator(entries(query), PER_PAGE).get_page(request.GET.get("page"))
-    return show(request, "console/audit.html", {"page": paged, "q": query}, section="audit")
+    rows = [(e, json_text(e.before), json_text(e.after)) for e in paged]
+    context = {"page": paged, "rows": rows, "q": query}
+    return show(request, "console/audit.html", context, section="audit")
 
 
 @page
