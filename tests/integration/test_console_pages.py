@@ -3,8 +3,11 @@ and the worker's heartbeat, the campaign pages, and the interface in Spanish."""
 
 from __future__ import annotations
 
+import gettext
+import os
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -15,8 +18,11 @@ from tests.smtp_sink import SmtpSink
 
 from goteo.actions.campaigns import do_set_campaign_status
 from goteo.actions.enroll import do_enroll
+from goteo.actions.events import EventInput, do_record_events
+from goteo.actions.provider_events import do_record_event
 from goteo.campaigns.models import Delivery
-from goteo.worker.heartbeat import last_beat
+from goteo.console.catalogues import compile_catalogues
+from goteo.worker.heartbeat import Heartbeat, last_beat
 from goteo.worker.loop import Worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,6 +87,17 @@ def test_the_dashboard_shows_what_runs_what_was_sent_and_the_worker(worker: Work
     assert "winback" in paused and "holiday break" in paused
     sent = page.split('id="messages-title"')[1].split("</section>")[0]
     assert re.search(r"<td>email</td><td class=\"num\">2</td><td class=\"num\">2</td>", sent)
+    assert page.count("<dd>0.00% <") == 2  # no bounce, no complaint yet
+    ana = Delivery.objects.get(contact__email="ana@example.com")
+    do_record_event("test", "c-1", "complained", "ana@example.com", ana.message_id, "", {}, None)
+    purchase = EventInput(name="purchase", email="ben@example.com",
+                          properties={"value": "30", "currency": "EUR"})  # fmt: skip
+    do_record_events([purchase], timezone.now())
+    page = client.get("/app/").content.decode()
+    health = page.split('id="health-title"')[1].split("</section>")[0]
+    assert "<dd>0.00% <" in health and "<dd>50.00% <" in health  # complaints: 1 of 2
+    earned = page.split('id="earned-title"')[1].split("</section>")[0]
+    assert earned.count("<dd>30.00 EUR</dd>") == 2 and earned.count("<dd>1</dd>") == 2
     panel = client.get("/app/", HTTP_HX_REQUEST="true").content.decode()
     assert panel.startswith('<section class="card" id="worker"')  # htmx refreshes it alone
     assert ">Running<" in panel and worker.name in panel
@@ -105,3 +122,44 @@ def test_the_interface_speaks_spanish() -> None:
     assert "Sign in" in client.get("/app/login").content.decode()
     public = Client(HTTP_ACCEPT_LANGUAGE="es").get("/")  # the public pages are not touched
     assert "This is a Goteo server" in public.content.decode()
+
+
+def test_the_heartbeat_is_written_at_most_every_few_seconds() -> None:
+    ticks = iter([0.0, 1.0, 6.0])
+    heart = Heartbeat("w1", every=5.0, monotonic=lambda: next(ticks))
+    heart.beat()
+    first = last_beat()
+    assert first is not None and first.worker == "w1"
+    heart.beat()  # a second later: nothing written
+    assert last_beat() == first
+    heart.beat()  # six seconds later: a new beat
+    beat = last_beat()
+    assert beat is not None and beat.at > first.at
+
+
+def test_sign_in_never_sends_elsewhere() -> None:
+    make_user("viewer")
+    client = Client()
+    data = {"email": "viewer@example.com", "password": PASSWORD}
+    for target in ("https://evil.example/app/", "//evil.example/app/", "/outbox"):
+        response = client.post("/app/login", data | {"next": target})
+        assert response["Location"] == "/app/", target
+        client.post("/app/logout")
+    response = client.post("/app/login", data | {"next": "/app/campaigns"})
+    assert response["Location"] == "/app/campaigns"
+
+
+def test_catalogues_are_compiled_when_newer_than_their_compiled_copy(tmp_path: Path) -> None:
+    source = tmp_path / "locale"
+    po = source / "es" / "LC_MESSAGES" / "django.po"
+    po.parent.mkdir(parents=True)
+    po.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+                  'msgid "Sign in"\nmsgstr "Iniciar sesión"\n', encoding="utf-8")  # fmt: skip
+    out = tmp_path / "compiled"
+    (mo,) = compile_catalogues(source, out)
+    assert mo == out / "es" / "LC_MESSAGES" / "django.mo"
+    with mo.open("rb") as stream:
+        assert gettext.GNUTranslations(stream).gettext("Sign in") == "Iniciar sesión"
+    assert compile_catalogues(source, out) == []  # up to date: left alone
+    os.utime(po, (mo.stat().st_mtime + 10, mo.stat().st_mtime + 10))
+    assert compile_catalogues(source, out) == [mo]

@@ -17,6 +17,7 @@ from goteo.campaigns.models import Conversion, Delivery, DeliveryStatus
 from goteo.contacts.models import ProviderEvent
 
 RATE_WINDOW = timedelta(days=30)
+CENTS = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def earnings(since: datetime | None = None) -> Earnings:
     if since is not None:
         conversions = conversions.filter(occurred_at__gte=since)
     revenue = {
-        r["currency"]: Decimal(r["total"] or 0)
+        r["currency"]: Decimal(r["total"] or 0).quantize(CENTS)
         for r in conversions.filter(value__isnull=False)
         .values("currency")
         .annotate(total=Sum("value"))
