@@ -40,6 +40,7 @@ def test_sign_in_see_the_dashboard_pause_resume_and_sign_out(page: Any, site: Si
     create_admin(site)
     sign_in(page, site)
     expect(page.locator("h1")).to_have_text("Dashboard")
+    assert page.evaluate("typeof htmx") == "object"  # served by the server itself
     running = page.locator("section", has=page.locator("#running-title"))
     expect(running).to_contain_text("Browser welcome")
     expect(page.locator("section", has=page.locator("#messages-title"))).to_contain_text("email")

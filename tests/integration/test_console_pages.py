@@ -110,6 +110,11 @@ def test_the_campaign_pages_list_and_show_steps_and_versions() -> None:
     assert '<a href="/app/campaigns/welcome">Welcome</a>' in listing
     page = client.get("/app/campaigns/welcome").content.decode()
     assert "email: hello" in page and "(current)" in page
+    ids = people("ana", "ben")
+    do_enroll("welcome", list(ids.values()), timezone.now())
+    page = client.get("/app/campaigns/welcome").content.decode()
+    row = re.search(r"<tr><th scope=\"row\"><code>(.*?)</tr>", page, re.S)
+    assert row and '<td class="num">2</td>' in row[1]  # both journeys wait at the first step
     assert client.get("/app/campaigns/nothing").status_code == 404
 
 
