@@ -39,9 +39,13 @@ PUBLIC = [
 ]
 
 
+@pytest.mark.parametrize("signed", [False, True], ids=["anonymous", "signed-in"])
 @pytest.mark.parametrize(("method", "path"), PUBLIC)
-def test_public_pages_set_no_cookie(client: Client, method: str, path: str) -> None:
+def test_public_pages_set_no_cookie(method: str, path: str, signed: bool) -> None:
+    """Not even for a browser that holds the web app's session (the test client sends every
+    cookie it has, whatever its path): the public pages never see it."""
     apply_form(key="newsletter")
+    client = signed_in("viewer") if signed else Client()
     response = getattr(client, method)(path)
     response.close()  # a static file is streamed
     assert response.status_code < 500, (path, response.status_code)
@@ -50,6 +54,7 @@ def test_public_pages_set_no_cookie(client: Client, method: str, path: str) -> N
     assert not response.cookies, (path, response.cookies)
     assert "Set-Cookie" not in response.headers
     assert "Cookie" not in response.headers.get("Vary", ""), path
+    assert response.status_code != 403, path  # no CSRF check but their own
 
 
 def test_the_hosted_form_keeps_only_its_own_csrf_cookie(client: Client) -> None:
