@@ -196,6 +196,10 @@ def test_an_admin_changes_a_role() -> None:
     response = client.post("/app/users/role", {"email": "viewer@example.com", "role": "editor"})
     assert response.status_code == 302
     assert role_of(User.objects.get(username="viewer@example.com")) == "editor"
+    refused = client.post("/app/users/role", {"email": "viewer@example.com", "role": "owner"})
+    assert refused.status_code == 400
+    shown = "invalid role: role: &#x27;owner&#x27;: use admin, editor, viewer"
+    assert shown in refused.content.decode()
     entry = AuditEntry.objects.get(action="user.role")
     assert (entry.actor, entry.before, entry.after) == (
         "user:admin@example.com",

@@ -12,17 +12,21 @@ from goteo.console.access import admin_page, manage
 from goteo.console.rendering import show
 
 
+def _page(request: HttpRequest, error: ActionError | None = None) -> HttpResponse:
+    context = {"rows": user_rows(), "roles": ROLES, "error": error}
+    status = 200 if error is None else 400
+    return show(request, "console/users.html", context, section="users", status=status)
+
+
 @admin_page
 def users(request: HttpRequest) -> HttpResponse:
-    context = {"rows": user_rows(), "roles": ROLES, "error": request.GET.get("error", "")}
-    return show(request, "console/users.html", context, section="users")
+    return _page(request)
 
 
 @manage
 def set_role(request: HttpRequest) -> HttpResponse:
-    target = reverse("console:users")
     try:
         do_set_role(request.POST.get("email", ""), request.POST.get("role", ""))
     except ActionError as exc:
-        return HttpResponseRedirect(f"{target}?error={exc.message}")
-    return HttpResponseRedirect(target)
+        return _page(request, exc)
+    return HttpResponseRedirect(reverse("console:users"))
