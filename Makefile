@@ -1,10 +1,10 @@
-# Goteo: make demo | make test | make test-fast | make lint | make bench
+# Goteo: make demo | make test | make test-fast | make lint | make bench | make screenshots
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.send_throughput $(BENCH_ARGS)
+
+# Screenshots of the web app's pages into docs/screenshots/ (needs Debian's chromium).
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.e2e.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) .goteo .goteo-demo

@@ -89,25 +89,78 @@ GOTEO_DEFAULT_CURRENCY = os.environ.get("GOTEO_DEFAULT_CURRENCY", "USD").strip()
 attribution_window(GOTEO_ATTRIBUTION_WINDOW)  # bad values stop every command at start
 default_currency(GOTEO_DEFAULT_CURRENCY)
 
+# The web app's login rate limit (docs/console.md): failed sign-ins per 15 minutes, per
+# address and per username.
+GOTEO_LOGIN_LIMIT_PER_IP = int(os.environ.get("GOTEO_LOGIN_LIMIT_PER_IP", "20"))
+GOTEO_LOGIN_LIMIT_PER_USER = int(os.environ.get("GOTEO_LOGIN_LIMIT_PER_USER", "5"))
+
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "django_htmx",
     "goteo.contacts",
     "goteo.campaigns",
+    "goteo.accounts",
     "goteo.web",
+    "goteo.console",
 ]
+# Sessions, sign-in, language and CSRF act on /app/ only (goteo.console.middleware): the
+# public pages set no cookie.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "goteo.web.request_guard.RefuseUnreadableRequests",
     "django.middleware.common.CommonMiddleware",
+    "goteo.console.middleware.ConsoleSessionMiddleware",
+    "goteo.console.middleware.ConsoleLocaleMiddleware",
+    "goteo.console.middleware.ConsoleCsrfMiddleware",
+    "goteo.console.middleware.ConsoleAuthenticationMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+_SECURE = _BASE.scheme == "https"
+SESSION_COOKIE_NAME = "goteo_app"
+SESSION_COOKIE_PATH = "/app/"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _SECURE
+SESSION_COOKIE_AGE = 12 * 3600
+LANGUAGE_COOKIE_PATH = "/app/"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = _SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = _SECURE
+LOGIN_URL = "/app/login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+] + [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    }
+]
+PASSWORD_RESET_TIMEOUT = 3600
+STATIC_URL = "/static/"
+WHITENOISE_USE_FINDERS = True  # served from the installed package: no collectstatic step
 ROOT_URLCONF = "goteo.web.urls"
 WSGI_APPLICATION = "goteo.web.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "APP_DIRS": True,
-        "OPTIONS": {"context_processors": []},
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+            ]
+        },
     }
 ]
 
@@ -116,6 +169,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [DATA_DIR / "locale"]  # the web app's catalogues, compiled at start
 
 EMAIL_CONFIG = email_settings(os.environ.get("GOTEO_EMAIL_URL", "console:"))
 EMAIL_BACKEND = EMAIL_CONFIG.django_backend

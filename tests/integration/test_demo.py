@@ -101,6 +101,7 @@ def test_demo_runs_serves_and_delivers_in_every_language(tmp_path: Path) -> None
             proc.communicate()
     assert proc.returncode == 0, err
     assert "Goteo demo is running" in out and "demo stopped" in out
+    assert re.search(r"sign in as admin@goteo\.example\.com, password \S{12,}", out), out
     assert "stopped unexpectedly" not in err and "Traceback" not in err, err
 
     mailbox = data / "mailbox"

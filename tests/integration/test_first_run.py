@@ -87,6 +87,8 @@ def test_migrate_says_what_it_applied(goteo_env: dict[str, str]) -> None:
 
 def test_migrate_as_json_lists_every_migration(goteo_env: dict[str, str]) -> None:
     out = goteo_json(goteo_env, "migrate")
-    assert out["applied"][:2] == ["contacts.0001_initial", "contacts.0002_opt_in"]
+    applied = out["applied"]
+    assert applied.index("contacts.0001_initial") < applied.index("contacts.0002_opt_in")
+    assert "accounts.0001_initial" in applied and "sessions.0001_initial" in applied
     assert "campaigns.0001_initial" in out["applied"] and out["dkim_key_generated"] is False
     assert out["database"].startswith(("the SQLite database ", "the PostgreSQL database "))

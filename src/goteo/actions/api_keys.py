@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
+from goteo.actions.audit import record
 from goteo.actions.errors import ActionError
 from goteo.contacts.api_scopes import SCOPES
 from goteo.contacts.models import ApiKey
@@ -56,6 +57,7 @@ def do_create_api_key(name: str, scopes: Iterable[str], now: datetime) -> Create
                 row = ApiKey.objects.create(
                     name=name, prefix=prefix, key_hash=key_hash(key), scopes=chosen, created_at=now
                 )
+                record("api_key.create", prefix, None, {"name": name, "scopes": chosen})
         except IntegrityError:
             continue
         return CreatedKey(row, key)
@@ -71,6 +73,7 @@ def do_revoke_api_key(prefix: str, now: datetime) -> ApiKey:
         if row.revoked_at is None:
             row.revoked_at = now
             row.save(update_fields=["revoked_at"])
+            record("api_key.revoke", row.prefix, {"revoked_at": None}, {"revoked_at": now})
     return row
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from goteo.actions.audit import record
 from goteo.actions.errors import ActionError
 from goteo.campaigns.models import Campaign, CampaignStatus, CampaignVersion
 from goteo.campaigns.versions import check_document, checksum
@@ -50,6 +51,8 @@ def do_apply_campaign(source: str) -> Applied:
         )
         campaign.current_version = version
         campaign.save(update_fields=["current_version"])
+        before = None if current is None else {"version": current.number}
+        record("campaign.apply", campaign.key, before, {"version": number, "name": campaign.name})
     outcome = "created" if created else "new version"
     return Applied(campaign, version, outcome, definition, warnings)
 
@@ -60,7 +63,12 @@ def do_set_campaign_status(key: str, status: str, reason: str = "") -> Campaign:
         campaign = Campaign.objects.select_for_update().filter(key=key).first()
         if campaign is None:
             raise ActionError("no such campaign", {"campaign": f"{key!r} does not exist"})
+        before = {"status": campaign.status, "reason": campaign.status_reason}
         campaign.status = CampaignStatus(status)
         campaign.status_reason = reason
         campaign.save(update_fields=["status", "status_reason"])
+        after = {"status": campaign.status, "reason": campaign.status_reason}
+        if after != before:
+            verb = "pause" if status == CampaignStatus.PAUSED else "resume"
+            record(f"campaign.{verb}", key, before, after)
     return campaign

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from goteo.actions.audit import record
 from goteo.actions.errors import ActionError
 from goteo.actions.suppression import sync_with_status
 from goteo.contacts.fields import ContactInput, check_contact
@@ -50,10 +51,21 @@ def upsert_checked(checked: ContactInput) -> Upserted:
         contact = Contact(email=checked.email)
         apply_input(contact, checked)
         contact.save()
+        record("contact.create", contact.email, None, _audited(contact, checked))
         return Upserted(contact, True)
+    before = _audited(contact, checked)
     if apply_input(contact, checked):
         contact.save()
+        record("contact.update", contact.email, before, _audited(contact, checked))
     return Upserted(contact, False)
+
+
+def _audited(contact: Contact, checked: ContactInput) -> dict[str, Any]:
+    """The fields an upsert may change, as they stand on ``contact``."""
+    values: dict[str, Any] = {name: getattr(contact, name) for name in checked.fields}
+    if checked.attributes:
+        values["attributes"] = dict(contact.attributes)
+    return values
 
 
 def do_set_status(email: str, status: str, detail: str = "") -> Contact:
@@ -69,7 +81,10 @@ def do_set_status(email: str, status: str, detail: str = "") -> Contact:
         contact = Contact.objects.select_for_update().filter(email=email.strip().lower()).first()
         if contact is None:
             raise ActionError("no such contact", {"email": f"{email!r} is not a contact"})
+        before = {"status": contact.status}
         contact.status = status
         contact.save(update_fields=["status", "updated_at"])
+        if before["status"] != status:
+            record("contact.status", contact.email, before, {"status": status, "detail": detail})
         sync_with_status(contact.email, status, detail)
     return contact

@@ -23,6 +23,7 @@ from goteo.cli.running import outbox, serve, worker
 from goteo.cli.scoring import leads, scoring
 from goteo.cli.simulate import simulate
 from goteo.cli.suppress import suppress
+from goteo.cli.users import user
 
 
 @click.group(cls=GoteoGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,3 +51,4 @@ main.add_command(report)
 main.add_command(scoring)
 main.add_command(leads)
 main.add_command(api_key)
+main.add_command(user)

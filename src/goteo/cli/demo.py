@@ -26,6 +26,26 @@ def _prepare(data_dir: Path, port: int, smtp_port: int) -> None:
     os.environ.setdefault("GOTEO_POSTAL_ADDRESS", "Goteo Demo, Calle Mayor 1, 28013 Madrid, Spain")
 
 
+DEMO_ADMIN = "admin@goteo.example.com"
+
+
+def _demo_admin() -> str:
+    """The demo's admin user, with a fresh password each run (printed, never stored)."""
+    import secrets
+
+    from django.contrib.auth.models import User
+
+    from goteo.actions.users import do_create_user, do_set_password
+
+    password = secrets.token_urlsafe(12)
+    existing = User.objects.filter(username=DEMO_ADMIN).first()
+    if existing is None:
+        do_create_user(DEMO_ADMIN, password, "admin")
+    else:
+        do_set_password(existing, password)
+    return password
+
+
 def _load_demo_data() -> str:
     from django.core.management import call_command
 
@@ -74,6 +94,7 @@ def demo(speed: float, port: int, smtp_port: int, data_dir: str, duration: float
 
     setup_django()
     summary = _load_demo_data()
+    password = _demo_admin()
     catcher = MailCatcher(folder / "mailbox", port=smtp_port)
     catcher.start()
     python = [sys.executable, "-m", "goteo"]
@@ -83,6 +104,8 @@ def demo(speed: float, port: int, smtp_port: int, data_dir: str, duration: float
     ]
     click.echo(f"""
 Goteo demo is running ({summary}).
+  Web app:                    http://127.0.0.1:{port}/app/
+    sign in as {DEMO_ADMIN}, password {password}
   Outbox (refreshes itself):  http://127.0.0.1:{port}/outbox
   Sign-up form:               http://127.0.0.1:{port}/f/newsletter
   Health:                     http://127.0.0.1:{port}/healthz

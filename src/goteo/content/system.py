@@ -5,6 +5,9 @@ They are a campaign document like any other, parsed once. Values: ``confirm_url`
 (``goteo.forms.texts``): the delivery's context then carries them under ``form_message``
 (``{subject, html}``), and ``system_campaign`` makes a one-variant campaign of them.
 
+``password-reset`` (English and Spanish) carries a web app user's reset link: ``account``,
+``reset_url`` and ``valid_for``.
+
 ``lead-handoff`` (English only) goes to a salesperson, not to the contact: it tells the owner
 of a lead that just became hot who it is and what it did. Its values come from
 ``goteo.actions.handoff.notification_context``: ``lead``, ``score``, ``threshold``,
@@ -74,6 +77,21 @@ templates:
         <p>Кто-то, надеемся, что вы, попросил присылать {{ form_name }} на этот адрес.</p>
         <p><a href="{{ confirm_url }}">Да, подписаться</a></p>
         <p>Если это были не вы, просто проигнорируйте письмо: больше мы ничего не пришлём.</p>
+  password-reset:
+    en:
+      subject: "Reset your Goteo password"
+      html: |
+        <p>Someone, hopefully you, asked to reset the password of {{ account }} on Goteo.</p>
+        <p><a href="{{ reset_url }}">Choose a new password</a></p>
+        <p>The link works once, for {{ valid_for }}. If it was not you, ignore this message:
+        your password stays as it is.</p>
+    es:
+      subject: "Restablece tu contraseña de Goteo"
+      html: |
+        <p>Alguien, esperamos que tú, pidió restablecer la contraseña de {{ account }} en Goteo.</p>
+        <p><a href="{{ reset_url }}">Elegir una contraseña nueva</a></p>
+        <p>El enlace funciona una vez, durante {{ valid_for }}. Si no fuiste tú, ignora este
+        mensaje: tu contraseña no cambia.</p>
   lead-handoff:
     en:
       subject: "Hot lead for you: {{ lead.email }} (score {{ score }})"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from goteo.web import (
     api,
@@ -44,4 +44,5 @@ urlpatterns = [
     path("webhooks/<str:esp>/tracking/", webhooks.tracking_webhook, name="tracking-webhook"),
     path("outbox", outbox.outbox, name="outbox"),
     path("outbox/<str:key>", outbox.message, name="outbox-message"),
+    path("app/", include("goteo.console.urls")),
 ]

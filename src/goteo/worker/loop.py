@@ -21,6 +21,7 @@ from goteo.engine.clock import Clock
 from goteo.engine.pacing import Pacing
 from goteo.worker.claims import claim_deliveries, claim_enrollments, send_facts
 from goteo.worker.delivering import Tally, send_claimed
+from goteo.worker.heartbeat import Heartbeat
 from goteo.worker.pacing_config import pacing_from_settings, rate_limits_from_settings
 from goteo.worker.progress import Progress
 from goteo.worker.rate_limits import Throttle
@@ -74,6 +75,7 @@ class Worker:
     segment_every: timedelta = timedelta(minutes=1)
 
     _thread: SenderThread | None = field(default=None, init=False, repr=False)
+    _heartbeat: Heartbeat | None = field(default=None, init=False, repr=False)
     _segments_at: datetime | None = field(default=None, init=False, repr=False)
 
     def run_once(self) -> int:
@@ -92,6 +94,9 @@ class Worker:
             self.totals.add(tally)
             work += len(ids)
         self.progress.tick(self.totals, self.clock.now())
+        if self._heartbeat is None:
+            self._heartbeat = Heartbeat(self.name)
+        self._heartbeat.beat()
         return work
 
     def _segments(self) -> int:

@@ -1,0 +1,107 @@
+"""Screenshots of the web app's pages for docs/screenshots/: ``make screenshots``.
+
+Builds a small world in a throw-away folder (the demo's course and contacts, the example
+campaigns, one of them paused, the first messages sent to a local SMTP server), starts
+``goteo serve``, signs in as an admin in Chromium and saves each page as a PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.integration.procs import free_port, goteo, start_goteo, wait_until_healthy
+from tests.smtp_sink import SmtpSink
+
+ADMIN, PASSWORD = "marta@example.com", "screenshots-password-1"
+EXAMPLES = ("abandoned-cart", "browse-abandonment", "post-purchase", "win-back")
+PAGES = {
+    "login": "login",
+    "dashboard": "",
+    "campaigns": "campaigns",
+    "campaign": "campaigns/drip-101",
+    "audit": "audit",
+    "users": "users",
+}
+
+
+def build(folder: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOTEO_")}
+    env |= {
+        "GOTEO_DATA_DIR": str(folder / "data"),
+        "GOTEO_DATABASE_URL": f"sqlite:///{folder / 'goteo.sqlite3'}",
+        "GOTEO_SECRET_KEY": "screenshots",
+        "GOTEO_FROM": "Goteo <news@goteo.example.com>",
+        "GOTEO_POSTAL_ADDRESS": "Goteo, Calle Mayor 1, 28013 Madrid, Spain",
+        "DJANGO_SETTINGS_MODULE": "goteo.settings",
+    }
+    goteo(env, "migrate")
+    demo = resources.files("goteo.demo")
+    course = folder / "welcome.yaml"
+    course.write_text(demo.joinpath("welcome.yaml").read_text(encoding="utf-8"), "utf-8")
+    goteo(env, "campaign", "apply", str(course))
+    root = Path(__file__).resolve().parents[2]
+    for name in EXAMPLES:
+        goteo(env, "campaign", "apply", str(root / "examples" / f"{name}.yaml"))
+    goteo(env, "campaign", "pause", "win-back")
+    contacts = folder / "contacts.csv"
+    contacts.write_text(demo.joinpath("contacts.csv").read_text(encoding="utf-8"), "utf-8")
+    goteo(env, "contacts", "import", str(contacts), "--subscribe", "newsletter")
+    with SmtpSink() as sink:
+        goteo(env | {"GOTEO_EMAIL_URL": sink.url}, "worker", "--until-idle")
+    subprocess.run(
+        [sys.executable, "-m", "goteo", "user", "create", ADMIN, "--role", "admin",
+         "--password-stdin"],
+        env=env, input=f"{PASSWORD}\n", text=True, check=True, capture_output=True,
+    )  # fmt: skip
+    return env
+
+
+def shoot(env: dict[str, str], out: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_goteo(env | {"GOTEO_BASE_URL": url}, "serve", "--bind", f"127.0.0.1:{port}")
+    written = []
+    try:
+        wait_until_healthy(url, server)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            for name, path in PAGES.items():
+                if name == "dashboard":
+                    page.get_by_label("Email").fill(ADMIN)
+                    page.get_by_label("Password").fill(PASSWORD)
+                    page.get_by_role("button", name="Sign in").click()
+                    page.wait_for_url(f"{url}/app/")
+                else:
+                    page.goto(f"{url}/app/{path}")
+                target = out / f"{name}.png"
+                page.screenshot(path=str(target), full_page=True)
+                written.append(target)
+            browser.close()
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", nargs="?", default="docs/screenshots", type=Path)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="goteo-screens-") as tmp:
+        for path in shoot(build(Path(tmp)), args.out):
+            print(path)
+
+
+if __name__ == "__main__":
+    main()

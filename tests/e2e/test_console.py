@@ -1,0 +1,99 @@
+"""The web app in a real browser: sign in, the dashboard, pausing and resuming a campaign,
+signing out; and no serious accessibility violation on any of its pages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tests.e2e.axe import serious_violations
+from tests.e2e.conftest import Site
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and server
+
+ADMIN, PASSWORD = "admin@example.com", "a-long-e2e-password-7"
+PAGES = ("", "campaigns", "campaigns/e2e-welcome", "contacts", "forms", "results", "outbox",
+         "audit", "users")  # fmt: skip
+
+
+def create_admin(site: Site) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "goteo", "user", "create", ADMIN, "--role", "admin",
+         "--password-stdin"],
+        env=site.env, input=f"{PASSWORD}\n", text=True, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def sign_in(page: Any, site: Site) -> None:
+    page.goto(f"{site.url}/app/")
+    page.get_by_label("Email").fill(ADMIN)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_sign_in_see_the_dashboard_pause_resume_and_sign_out(page: Any, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    create_admin(site)
+    sign_in(page, site)
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    assert page.evaluate("typeof htmx") == "object"  # served by the server itself
+    running = page.locator("section", has=page.locator("#running-title"))
+    expect(running).to_contain_text("Browser welcome")
+    expect(page.locator("section", has=page.locator("#messages-title"))).to_contain_text("email")
+
+    page.get_by_role("link", name="Campaigns").click()
+    page.get_by_role("link", name="Browser welcome").click()
+    expect(page.locator("#campaign-status")).to_have_text("active")
+    page.get_by_label("Reason (optional)").fill("copy review")
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator("#campaign-status")).to_have_text("paused")
+    expect(page.locator("#campaign-reason")).to_have_text("copy review")
+    page.get_by_role("link", name="Dashboard").click()
+    paused = page.locator("section", has=page.locator("#paused-title"))
+    expect(paused).to_contain_text("copy review")
+
+    page.goto(f"{site.url}/app/campaigns/e2e-welcome")
+    page.get_by_role("button", name="Resume").click()
+    expect(page.locator("#campaign-status")).to_have_text("active")
+    page.get_by_role("link", name="Audit").click()
+    expect(page.locator("tbody")).to_contain_text("campaign.resume")
+    expect(page.locator("tbody")).to_contain_text(f"user:{ADMIN}")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("h1")).to_have_text("Sign in")
+    page.goto(f"{site.url}/app/campaigns")
+    expect(page.locator("h1")).to_have_text("Sign in")  # the session is gone
+
+
+def test_no_serious_accessibility_violation_on_the_app_pages(page: Any, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{site.url}/app/login")
+    assert serious_violations(page) == []
+    page.goto(f"{site.url}/app/password-reset")
+    assert serious_violations(page) == []
+    create_admin(site)
+    sign_in(page, site)
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    found = {}
+    for path in PAGES:
+        page.goto(f"{site.url}/app/{path}")
+        found[path] = serious_violations(page)
+    assert found == {path: [] for path in PAGES}
+
+
+def test_the_skip_link_is_the_first_stop_and_leads_to_the_content(page: Any, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{site.url}/app/login")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Email")).to_be_focused()
