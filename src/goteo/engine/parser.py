@@ -11,8 +11,9 @@ from datetime import time
 from typing import Any
 
 from goteo.engine import yamlsource
-from goteo.engine.conditions import parse_condition, parse_where
+from goteo.engine.conditions import PropertyFilter, parse_condition, parse_where
 from goteo.engine.durations import DurationError, parse_duration
+from goteo.engine.exposure_pages import parse_exposure_pages
 from goteo.engine.model import Campaign, Goal, Reentry, TemplateVariant, Trigger
 from goteo.engine.problems import CampaignInvalid, Problem
 from goteo.engine.reachability import find_loop, unreachable_steps
@@ -36,6 +37,7 @@ TOP_KEYS = {
     "priority",
     "goal",
     "exit_when",
+    "exposure_pages",
     "steps",
     "templates",
 }
@@ -102,6 +104,10 @@ class _Parser:
         if "exit_when" in data:
             exit_when, found = parse_condition(data["exit_when"], "exit_when")
             self.report(found)
+        pages: tuple[PropertyFilter, ...] = ()
+        if "exposure_pages" in data:
+            pages, found = parse_exposure_pages(data["exposure_pages"])
+            self.report(found)
         templates = self._templates(data.get("templates"), default_locale)
         steps = self._steps(data.get("steps"), templates)
         if self.problems or key is None or default_locale is None:
@@ -119,6 +125,7 @@ class _Parser:
             priority=priority,
             goal=goal,
             exit_when=exit_when,
+            exposure_pages=pages,
         )
 
     def report(self, found: list[tuple[str, str]]) -> None:
