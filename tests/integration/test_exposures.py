@@ -190,3 +190,42 @@ def test_visits_to_the_pages_a_campaign_names_are_exposures_once_each() -> None:
     found = list(Exposure.objects.values_list("contact_id", "channel", "kind", "campaign__key"))
     # Two campaigns name the page: one exposure, credited to the first.
     assert found == [(ana, "web", "visit", "drip")]
+
+
+def test_a_branch_acts_on_the_exposures_the_worker_loads(
+    worker: Worker, clock: ManualClock, smtp_sink: SmtpSink
+) -> None:
+    """Two emails, then a branch on ``exposures``: the worker loads the ledger for it."""
+    apply(
+        "drip",
+        [
+            {"id": "first", "send": "email", "template": "one"},
+            {"wait": "1d"},
+            {"id": "second", "send": "email", "template": "one"},
+            {"wait": "1d"},
+            {
+                "branch": {"exposures": {"count": {"gte": 3}, "within": "30d"}},
+                "then": "many",
+                "else": "few",
+            },
+            {"id": "few", "send": "email", "template": "few"},
+            {"exit": True},
+            {"id": "many", "send": "email", "template": "many"},
+        ],
+        {
+            "one": simple_template("One"),
+            "few": simple_template("Few"),
+            "many": simple_template("Many"),
+        },
+    )
+    ids = people("ana", "bo")
+    # Ana also had a postcard in her home last week (another channel, same ledger).
+    record_touches([Touch(ids["ana@example.com"], "mail", "in_home", T0 - 7 * DAY, "x:1")])
+    do_enroll("drip", ids.values(), clock.now())
+    for day in range(3):
+        clock.set(T0 + day * DAY)
+        worker.run_until_idle()
+    last = {
+        d.contact.email: d.step_id for d in Delivery.objects.filter(step_id__in=["few", "many"])
+    }
+    assert last == {"ana@example.com": "many", "bo@example.com": "few"}
