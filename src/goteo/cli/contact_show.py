@@ -1,4 +1,4 @@
-"""``goteo contacts show``: one contact, its subscriptions and its consent records."""
+"""``goteo contacts show``: one contact, its subscriptions, consent records and exposures."""
 
 from __future__ import annotations
 
@@ -15,10 +15,13 @@ FIELDS = ("id", "email", "first_name", "last_name", "locale", "timezone", "statu
 @click.argument("email")
 @json_option
 def show(email: str, as_json: bool) -> None:
-    """One contact: fields, subscriptions, consent records and its preference centre link."""
+    """One contact: fields, subscriptions, consent records, exposures by channel and its
+    preference centre link."""
     setup_django()
     from django.conf import settings
+    from django.utils import timezone
 
+    from goteo.campaigns.exposure_counts import contact_exposures
     from goteo.contacts.consent_export import consent_summary
     from goteo.contacts.fields import normalize_email
     from goteo.contacts.models import Contact
@@ -40,6 +43,7 @@ def show(email: str, as_json: bool) -> None:
         "preferences_url": f"{settings.BASE_URL}/p/{preference_token(contact.id)}",
     }
     info |= consent_summary(contact.id)
+    info["exposures"] = contact_exposures(contact.id, timezone.now())
 
     emit(info, as_json, lambda: _print(info))
 
@@ -48,6 +52,9 @@ def _print(info: dict[str, Any]) -> None:
     for name in (*FIELDS, "paused_until", "preferences_url"):
         click.echo(f"{name + ':':17}{'' if info[name] is None else info[name]}")
     click.echo(f"{'subscriptions:':17}{', '.join(info['subscriptions']) or '(none)'}")
+    exposures = info["exposures"]
+    channels = ", ".join(f"{c} {n}" for c, n in exposures["by_channel"].items())
+    click.echo(f"{'exposures:':17}{exposures['total']}{f' ({channels})' if channels else ''}")
     if not info["consents"]:
         click.echo(f"{'consents:':17}(none)")
         return

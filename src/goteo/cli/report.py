@@ -75,8 +75,26 @@ def _print(data: dict[str, Any]) -> None:
         ],
         ["variant", "enrolled", "reached goal", "rate"],
     )
-    exposures = data["exposures"]
+    _print_exposures(data["exposures"])
+
+
+def _print_exposures(exposures: dict[str, Any]) -> None:
     spread = ", ".join(f"{n}: {k}" for n, k in exposures["distribution"].items()) or "-"
+    channels = ", ".join(f"{c} {n}" for c, n in exposures["by_channel"].items()) or "-"
     click.echo("")
-    click.echo(f"exposures per contact (messages sent: contacts): {spread}")
-    click.echo(f"mean {exposures['mean']} over {exposures['contacts']} contact(s)")
+    click.echo(f"exposures per contact (exposures: contacts): {spread}")
+    click.echo(
+        f"mean {exposures['mean']} over {exposures['contacts']} contact(s); by channel: {channels}"
+    )
+    if exposures["steps"]:
+        click.echo("")
+        table(
+            [
+                [s["step_id"] or "(visits)", s["channel"], s["exposures"]]
+                for s in exposures["steps"]
+            ],
+            ["step", "channel", "exposures"],
+        )
+    audience = exposures["audience"]
+    if audience["posts"]:
+        click.echo(f"audience: {audience['posts']} post(s), reach {audience['reach']}")

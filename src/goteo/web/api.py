@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.errors import ActionError
 from goteo.actions.subscriptions import do_subscribe
+from goteo.campaigns.exposure_counts import contact_exposures
 from goteo.campaigns.models import DeliveryStatus
 from goteo.campaigns.summaries import campaign_rows, recent_deliveries
 from goteo.contacts.consent_export import consent_summary
@@ -96,7 +97,8 @@ def contact_detail(request: HttpRequest, email: str) -> JsonResponse:
     row = Contact.objects.filter(email=normalized).values(*CONTACT_FIELDS).first()
     if row is None:
         return error(404, "no such contact")
-    return JsonResponse(row | consent_summary(row["id"]))
+    exposures = contact_exposures(row["id"], timezone.now())
+    return JsonResponse(row | consent_summary(row["id"]) | {"exposures": exposures})
 
 
 @require_GET

@@ -234,9 +234,17 @@ register(
     )
 )
 EMAIL = path_parameter("email", "The contact's email address")
+COUNTS = {"type": "object", "additionalProperties": COUNT}
+EXPOSURES = {
+    "total": COUNT,
+    "by_channel": COUNTS,
+    "by_kind": COUNTS,
+    "last_at": {"type": ["string", "null"], "description": "The latest exposure so far"},
+}
 DETAIL_FIELDS = CONTACT | {
     "consents": {"type": "array", "items": _object(list(CONSENT), CONSENT)},
     "subscriptions": {"type": "array", "items": TEXT},
+    "exposures": _object(list(EXPOSURES), EXPOSURES),
 }
 DETAIL = _object(list(DETAIL_FIELDS), DETAIL_FIELDS)
 register(
@@ -245,7 +253,7 @@ register(
         method="get",
         scope="contacts:read",
         tags=("contacts",),
-        summary="One contact with its consent records and subscriptions",
+        summary="One contact with its consent records, subscriptions and exposures",
         parameters=(EMAIL,),
         responses={
             "200": json_response("The contact", DETAIL),
