@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import click
 
+from goteo.cli.exposure_report import exposure_report
 from goteo.cli.output import emit, fail, json_option, setup_django, table
 from goteo.engine.durations import parse_duration
 
 
 @click.command()
-@click.argument("campaign")
+@click.argument("campaign", required=False)
+@click.option(
+    "--exposures",
+    "curve",
+    is_flag=True,
+    help='The "law of 29" report: conversion rate by exposures before converting '
+    "(of CAMPAIGN, or of all campaigns without one).",
+)
+@click.option(
+    "--svg",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --exposures: also write the chart, as SVG, to this file.",
+)
 @json_option
-def report(campaign: str, as_json: bool) -> None:
+def report(campaign: str | None, curve: bool, svg: Path | None, as_json: bool) -> None:
     """A campaign's numbers: reach, engagement, conversions, revenue, lift, exposures.
 
     CAMPAIGN is its key; docs/measurement.md explains each number.
     """
     setup_django()
+    if curve or svg is not None:
+        exposure_report(campaign, svg, as_json)
+        return
+    if campaign is None:
+        fail("a campaign is needed", {"campaign": "name one, or use --exposures"}, as_json)
+        return
     from goteo.campaigns.reports import NoSuchCampaign, campaign_report
 
     try:

@@ -20,3 +20,22 @@ KINDS = (SENT, IN_HOME, DELIVERED, QR_VISIT, VISIT, SOCIAL_PERSONAL)
 
 # What a delivered message of each channel counts as, when its provider says nothing more.
 DELIVERY_KINDS = {EMAIL: SENT, MAIL: IN_HOME, SMS: DELIVERED, SOCIAL: SOCIAL_PERSONAL}
+
+# The "law of 29" report's buckets of exposures before converting: (label, fewest, most),
+# most None for open-ended.
+BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("1", 1, 1),
+    ("2–5", 2, 5),
+    ("6–10", 6, 10),
+    ("11–20", 11, 20),
+    ("21–28", 21, 28),
+    ("29+", 29, None),
+)
+
+
+def bucket_of(exposures: int) -> int:
+    """The index in ``BUCKETS`` of a number of exposures (at least one)."""
+    for i, (_, fewest, most) in enumerate(BUCKETS):
+        if exposures >= fewest and (most is None or exposures <= most):
+            return i
+    raise ValueError(f"{exposures} exposures fall in no bucket")
