@@ -16,6 +16,8 @@ from goteo.campaigns.exposures import (
     Touch,
     record_audience,
     record_delivery,
+    record_qr_visit,
+    record_reported,
     record_touches,
     touch_of_delivery,
 )
@@ -136,13 +138,20 @@ def test_other_channels_record_through_the_same_function_once_each() -> None:
     record_delivery(row(mailer), T0 + 5 * DAY, "in_home")  # never goes back
     mail = Exposure.objects.get(step_id="postcard")
     assert (mail.kind, mail.occurred_at) == ("delivered", T0 + 3 * DAY)
-    # A QR scan of the mailer and a post to an account the contact follows: one each.
-    contact = mailer.contact_id
-    qr = Touch(contact, "mail", "qr_visit", T0 + 5 * DAY, f"q:{mailer.id}", mailer.campaign_id)
-    post = Touch(contact, "social", "social_personal", T0 + 6 * DAY, "p:mastodon:42")
-    record_touches([qr, post, qr])
+    # Reports and scans arrive later, by delivery id: the SMS receipt again changes nothing.
+    assert record_reported(sms.id, T0 + timedelta(minutes=2), "delivered")
+    assert not record_reported(10**9, T0, "delivered")
+    assert record_qr_visit(mailer.id, T0 + 5 * DAY)
+    assert record_qr_visit(mailer.id, T0 + 6 * DAY)  # scanned twice: one exposure
+    # A post published to an account the contact follows.
+    post = Touch(mailer.contact_id, "social", "social_personal", T0 + 6 * DAY, "p:mastodon:42")
+    record_touches([post, post])
     assert Exposure.objects.count() == 4
-    assert Exposure.objects.filter(kind="qr_visit", delivery__isnull=True).count() == 1
+    qr = Exposure.objects.get(kind="qr_visit")
+    assert (qr.channel, qr.step_id, qr.occurred_at) == ("mail", "postcard", T0 + 5 * DAY)
+    assert Exposure.objects.get(kind="delivered", channel="sms").occurred_at == T0 + timedelta(
+        minutes=1
+    )
 
 
 def test_what_is_not_an_exposure_and_what_is_refused() -> None:

@@ -12,7 +12,7 @@ recording. Opens and clicks update the email's own exposure (``record_engagement
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,9 +23,9 @@ from django.db.models.functions import Coalesce
 
 from goteo.bulk_sql import insert_rows
 from goteo.campaigns.delivery_kinds import MARKETING
-from goteo.campaigns.models import AudienceExposure, Exposure
+from goteo.campaigns.models import AudienceExposure, Delivery, Exposure
 from goteo.contacts.event_store import db_moment
-from goteo.engine.exposure_words import DELIVERED, DELIVERY_KINDS, IN_HOME, KINDS
+from goteo.engine.exposure_words import DELIVERED, DELIVERY_KINDS, IN_HOME, KINDS, QR_VISIT
 
 COLUMNS = (
     "contact_id", "channel", "kind", "campaign_id", "version_id", "step_id", "delivery_id",
@@ -91,6 +91,32 @@ def record_delivery(row: Mapping[str, Any], when: datetime, kind: str | None = N
     touch = touch_of_delivery(row, when, kind)
     if touch is not None:
         record_touches([touch])
+
+
+ROW_FIELDS = (
+    "id", "contact_id", "campaign_id", "step_id", "channel", "kind", "enrollment__version_id",
+)  # fmt: skip
+
+
+def record_reported(delivery_id: int, when: datetime, kind: str) -> bool:
+    """A provider's report on a message sent earlier (a mailer or an SMS ``delivered``): its
+    exposure, recorded or made ``delivered``. False when there is no such delivery."""
+    row = Delivery.objects.filter(id=delivery_id).values(*ROW_FIELDS).first()
+    if row is None:
+        return False
+    record_delivery(row, when, kind)
+    return True
+
+
+def record_qr_visit(delivery_id: int, when: datetime) -> bool:
+    """A mailer's QR code or personal URL followed: one exposure per mailer, beside the
+    mailer's own. False when there is no such delivery."""
+    row = Delivery.objects.filter(id=delivery_id).values(*ROW_FIELDS).first()
+    touch = touch_of_delivery(row, when, QR_VISIT) if row is not None else None
+    if touch is None:
+        return False
+    record_touches([replace(touch, dedupe_key=f"q:{delivery_id}", delivery_id=None)])
+    return True
 
 
 def record_touches(touches: Sequence[Touch]) -> None:
