@@ -1,9 +1,10 @@
 """Tracked visits to a campaign's product pages (``exposure_pages``), as exposures.
 
-Called by ``react`` with the newly stored events of a batch: the page views of contacts with
-an active journey are matched against the pages of that journey's campaign version, in one
-query for the whole batch. Each visit is one exposure (its key names the event), credited to
-the first such campaign (the lowest id) when several name the page.
+Called by ``react`` with the newly stored events of a batch: when an active campaign's current
+version names pages, the page views of contacts with an active journey in such a campaign are
+matched against the pages of that journey's version, in one query for the whole batch. Each
+visit is one exposure (its key names the event), credited to the first such campaign (the
+lowest id) when several name the page.
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from collections import defaultdict
 
 from goteo.bulk_sql import select_in
 from goteo.campaigns.exposures import Touch, ledger_on, record_touches
-from goteo.campaigns.models import CampaignVersion, Enrollment, EnrollmentStatus
+from goteo.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    CampaignVersion,
+    Enrollment,
+    EnrollmentStatus,
+)
 from goteo.campaigns.versions import campaign_for_version
 from goteo.contacts.event_facts import EventFact
 from goteo.engine.exposure_pages import PAGE_VIEW, is_exposure_page
@@ -32,13 +39,17 @@ def record_page_visits(facts: list[EventFact]) -> int:
             views[fact.contact_id].append(fact)
     if not views or not ledger_on():
         return 0
+    campaigns = _naming_pages()
+    if not campaigns:
+        return 0
     enrollment, version = Enrollment._meta.db_table, CampaignVersion._meta.db_table
     sql = (
         f"SELECT e.contact_id, e.campaign_id, e.version_id, v.checksum FROM {enrollment} e "
         f"JOIN {version} v ON v.id = e.version_id "
         "WHERE e.contact_id IN ({values}) AND e.status = %s"
     )
-    journeys = sorted(select_in(sql, views, EnrollmentStatus.ACTIVE.value), key=lambda r: r[1])
+    found = select_in(sql, views, EnrollmentStatus.ACTIVE.value)
+    journeys = sorted((r for r in found if r[1] in campaigns), key=lambda r: r[1])
     touches: dict[int, Touch] = {}  # by event: one exposure per visit
     for contact_id, campaign_id, version_id, checksum in journeys:
         pages = campaign_for_version(version_id, checksum).exposure_pages
@@ -57,3 +68,14 @@ def record_page_visits(facts: list[EventFact]) -> int:
                 )
     record_touches(list(touches.values()))
     return len(touches)
+
+
+def _naming_pages() -> set[int]:
+    """The active campaigns whose current version names exposure pages: a query of a few
+    rows, so a batch of events pays for the journeys' lookup only when some campaign does."""
+    rows = Campaign.objects.filter(
+        status=CampaignStatus.ACTIVE, current_version__isnull=False
+    ).values_list("id", "current_version_id", "current_version__checksum")
+    return {
+        cid for cid, vid, checksum in rows if campaign_for_version(vid, checksum).exposure_pages
+    }
