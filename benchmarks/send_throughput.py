@@ -118,7 +118,7 @@ def fresh_db(kind: str, folder: Path) -> str:
 def measure(kind: str, contacts: int, workers: int, port: int, folder: Path) -> dict[str, Any]:
     db = fresh_db(kind, folder)
     prepared = scenario("prepare", "--db", db, "--contacts", str(contacts))
-    sent, scheduling, steps, peak, elapsed = 0, 0.0, 0, 0.0, 0.0
+    sent, scheduling, steps, peak, elapsed, cpu = 0, 0.0, 0, 0.0, 0.0, 0.0
     for day in (0, 1):
         procs = [
             subprocess.Popen(
@@ -143,6 +143,7 @@ def measure(kind: str, contacts: int, workers: int, port: int, folder: Path) -> 
         # From the first worker starting work to the last finishing (process start-up excluded).
         elapsed += max(r["wall_end"] for r in results) - min(r["wall_start"] for r in results)
         sent += sum(r["sent"] for r in results)
+        cpu += sum(r["cpu_s"] for r in results)
         steps += sum(r["steps"] for r in results)
         scheduling += max(r["scheduling_s"] for r in results)
         peak = max(peak, *(r["peak_rss_mb"] for r in results))
@@ -154,6 +155,7 @@ def measure(kind: str, contacts: int, workers: int, port: int, folder: Path) -> 
         "messages": sent,
         "messages_per_s": sent / elapsed,
         "claim_per_s": steps / scheduling if scheduling else 0,
+        "worker_cpu_ms_per_msg": 1000 * cpu / sent,
         "peak_rss_mb": peak,
         **prepared,
     }
@@ -161,23 +163,36 @@ def measure(kind: str, contacts: int, workers: int, port: int, folder: Path) -> 
 
 def ledger_cost(kind: str, contacts: int, port: int, folder: Path, rounds: int) -> dict[str, Any]:
     """(b) with the exposure ledger on and off, alternating (so a busier moment of the machine
-    weighs on both alike); the median of each, and what the ledger costs."""
-    rates: dict[str, list[float]] = {"on": [], "off": []}
+    weighs on both alike): the median rate and worker CPU per message of each, and the cost.
+    CPU time moves far less than wall time on a shared machine (on PostgreSQL it leaves out
+    the server's share)."""
+    runs: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
     for i in range(rounds):
         for setting in ("on", "off") if i % 2 == 0 else ("off", "on"):
             os.environ["GOTEO_EXPOSURE_LEDGER"] = setting
-            rates[setting].append(measure(kind, contacts, 1, port, folder)["messages_per_s"])
+            runs[setting].append(measure(kind, contacts, 1, port, folder))
     os.environ.pop("GOTEO_EXPOSURE_LEDGER")
-    on, off = (statistics.median(rates[k]) for k in ("on", "off"))
-    return {"db": kind, "contacts": contacts, "rounds": rounds, "on": on, "off": off,
-            "cost": 1 - on / off, "runs": rates}  # fmt: skip
+
+    def median(setting: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[setting])
+
+    on, off = median("on", "messages_per_s"), median("off", "messages_per_s")
+    cpu_on, cpu_off = median("on", "worker_cpu_ms_per_msg"), median("off", "worker_cpu_ms_per_msg")
+    return {
+        "db": kind, "contacts": contacts, "rounds": rounds, "on": on, "off": off,
+        "cost": 1 - on / off, "cpu_on_ms": cpu_on, "cpu_off_ms": cpu_off,
+        "cpu_cost": cpu_on / cpu_off - 1,
+        "runs": {k: [(r["messages_per_s"], r["worker_cpu_ms_per_msg"]) for r in v]
+                 for k, v in runs.items()},
+    }  # fmt: skip
 
 
 def ledger_report(costs: list[dict[str, Any]], args: argparse.Namespace) -> None:
     for c in costs:
         print(
             f"{c['db']:9} {c['contacts']} contacts, median of {c['rounds']}: ledger on "
-            f"{c['on']:,.0f} msg/s, off {c['off']:,.0f} msg/s, cost {c['cost']:.1%}"
+            f"{c['on']:,.0f} msg/s, off {c['off']:,.0f} msg/s, cost {c['cost']:.1%}; worker CPU "
+            f"{c['cpu_on_ms']:.2f} against {c['cpu_off_ms']:.2f} ms/msg, cost {c['cpu_cost']:.1%}"
         )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
