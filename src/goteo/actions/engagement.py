@@ -35,7 +35,7 @@ def do_record_open(delivery_id: int, now: datetime) -> bool:
         Delivery.objects.filter(id=delivery_id).update(
             opens=F("opens") + 1, opened_at=Coalesce(F("opened_at"), Value(now))
         )
-        record_engagement(delivery_id, now, clicked=False)
+        record_engagement(delivery_id, contact_id, now, clicked=False)
         do_record_events([_opened(delivery_id, contact_id)], now)
     return True
 
@@ -65,7 +65,7 @@ def do_record_click(delivery_id: int, index: int, now: datetime) -> str | None:
             ),
             opened_at=Coalesce(F("opened_at"), Value(now)),
         )
-        record_engagement(delivery_id, now, clicked=True)
+        record_engagement(delivery_id, row["contact_id"], now, clicked=True)
         clicked = EventInput(
             name="clicked",
             contact_id=row["contact_id"],

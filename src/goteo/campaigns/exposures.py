@@ -151,7 +151,7 @@ def record_touches(touches: Sequence[Touch]) -> None:
     insert_rows(table, COLUMNS, rows, suffix)
 
 
-def record_engagement(delivery_id: int, now: datetime, *, clicked: bool) -> None:
+def record_engagement(delivery_id: int, contact_id: int, now: datetime, *, clicked: bool) -> None:
     """One open (or one click, which is also the first open if none was seen) of a message,
     on its exposure."""
     if not ledger_on():
@@ -172,7 +172,7 @@ def record_engagement(delivery_id: int, now: datetime, *, clicked: bool) -> None
             ),
             "first_opened_at": Coalesce(F("first_opened_at"), Value(now)),
         }
-    Exposure.objects.filter(delivery_id=delivery_id, dedupe_key=delivery_key(delivery_id)).update(
+    Exposure.objects.filter(contact_id=contact_id, dedupe_key=delivery_key(delivery_id)).update(
         **changes
     )
 

@@ -156,19 +156,22 @@ class Exposure(models.Model):
     ``goteo.campaigns.exposures``; the words are in ``goteo.engine.exposure_words``.
     """
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="exposures")
+    # Three indexes in all (the primary key, the unique key, campaign and time): each touch
+    # recorded writes each of them, so the foreign keys get none of their own. The unique key
+    # serves lookups by contact (a contact has few exposures).
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="exposures", db_index=False
+    )
     channel = models.CharField(max_length=16)  # email | mail | sms | social | web
     kind = models.CharField(max_length=24)  # sent | in_home | delivered | qr_visit | visit | …
     campaign = models.ForeignKey(
-        Campaign, null=True, on_delete=models.CASCADE, related_name="exposures"
+        Campaign, null=True, on_delete=models.CASCADE, related_name="exposures", db_index=False
     )
     version = models.ForeignKey(
-        CampaignVersion, null=True, on_delete=models.SET_NULL, related_name="+"
+        CampaignVersion, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     step_id = models.CharField(max_length=64, blank=True, default="")
-    delivery = models.ForeignKey(
-        Delivery, null=True, on_delete=models.CASCADE, related_name="exposures"
-    )
+    delivery_id = models.BigIntegerField(null=True)  # the message, for those made by one
     dedupe_key = models.CharField(max_length=80)
     occurred_at = models.DateTimeField()
     first_opened_at = models.DateTimeField(null=True)
@@ -178,8 +181,6 @@ class Exposure(models.Model):
 
     class Meta:
         db_table = "goteo_exposure"
-        # The unique key also serves a contact's lookups (a contact has few exposures), so
-        # each recorded touch updates one index fewer.
         indexes = [models.Index(fields=["campaign", "occurred_at"], name="exposure_campaign")]
         constraints = [
             models.UniqueConstraint(fields=["contact", "dedupe_key"], name="uniq_exposure")
