@@ -156,19 +156,31 @@ class Exposure(models.Model):
     ``goteo.campaigns.exposures``; the words are in ``goteo.engine.exposure_words``.
     """
 
-    # Three indexes in all (the primary key, the unique key, campaign and time): each touch
-    # recorded writes each of them, so the foreign keys get none of their own. The unique key
-    # serves lookups by contact (a contact has few exposures).
+    # Recording a touch is on the send path, so it writes as little as it can: three indexes
+    # in all (the primary key, the unique key, campaign and time), the unique key serving
+    # lookups by contact (a contact has few exposures); and no database check of the campaign
+    # and version, which on PostgreSQL would lock (so write) those rows for every message.
+    # Deleting a campaign still deletes its exposures (Django cascades them).
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="exposures", db_index=False
     )
     channel = models.CharField(max_length=16)  # email | mail | sms | social | web
     kind = models.CharField(max_length=24)  # sent | in_home | delivered | qr_visit | visit | …
     campaign = models.ForeignKey(
-        Campaign, null=True, on_delete=models.CASCADE, related_name="exposures", db_index=False
+        Campaign,
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="exposures",
+        db_index=False,
+        db_constraint=False,
     )
     version = models.ForeignKey(
-        CampaignVersion, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        CampaignVersion,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     step_id = models.CharField(max_length=64, blank=True, default="")
     delivery_id = models.BigIntegerField(null=True)  # the message, for those made by one
