@@ -1,12 +1,14 @@
 """Send throughput: Goteo end to end against the raw SMTP limit, measured in the same run.
 
-    python -m benchmarks.send_throughput [--quick] [--no-postgres] [--dkim]
+    python -m benchmarks.send_throughput [--quick] [--no-postgres] [--dkim] [--ledger]
 
 (a) raw limit: a bare smtplib loop pushing pre-rendered messages over one connection to a local
 sink; (b) Goteo: contacts enrolled in a three-step campaign (send, wait 1d, send), the clock
 moved forward, workers rendering and delivering every message to the same sink. Prints a table
 of messages per second, the ratio b/a, the scheduler's claim rate and peak memory. With --dkim,
 the workers DKIM-sign every message with a new 2048-bit RSA key (the raw limit stays unsigned).
+With --ledger, only (b), with the exposure ledger on and off (GOTEO_EXPOSURE_LEDGER), in
+alternating runs, and the ledger's cost.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import os
 import smtplib
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -115,7 +118,7 @@ def fresh_db(kind: str, folder: Path) -> str:
 def measure(kind: str, contacts: int, workers: int, port: int, folder: Path) -> dict[str, Any]:
     db = fresh_db(kind, folder)
     prepared = scenario("prepare", "--db", db, "--contacts", str(contacts))
-    sent, scheduling, steps, peak, elapsed = 0, 0.0, 0, 0.0, 0.0
+    sent, scheduling, steps, peak, elapsed, cpu = 0, 0.0, 0, 0.0, 0.0, 0.0
     for day in (0, 1):
         procs = [
             subprocess.Popen(
@@ -140,6 +143,7 @@ def measure(kind: str, contacts: int, workers: int, port: int, folder: Path) -> 
         # From the first worker starting work to the last finishing (process start-up excluded).
         elapsed += max(r["wall_end"] for r in results) - min(r["wall_start"] for r in results)
         sent += sum(r["sent"] for r in results)
+        cpu += sum(r["cpu_s"] for r in results)
         steps += sum(r["steps"] for r in results)
         scheduling += max(r["scheduling_s"] for r in results)
         peak = max(peak, *(r["peak_rss_mb"] for r in results))
@@ -151,9 +155,48 @@ def measure(kind: str, contacts: int, workers: int, port: int, folder: Path) -> 
         "messages": sent,
         "messages_per_s": sent / elapsed,
         "claim_per_s": steps / scheduling if scheduling else 0,
+        "worker_cpu_ms_per_msg": 1000 * cpu / sent,
         "peak_rss_mb": peak,
         **prepared,
     }
+
+
+def ledger_cost(kind: str, contacts: int, port: int, folder: Path, rounds: int) -> dict[str, Any]:
+    """(b) with the exposure ledger on and off, alternating (so a busier moment of the machine
+    weighs on both alike): the median rate and worker CPU per message of each, and the cost.
+    CPU time moves far less than wall time on a shared machine (on PostgreSQL it leaves out
+    the server's share)."""
+    runs: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
+    for i in range(rounds):
+        for setting in ("on", "off") if i % 2 == 0 else ("off", "on"):
+            os.environ["GOTEO_EXPOSURE_LEDGER"] = setting
+            runs[setting].append(measure(kind, contacts, 1, port, folder))
+    os.environ.pop("GOTEO_EXPOSURE_LEDGER")
+
+    def median(setting: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[setting])
+
+    on, off = median("on", "messages_per_s"), median("off", "messages_per_s")
+    cpu_on, cpu_off = median("on", "worker_cpu_ms_per_msg"), median("off", "worker_cpu_ms_per_msg")
+    return {
+        "db": kind, "contacts": contacts, "rounds": rounds, "on": on, "off": off,
+        "cost": 1 - on / off, "cpu_on_ms": cpu_on, "cpu_off_ms": cpu_off,
+        "cpu_cost": cpu_on / cpu_off - 1,
+        "runs": {k: [(r["messages_per_s"], r["worker_cpu_ms_per_msg"]) for r in v]
+                 for k, v in runs.items()},
+    }  # fmt: skip
+
+
+def ledger_report(costs: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    for c in costs:
+        print(
+            f"{c['db']:9} {c['contacts']} contacts, median of {c['rounds']}: ledger on "
+            f"{c['on']:,.0f} msg/s, off {c['off']:,.0f} msg/s, cost {c['cost']:.1%}; worker CPU "
+            f"{c['cpu_on_ms']:.2f} against {c['cpu_off_ms']:.2f} ms/msg, cost {c['cpu_cost']:.1%}"
+        )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"ledger": costs}, indent=2))
 
 
 def enable_dkim(folder: Path) -> None:
@@ -196,6 +239,10 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--out", default="benchmarks/results/latest.json")
     parser.add_argument("--dkim", action="store_true", help="Workers DKIM-sign every message.")
+    parser.add_argument(
+        "--ledger", action="store_true", help="The exposure ledger's cost: (b) with it on and off."
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="With --ledger: runs of each.")
     args = parser.parse_args()
     small, large = (2000, 5000) if args.quick else (10_000, 50_000)
     folder = Path(f"/tmp/goteo-bench-{uuid.uuid4().hex[:6]}")
@@ -204,6 +251,13 @@ def main() -> None:
         enable_dkim(folder)
     port = free_port()
     sink = start_sink(port)
+    if args.ledger:
+        try:
+            kinds = ("sqlite",) if args.no_postgres else ("sqlite", "postgres")
+            ledger_report([ledger_cost(k, small, port, folder, args.rounds) for k in kinds], args)
+        finally:
+            sink.terminate()
+        return
     try:
         raw = raw_limit(port, 3000 if args.quick else 10_000)
         rows = []

@@ -61,6 +61,8 @@ GOTEO_TRACKING_ORIGINS = [
 _OFF = ("0", "false", "off", "no")
 GOTEO_TRACK_OPENS = os.environ.get("GOTEO_TRACK_OPENS", "1").strip().lower() not in _OFF
 GOTEO_TRACK_CLICKS = os.environ.get("GOTEO_TRACK_CLICKS", "1").strip().lower() not in _OFF
+# The exposure ledger (docs/measurement.md); off only to measure what it costs.
+GOTEO_EXPOSURE_LEDGER = os.environ.get("GOTEO_EXPOSURE_LEDGER", "1").strip().lower() not in _OFF
 # CSRF protects the hosted form pages only (a decorator, not the middleware).
 CSRF_FAILURE_VIEW = "goteo.web.forms_views.csrf_failure"
 _BASE = urlsplit(BASE_URL)

@@ -62,6 +62,7 @@ OFFSETS = [
 TEXT_FIELDS = ["email", "first_name", "last_name", "locale", "timezone", "status", "owner"]
 ATTRIBUTE_NAMES = ["plan", "company", "n", "flag", "items"]
 PROPERTY_NAMES = ["url", "total", "sku", "flag"]
+EXPOSURE_CHANNELS = ["email", "mail", "sms", "social", "web"]
 EVENT_NAMES = ["purchase", "page_view", "Purchase", "added_to_cart"]
 
 words = st.sampled_from(WORDS)
@@ -153,9 +154,28 @@ def event_tests(draw: st.DrawFn) -> dict[str, Any]:
     return test
 
 
+@st.composite
+def exposure_tests(draw: st.DrawFn) -> dict[str, Any]:
+    test: dict[str, Any] = {}
+    if draw(st.booleans()):
+        test["within"] = draw(st.sampled_from(sorted(DURATIONS)))
+    if draw(st.booleans()):
+        one = st.sampled_from(EXPOSURE_CHANNELS)
+        test["channel"] = draw(st.one_of(one, st.lists(one, min_size=1, max_size=3)))
+    if draw(st.booleans()):
+        counts = st.integers(0, 3)
+        ops = st.sampled_from(["equals", "not_equals", "gt", "gte", "lt", "lte"])
+        test["count"] = draw(st.one_of(counts, st.dictionaries(ops, counts, min_size=1)))
+    return {"exposures": test}
+
+
+LEAVES = {"field": field_tests, "event": event_tests, "exposures": exposure_tests}
+
+
 def conditions() -> st.SearchStrategy[dict[str, Any]]:
-    # A fair coin between a field and an event (one_of would flatten the field kinds into it).
-    leaves = st.booleans().flatmap(lambda field: field_tests() if field else event_tests())
+    # Fair odds between a field, an event and exposures (one_of would flatten the field kinds
+    # into them).
+    leaves = st.sampled_from(sorted(LEAVES)).flatmap(lambda kind: LEAVES[kind]())
 
     def extend(inner: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
         items = st.lists(inner, min_size=1, max_size=3)
@@ -189,7 +209,13 @@ def contacts(draw: st.DrawFn) -> dict[str, Any]:
         "created_at": draw(moments),
         "attributes": draw(json_objects(ATTRIBUTE_NAMES)),
         "events": draw(st.lists(events(), max_size=4)),
+        "exposures": draw(st.lists(exposures(), max_size=5)),
     }
+
+
+@st.composite
+def exposures(draw: st.DrawFn) -> dict[str, Any]:
+    return {"channel": draw(st.sampled_from(EXPOSURE_CHANNELS)), "occurred_at": draw(moments)}
 
 
 @st.composite

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from django.test import Client
 
 from goteo.actions.attribution import attribute_conversions
+from goteo.campaigns.exposures import record_delivery
 from goteo.campaigns.models import Campaign, CampaignVersion, Delivery, Enrollment
 from goteo.campaigns.reports import campaign_report
 from goteo.campaigns.versions import checksum
@@ -56,8 +57,9 @@ def enroll(campaign: Campaign, contact: Contact, variant: str) -> Enrollment:
 
 
 def deliver(journey: Enrollment, step: str, at: datetime, **fields: Any) -> Delivery:
+    """A message as the worker leaves it: sent ones recorded in the exposure ledger too."""
     values: dict[str, Any] = {"status": "sent", "sent_at": at} | fields
-    return Delivery.objects.create(
+    delivery = Delivery.objects.create(
         contact_id=journey.contact_id,
         enrollment=journey,
         campaign_id=journey.campaign_id,
@@ -69,6 +71,11 @@ def deliver(journey: Enrollment, step: str, at: datetime, **fields: Any) -> Deli
         created_at=at,
         **values,
     )
+    if delivery.status == "sent":
+        row = {"id": delivery.id, "contact_id": delivery.contact_id, "kind": delivery.kind}
+        row |= {"campaign_id": delivery.campaign_id, "step_id": step, "channel": "email"}
+        record_delivery(row | {"enrollment__version_id": journey.version_id}, at)
+    return delivery
 
 
 def event(contact: Contact, name: str, at: datetime, **props: Any) -> EventFact:
@@ -140,10 +147,17 @@ def test_the_campaign_report(spring: Campaign) -> None:
         {"variant": "holdout", "enrolled": 2, "converted": 1, "conversion_rate": 0.5},
     ]
     assert report["exposures"] == {
+        "total": 5,
         "contacts": 6,
         "distribution": {"0": 2, "1": 3, "2": 1},
         "mean": 0.83,
         "by_channel": {"email": 5},
+        "by_kind": {"sent": 5},
+        "steps": [
+            {"step_id": "first", "channel": "email", "exposures": 4},
+            {"step_id": "second", "channel": "email", "exposures": 1},
+        ],
+        "audience": {"posts": 0, "reach": 0},
     }
 
 
@@ -175,7 +189,9 @@ def test_goteo_report(spring: Campaign) -> None:
     assert "goal: purchase within 10d" in human.output
     assert "conversions 3, revenue 20.00 EUR, 20.00 USD" in human.output
     assert "holdout  2         1             50.00%" in human.output
-    assert "exposures per contact (messages sent: contacts): 0: 2, 1: 3, 2: 1" in human.output
+    assert "exposures per contact (exposures: contacts): 0: 2, 1: 3, 2: 1" in human.output
+    assert "mean 0.83 over 6 contact(s); by channel: email 5" in human.output
+    assert "first   email    4" in human.output
     missing = runner.invoke(main, ["report", "nope"])
     assert missing.exit_code == 1 and "no such campaign" in missing.stderr
 

@@ -26,11 +26,13 @@ from tests.integration.condition_strategies import (
     wheres,
 )
 
+from goteo.campaigns.models import Exposure
 from goteo.contacts.models import Contact, Event
 from goteo.contacts.segments import condition_q, where_q
 from goteo.engine.conditions import (
     Condition,
     EventRecord,
+    ExposureRecord,
     Facts,
     evaluate,
     matches_where,
@@ -48,13 +50,21 @@ FIELDS = ("email", "first_name", "last_name", "locale", "timezone", "status", "o
 
 
 def store(people: list[dict[str, Any]]) -> None:
-    """Store contacts and their events exactly as given (created_at included)."""
+    """Store contacts, their events and exposures exactly as given (created_at included)."""
     for i, person in enumerate(people):
-        data = {k: v for k, v in person.items() if k not in ("events", "created_at", "email")}
+        data = {
+            k: v
+            for k, v in person.items()
+            if k not in ("events", "exposures", "created_at", "email")
+        }
         contact = Contact.objects.create(email=f"{person['email']}{i}@Example.com", **data)
         Contact.objects.filter(pk=contact.pk).update(created_at=person["created_at"])
         Event.objects.bulk_create(
             Event(contact=contact, received_at=e["occurred_at"], **e) for e in person["events"]
+        )
+        Exposure.objects.bulk_create(
+            Exposure(contact=contact, kind="sent", dedupe_key=f"t:{n}", **x)
+            for n, x in enumerate(person.get("exposures", []))
         )
 
 
@@ -64,10 +74,14 @@ def facts_by_id() -> dict[int, Facts]:
     for e in Event.objects.all():
         assert e.contact_id is not None
         events.setdefault(e.contact_id, []).append(EventRecord(e.name, e.properties, e.occurred_at))
+    exposures: dict[int, list[ExposureRecord]] = {}
+    for x in Exposure.objects.all():
+        exposures.setdefault(x.contact_id, []).append(ExposureRecord(x.channel, x.occurred_at))
     return {
         c.pk: Facts(
             {f: getattr(c, f) for f in (*FIELDS, "score", "tags", "created_at", "attributes")},
             events.get(c.pk, []),
+            exposures.get(c.pk, []),
         )
         for c in Contact.objects.all()
     }
@@ -114,6 +128,13 @@ def population(seed: int, size: int) -> list[dict[str, Any]]:
                         "occurred_at": NOW - rng.choice(OFFSETS),
                     }
                     for _ in range(rng.randint(0, 6))
+                ],
+                "exposures": [
+                    {
+                        "channel": rng.choice(pools.EXPOSURE_CHANNELS),
+                        "occurred_at": NOW - rng.choice(OFFSETS),
+                    }
+                    for _ in range(rng.randint(0, 12))
                 ],
             }
         )
@@ -264,6 +285,30 @@ def test_event_history_with_where_within_and_count() -> None:
     assert matching({**cart, "count": 0}) == {"nobody"}
     assert matching({**cart, "count": {"lt": 2}}) == {"browser", "nobody"}
     assert matching({"event": "purchase", "where": {"total": {"gt": 100}}}) == {"buyer"}
+
+
+def exposed(person: Contact, channel: str, days_ago: float) -> None:
+    key = f"t:{Exposure.objects.count()}"
+    at = NOW - timedelta(days=days_ago)
+    Exposure.objects.create(
+        contact=person, channel=channel, kind="sent", dedupe_key=key, occurred_at=at
+    )
+
+
+def test_exposures_with_count_within_and_channel() -> None:
+    many, few = contact("many"), contact("few")
+    contact("nobody")
+    for days in range(12):
+        exposed(many, "email", days + 0.5)
+    exposed(many, "mail", 40)
+    exposed(few, "sms", 2)
+    exposed(few, "email", -1)  # expected in home tomorrow: not yet
+    assert matching({"exposures": {}}) == {"many", "few"}
+    assert matching({"exposures": {"count": {"gte": 10}, "within": "30d"}}) == {"many"}
+    assert matching({"exposures": {"count": {"gte": 10}, "within": "7d"}}) == set()
+    assert matching({"exposures": {"channel": "email", "within": "7d", "count": 7}}) == {"many"}
+    assert matching({"exposures": {"channel": ["sms", "mail"]}}) == {"many", "few"}
+    assert matching({"exposures": {"channel": "email", "count": 0}}) == {"few", "nobody"}
 
 
 def test_combinators_and_several_keys_in_one_mapping() -> None:

@@ -20,9 +20,11 @@ from goteo.engine.condition_model import (
 from goteo.engine.conditions import (
     Condition,
     EventRecord,
+    ExposureRecord,
     Facts,
     evaluate,
     event_names,
+    exposure_lookback,
     lookback,
     matches_where,
     parse_condition,
@@ -359,3 +361,35 @@ def test_event_names_and_lookback() -> None:
     assert lookback(both) == 30 * DAY
     ever = parse({"all": [{"event": "purchase", "within": "7d"}, {"event": "opened"}]})
     assert lookback(ever) is None
+
+
+def test_exposures_are_counted_by_window_and_channel_never_in_the_future() -> None:
+    seen = [ExposureRecord("email", NOW - d * DAY) for d in range(10)]
+    seen += [ExposureRecord("mail", NOW - 30 * DAY), ExposureRecord("sms", NOW + DAY)]
+    facts = Facts(fields={}, exposures=seen)
+    raw_ten = {"exposures": {"count": {"gte": 10}, "within": "30d"}}
+    ten = parse(raw_ten)
+    assert evaluate(ten, facts, NOW)  # 30 days ago is inside, tomorrow's is not yet
+    assert not evaluate(parse({"exposures": {"count": {"gte": 10}, "within": "8d"}}), facts, NOW)
+    assert evaluate(parse({"exposures": {"channel": "email", "count": 10}}), facts, NOW)
+    assert evaluate(parse({"exposures": {"channel": ["sms"], "count": 0}}), facts, NOW)
+    assert not evaluate(parse({"exposures": {}}), Facts(fields={}), NOW)
+    assert exposure_lookback(ten) == 30 * DAY
+    assert exposure_lookback(parse({"any": [raw_ten, {"exposures": {}}]})) is None
+    assert exposure_lookback(parse({"event": "purchase"})) is False
+    assert event_names(ten) == frozenset()
+
+
+def test_exposure_problems_are_named_by_path() -> None:
+    raw = {"exposures": {"count": {"gtee": 1}, "within": "2 dayz", "channel": "fax", "kind": 1}}
+    _, problems = parse_condition(raw, "if")
+    assert dict(problems) == {
+        "if.exposures.count.gtee": "unknown count operator (expected equals, not_equals, gt, "
+        "gte, lt, lte)",
+        "if.exposures.within": "'2 dayz' is not a duration (use forms like 30m, 4h, 2d, 1w)",
+        "if.exposures.channel": "'fax' is not a channel (use email, mail, sms, social, web)",
+        "if.exposures.kind": "unknown key (expected count, within, channel)",
+    }
+    assert parse_condition({"exposures": 10}, "if")[1] == [
+        ("if.exposures", "must be a mapping like {count: {gte: 10}, within: 30d}")
+    ]

@@ -1,4 +1,5 @@
-"""Opens and clicks of marketing email: counted on the delivery and recorded as events.
+"""Opens and clicks of marketing email: counted on the delivery (and on its exposure, in the
+ledger) and recorded as events.
 
 An open adds one to ``Delivery.opens`` each time the pixel loads and records one ``opened``
 event per delivery (its idempotency key names the delivery). A click adds to ``clicks``,
@@ -15,6 +16,7 @@ from django.db.models import Case, F, PositiveIntegerField, Value, When
 from django.db.models.functions import Coalesce
 
 from goteo.actions.events import EventInput, do_record_events
+from goteo.campaigns.exposures import record_engagement
 from goteo.campaigns.models import Delivery
 from goteo.content.links import trackable
 
@@ -33,6 +35,7 @@ def do_record_open(delivery_id: int, now: datetime) -> bool:
         Delivery.objects.filter(id=delivery_id).update(
             opens=F("opens") + 1, opened_at=Coalesce(F("opened_at"), Value(now))
         )
+        record_engagement(delivery_id, contact_id, now, clicked=False)
         do_record_events([_opened(delivery_id, contact_id)], now)
     return True
 
@@ -62,6 +65,7 @@ def do_record_click(delivery_id: int, index: int, now: datetime) -> str | None:
             ),
             opened_at=Coalesce(F("opened_at"), Value(now)),
         )
+        record_engagement(delivery_id, row["contact_id"], now, clicked=True)
         clicked = EventInput(
             name="clicked",
             contact_id=row["contact_id"],

@@ -9,16 +9,24 @@ threshold clears ``hot_at``; the next crossing is a new hand-off.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
 
 from goteo.campaigns.delivery_kinds import MARKETING, NOTIFICATION, WEBHOOK
+from goteo.campaigns.exposure_counts import load_exposures
 from goteo.campaigns.models import Delivery, Enrollment, Setting
 from goteo.campaigns.outbox import NewDelivery, enqueue
 from goteo.contacts.models import Contact, Event, ScoreEntry
-from goteo.engine.conditions import EventRecord, Facts, event_names, lookback
+from goteo.engine.conditions import (
+    EventRecord,
+    ExposureRecord,
+    Facts,
+    event_names,
+    exposure_lookback,
+    lookback,
+)
 from goteo.engine.scoring import Crossing, ScoringRules, choose_owner, crossing, decayed
 
 TURN_KEY = "scoring.turn"  # the round-robin counter: how many leads the pool has received
@@ -52,6 +60,7 @@ def settle(contacts: Sequence[Contact], rules: ScoringRules, now: datetime) -> i
 def _hand_off(leads: list[Contact], rules: ScoringRules, now: datetime) -> None:
     full = {c.id: c for c in Contact.objects.filter(id__in=[c.id for c in leads])}
     events = _condition_events(rules, list(full), now)
+    exposures = _condition_exposures(rules, list(full), now)
     listed = {owner.email for owner in rules.owners}
     turn_row = _lock_turns() if any(o.when is None for o in rules.owners) else None
     turn = int(turn_row.value) if turn_row is not None else 0
@@ -61,7 +70,7 @@ def _hand_off(leads: list[Contact], rules: ScoringRules, now: datetime) -> None:
         if person.owner and person.owner in listed:
             owner: str | None = person.owner  # handed over before: back to the same person
         else:
-            facts = _facts(person, events.get(lead.id, []))
+            facts = _facts(person, events.get(lead.id, []), exposures.get(lead.id, []))
             owner, used_turn = choose_owner(rules.owners, facts, now, turn)
             turn += 1 if used_turn else 0
         lead.hot_at, lead.owner = now, owner or ""
@@ -100,7 +109,22 @@ def _condition_events(
     return found
 
 
-def _facts(contact: Contact, events: Sequence[EventRecord]) -> Facts:
+def _condition_exposures(
+    rules: ScoringRules, contact_ids: list[int], now: datetime
+) -> dict[int, list[ExposureRecord]]:
+    """The exposures the owners' ``when`` conditions look at, for each lead (one query)."""
+    spans = [exposure_lookback(o.when) for o in rules.owners if o.when is not None]
+    spans = [s for s in spans if s is not False]
+    if not spans:
+        return {}
+    if None in spans:
+        return load_exposures(contact_ids, None, now)
+    return load_exposures(contact_ids, now - max(s for s in spans if isinstance(s, timedelta)), now)
+
+
+def _facts(
+    contact: Contact, events: Sequence[EventRecord], exposures: Sequence[ExposureRecord]
+) -> Facts:
     fields = {
         "email": contact.email,
         "first_name": contact.first_name,
@@ -114,7 +138,7 @@ def _facts(contact: Contact, events: Sequence[EventRecord]) -> Facts:
         "created_at": contact.created_at,
         "attributes": dict(contact.attributes or {}),
     }
-    return Facts(fields=fields, events=tuple(events))
+    return Facts(fields=fields, events=tuple(events), exposures=tuple(exposures))
 
 
 def _queue(leads: list[Contact], rules: ScoringRules, now: datetime) -> None:

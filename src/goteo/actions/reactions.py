@@ -15,6 +15,7 @@ from django.db import connection
 from goteo.actions.attribution import attribute_conversions
 from goteo.actions.coupons import redeem_from_events
 from goteo.actions.event_triggers import enroll_on_events
+from goteo.actions.exposure_visits import record_page_visits
 from goteo.actions.scoring import score_events
 from goteo.campaigns.models import Enrollment, EnrollmentStatus
 from goteo.contacts.event_facts import EventFact
@@ -22,13 +23,15 @@ from goteo.contacts.event_facts import EventFact
 
 def react(facts: list[EventFact], now: datetime) -> None:
     """In order: redeem coupons named by purchases, credit conversions (a redeemed coupon is
-    the strongest touch), score leads, enroll on event triggers, and wake the journeys of
-    the contacts who acted (waits for events, goals and exit conditions look at once)."""
+    the strongest touch), record visits to campaigns' product pages as exposures, score leads,
+    enroll on event triggers, and wake the journeys of the contacts who acted (waits for
+    events, goals and exit conditions look at once)."""
     known = [f for f in facts if f.contact_id is not None]
     if not known:
         return
     redeem_from_events(known, now)
     attribute_conversions(known, now)
+    record_page_visits(known)
     score_events(known, now)
     enroll_on_events(known, now)
     wake_contacts({f.contact_id for f in known if f.contact_id is not None}, now)

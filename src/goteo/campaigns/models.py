@@ -146,6 +146,79 @@ class Delivery(models.Model):
         ]
 
 
+class Exposure(models.Model):
+    """One touch that put the product in front of a contact: recorded once (the ledger).
+
+    ``dedupe_key`` names the touch (``d:<delivery id>`` for a message, ``v:<event id>`` for a
+    page visit, ``q:<delivery id>`` for a mailer's QR visit) and is unique per contact, so a
+    retried or replayed recording never counts twice. Opens and clicks of an email are kept
+    here as engagement on its exposure, never as new exposures. Written only by
+    ``goteo.campaigns.exposures``; the words are in ``goteo.engine.exposure_words``.
+    """
+
+    # Recording a touch is on the send path, so it writes as little as it can: three indexes
+    # in all (the primary key, the unique key, campaign and time), the unique key serving
+    # lookups by contact (a contact has few exposures); and no database check of the campaign
+    # and version, which on PostgreSQL would lock (so write) those rows for every message.
+    # Deleting a campaign still deletes its exposures (Django cascades them).
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="exposures", db_index=False
+    )
+    channel = models.CharField(max_length=16)  # email | mail | sms | social | web
+    kind = models.CharField(max_length=24)  # sent | in_home | delivered | qr_visit | visit | …
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="exposures",
+        db_index=False,
+        db_constraint=False,
+    )
+    version = models.ForeignKey(
+        CampaignVersion,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    step_id = models.CharField(max_length=64, blank=True, default="")
+    delivery_id = models.BigIntegerField(null=True)  # the message, for those made by one
+    dedupe_key = models.CharField(max_length=80)
+    occurred_at = models.DateTimeField()
+    first_opened_at = models.DateTimeField(null=True)
+    first_clicked_at = models.DateTimeField(null=True)
+    opens = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "goteo_exposure"
+        indexes = [models.Index(fields=["campaign", "occurred_at"], name="exposure_campaign")]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "dedupe_key"], name="uniq_exposure")
+        ]
+
+
+class AudienceExposure(models.Model):
+    """A post published to an audience whose members are not known one by one: counted per
+    post (with its reach, when the provider says), never as a contact's personal exposure."""
+
+    campaign = models.ForeignKey(
+        Campaign, null=True, on_delete=models.CASCADE, related_name="audience_exposures"
+    )
+    version = models.ForeignKey(
+        CampaignVersion, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    step_id = models.CharField(max_length=64, blank=True, default="")
+    channel = models.CharField(max_length=16)
+    dedupe_key = models.CharField(max_length=200, unique=True)  # the post (account and id)
+    reach = models.PositiveIntegerField(null=True)  # followers at publication, when known
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "goteo_audience_exposure"
+
+
 class Coupon(models.Model):
     """A single-use discount code: generated for a contact, or drawn from an imported pool.
 

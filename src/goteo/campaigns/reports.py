@@ -7,7 +7,6 @@ the campaign; nothing here writes.
 from __future__ import annotations
 
 import contextlib
-from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, Min, OuterRef, Q, Sum
 
+from goteo.campaigns.exposure_counts import campaign_exposures
 from goteo.campaigns.models import Campaign, Conversion, Delivery, DeliveryStatus, Enrollment
 from goteo.contacts.models import Event
 from goteo.engine import yamlsource
@@ -166,33 +166,11 @@ def _variants(
 
 
 def _exposures(campaign: Campaign) -> dict[str, Any]:
-    """How many of the campaign's messages each enrolled contact was sent (any channel)."""
-    per_contact = dict(
-        Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.SENT)
-        .values("contact_id")
-        .annotate(n=Count("id"))
-        .values_list("contact_id", "n")
-    )
-    contacts = set(
+    """The campaign's exposures from the ledger, per enrolled contact, channel and step."""
+    enrolled = set(
         Enrollment.objects.filter(campaign=campaign).values_list("contact_id", flat=True)
     )
-    counts: Counter[int] = Counter(per_contact.get(c, 0) for c in contacts | set(per_contact))
-    total = sum(n * k for n, k in counts.items())
-    people = sum(counts.values())
-    by_channel: dict[str, int] = defaultdict(int)
-    channel_rows = (
-        Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.SENT)
-        .values("channel")
-        .annotate(n=Count("id"))
-    )
-    for row in channel_rows:
-        by_channel[row["channel"]] += row["n"]
-    return {
-        "contacts": people,
-        "distribution": {str(n): counts[n] for n in sorted(counts)},
-        "mean": round(total / people, 2) if people else 0.0,
-        "by_channel": dict(sorted(by_channel.items())),
-    }
+    return campaign_exposures(campaign.id, enrolled)
 
 
 CONVERSION_FIELDS = (

@@ -1,4 +1,5 @@
-"""``goteo contacts show``: one contact's card (``goteo.actions.contact_card``)."""
+"""``goteo contacts show``: one contact's card (``goteo.actions.contact_card``) and its
+exposures by channel."""
 
 from __future__ import annotations
 
@@ -18,13 +19,15 @@ LEAD = ("score", "owner", "hot_at", "paused_until", "preferences_url")
 @json_option
 def show(email: str, as_json: bool) -> None:
     """One contact: fields, attributes, tags, score, owner, subscriptions, consent records,
-    journeys and its preference centre link."""
+    journeys, exposures by channel and its preference centre link."""
     setup_django()
     from django.conf import settings
+    from django.utils import timezone
 
     from goteo.actions.contact_card import contact_card
     from goteo.actions.errors import ActionError
     from goteo.campaigns import journey_clock
+    from goteo.campaigns.exposure_counts import contact_exposures
     from goteo.contacts.tokens import preference_token
 
     try:
@@ -35,6 +38,7 @@ def show(email: str, as_json: bool) -> None:
     info = card.as_json() | {
         "preferences_url": f"{settings.BASE_URL}/p/{preference_token(card.id)}"
     }
+    info["exposures"] = contact_exposures(card.id, timezone.now())
     emit(info, as_json, lambda: _print(info))
 
 
@@ -54,6 +58,9 @@ def _print(info: dict[str, Any]) -> None:
     for name in LEAD:
         _line(name, info[name] if name != "owner" else info[name] or "(nobody)")
     _line("subscriptions", ", ".join(info["subscriptions"]) or "(none)")
+    exposures = info["exposures"]
+    channels = ", ".join(f"{c} {n}" for c, n in exposures["by_channel"].items())
+    _line("exposures", f"{exposures['total']}{f' ({channels})' if channels else ''}")
     _consents(info["consents"])
     _journeys(info["journeys"])
 

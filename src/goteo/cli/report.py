@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import click
 
+from goteo.cli.exposure_report import exposure_report
 from goteo.cli.output import emit, fail, json_option, setup_django, table
 from goteo.engine.durations import parse_duration
 
 
 @click.command()
-@click.argument("campaign")
+@click.argument("campaign", required=False)
+@click.option(
+    "--exposures",
+    "curve",
+    is_flag=True,
+    help='The "law of 29" report: conversion rate by exposures before converting '
+    "(of CAMPAIGN, or of all campaigns without one).",
+)
+@click.option(
+    "--svg",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --exposures: also write the chart, as SVG, to this file.",
+)
 @json_option
-def report(campaign: str, as_json: bool) -> None:
+def report(campaign: str | None, curve: bool, svg: Path | None, as_json: bool) -> None:
     """A campaign's numbers: reach, engagement, conversions, revenue, lift, exposures.
 
     CAMPAIGN is its key; docs/measurement.md explains each number.
     """
     setup_django()
+    if curve or svg is not None:
+        exposure_report(campaign, svg, as_json)
+        return
+    if campaign is None:
+        fail("a campaign is needed", {"campaign": "name one, or use --exposures"}, as_json)
+        return
     from goteo.campaigns.reports import NoSuchCampaign, campaign_report
 
     try:
@@ -75,8 +95,26 @@ def _print(data: dict[str, Any]) -> None:
         ],
         ["variant", "enrolled", "reached goal", "rate"],
     )
-    exposures = data["exposures"]
+    _print_exposures(data["exposures"])
+
+
+def _print_exposures(exposures: dict[str, Any]) -> None:
     spread = ", ".join(f"{n}: {k}" for n, k in exposures["distribution"].items()) or "-"
+    channels = ", ".join(f"{c} {n}" for c, n in exposures["by_channel"].items()) or "-"
     click.echo("")
-    click.echo(f"exposures per contact (messages sent: contacts): {spread}")
-    click.echo(f"mean {exposures['mean']} over {exposures['contacts']} contact(s)")
+    click.echo(f"exposures per contact (exposures: contacts): {spread}")
+    click.echo(
+        f"mean {exposures['mean']} over {exposures['contacts']} contact(s); by channel: {channels}"
+    )
+    if exposures["steps"]:
+        click.echo("")
+        table(
+            [
+                [s["step_id"] or "(visits)", s["channel"], s["exposures"]]
+                for s in exposures["steps"]
+            ],
+            ["step", "channel", "exposures"],
+        )
+    audience = exposures["audience"]
+    if audience["posts"]:
+        click.echo(f"audience: {audience['posts']} post(s), reach {audience['reach']}")

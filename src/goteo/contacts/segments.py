@@ -2,7 +2,8 @@
 
 ``Contact.objects.filter(condition_q(condition, now))`` selects exactly the contacts for which
 ``goteo.engine.conditions.evaluate`` is true at ``now`` (the property tests hold both to it), on
-SQLite and PostgreSQL. Event tests become ``EXISTS`` or counting subqueries over ``Event``;
+SQLite and PostgreSQL. Event tests become ``EXISTS`` or counting subqueries over ``Event``,
+exposure tests the same over the exposure ledger;
 JSON values are tested by ``goteo.contacts.json_checks``.
 """
 
@@ -11,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import and_, or_
+from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Right, StrIndex
 from django.db.models.lookups import (
     Exact,
@@ -22,6 +24,7 @@ from django.db.models.lookups import (
     LessThanOrEqual,
 )
 
+from goteo.campaigns.models import Exposure
 from goteo.contacts.json_checks import JsonCheck, options
 from goteo.contacts.models import Event
 from goteo.engine.condition_model import (
@@ -30,6 +33,7 @@ from goteo.engine.condition_model import (
     AnyOf,
     Check,
     EventTest,
+    ExposureTest,
     FieldTest,
     Not,
 )
@@ -56,6 +60,8 @@ def condition_q(condition: Condition, now: datetime) -> Q:
         return ~condition_q(condition.item, now)
     if isinstance(condition, EventTest):
         return _event_q(condition, now)
+    if isinstance(condition, ExposureTest):
+        return _exposure_q(condition, now)
     return reduce(and_, (_field_check(condition, c, now) for c in condition.checks))
 
 
@@ -124,14 +130,28 @@ def _event_q(test: EventTest, now: datetime) -> Q:
         events = events.filter(occurred_at__gte=now - test.within)
     if test.where is not None:
         events = events.filter(where_q(test.where))
-    ops = {(c.op, c.operand) for c in test.count}
+    return _counted(events, test.count)
+
+
+def _exposure_q(test: ExposureTest, now: datetime) -> Q:
+    exposures = Exposure.objects.filter(contact=OuterRef("pk"), occurred_at__lte=now)
+    if test.within is not None:
+        exposures = exposures.filter(occurred_at__gte=now - test.within)
+    if test.channels:
+        exposures = exposures.filter(channel__in=test.channels)
+    return _counted(exposures, test.count)
+
+
+def _counted(rows: QuerySet[Any], count: tuple[Check, ...]) -> Q:
+    """The contact's ``rows`` (a subquery on the contact) number as ``count`` says."""
+    ops = {(c.op, c.operand) for c in count}
     if ops <= {("gte", 1), ("gt", 0), ("not_equals", 0)}:
-        return Q(Exists(events))
+        return Q(Exists(rows))
     if ops <= {("equals", 0), ("lt", 1), ("lte", 0)}:
-        return ~Q(Exists(events))
-    counted = events.order_by().values("contact").annotate(n=Count("pk")).values("n")
+        return ~Q(Exists(rows))
+    counted = rows.order_by().values("contact").annotate(n=Count("pk")).values("n")
     n = Coalesce(Subquery(counted), Value(0))
-    return reduce(and_, (_count_check(n, c) for c in test.count))
+    return reduce(and_, (_count_check(n, c) for c in count))
 
 
 def _count_check(n: Coalesce, check: Check) -> Q:

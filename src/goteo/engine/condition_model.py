@@ -136,6 +136,20 @@ class EventTest:
 
 
 @dataclass(frozen=True)
+class ExposureTest:
+    """``{exposures: {count: {gte: 10}, within: 30d, channel: email}}``.
+
+    The exposures counted are the contact's (the ledger's, docs/measurement.md) with
+    ``occurred_at <= now`` (and ``>= now - within`` when given), on one of ``channels`` (every
+    channel when empty); every count check holds.
+    """
+
+    within: timedelta | None = None
+    channels: tuple[str, ...] = ()
+    count: tuple[Check, ...] = AT_LEAST_ONCE
+
+
+@dataclass(frozen=True)
 class AllOf:
     items: tuple[Condition, ...]
 
@@ -150,7 +164,7 @@ class Not:
     item: Condition
 
 
-Condition = FieldTest | EventTest | AllOf | AnyOf | Not
+Condition = FieldTest | EventTest | ExposureTest | AllOf | AnyOf | Not
 
 
 @dataclass(frozen=True)
@@ -164,13 +178,23 @@ class EventRecord:
 
 
 @dataclass(frozen=True)
+class ExposureRecord:
+    """One exposure of the contact, as the evaluator sees it."""
+
+    channel: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
 class Facts:
     """What a condition is tested on: the contact's fields and the events loaded for it.
 
     ``fields`` holds email, first_name, last_name, locale, timezone, status, owner (text),
     score (a number), tags (a list), created_at (an aware datetime) and attributes (a dict).
-    ``events`` must hold every event named by the condition within its lookback.
+    ``events`` must hold every event named by the condition within its lookback, and
+    ``exposures`` every exposure within the exposure lookback, when the condition reads them.
     """
 
     fields: Mapping[str, Any]
     events: Sequence[EventRecord] = ()
+    exposures: Sequence[ExposureRecord] = ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from math import isfinite
 from typing import Any, cast, get_args
 
@@ -24,6 +25,7 @@ from goteo.engine.condition_model import (
     Check,
     Condition,
     EventTest,
+    ExposureTest,
     FieldTest,
     Kind,
     Not,
@@ -34,6 +36,7 @@ from goteo.engine.condition_model import (
     Scalar,
 )
 from goteo.engine.durations import DurationError, parse_duration
+from goteo.engine.exposure_words import CHANNELS as EXPOSURE_CHANNELS
 from goteo.engine.yamlsource import join
 
 Problems = list[tuple[str, str]]
@@ -42,11 +45,13 @@ NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 EVENT_NAME_MAX = 64
 COMBINATORS = ("all", "any", "not")
 EVENT_KEYS = ("where", "within", "count")
+EXPOSURES = "exposures"
+EXPOSURE_KEYS = ("count", "within", "channel")
 LIST_OPS = ("in", "not_in")
 TEXT_ONLY_OPS = ("starts_with", "ends_with")
 NUMBER_OPS = ("gt", "gte", "lt", "lte")
 FIELDS_HINT = ", ".join([*FIELD_KINDS, "attributes.<name>"])
-KEYWORDS_HINT = "all, any, not, event"
+KEYWORDS_HINT = "all, any, not, event, exposures"
 ALL_OPS: tuple[str, ...] = get_args(Op)
 
 
@@ -83,6 +88,8 @@ def _condition(raw: Any, path: str, problems: Problems) -> Condition | None:
                 problems.append((where, f"'{key}' goes with an event test (add event: <name>)"))
         elif key in COMBINATORS:
             parts.append(_combinator(key, value, where, problems))
+        elif key == EXPOSURES:
+            parts.append(_exposures(value, where, problems))
         else:
             parts.append(_field(key, value, where, problems))
     found = [p for p in parts if p is not None]
@@ -153,19 +160,58 @@ def _event(raw: Mapping[str, Any], path: str, problems: Problems) -> EventTest |
     if "where" in raw:
         where = _where(raw["where"], join(path, "where"), problems)
         ok = ok and where is not None
-    within = None
-    if "within" in raw:
-        try:
-            within = parse_duration(raw["within"])
-        except DurationError as exc:
-            problems.append((join(path, "within"), str(exc)))
-            ok = False
-    count: tuple[Check, ...] = AT_LEAST_ONCE
-    if "count" in raw:
-        parsed = _count(raw["count"], join(path, "count"), problems)
-        ok = ok and parsed is not None
-        count = parsed or count
+    before = len(problems)
+    within = _within(raw, path, problems)
+    count = _counts(raw, path, problems)
+    ok = ok and len(problems) == before
     return EventTest(cast(str, name), where, within, count) if ok else None
+
+
+def _exposures(value: Any, path: str, problems: Problems) -> ExposureTest | None:
+    """``{count: {gte: 10}, within: 30d, channel: email}`` (each key optional)."""
+    if not isinstance(value, Mapping):
+        problems.append((path, "must be a mapping like {count: {gte: 10}, within: 30d}"))
+        return None
+    before = len(problems)
+    for key in value.keys() - set(EXPOSURE_KEYS):
+        problems.append((join(path, key), f"unknown key (expected {', '.join(EXPOSURE_KEYS)})"))
+    within = _within(value, path, problems)
+    channels: tuple[str, ...] = ()
+    if "channel" in value:
+        channels = _channels(value["channel"], join(path, "channel"), problems)
+    count = _counts(value, path, problems)
+    return ExposureTest(within, channels, count) if len(problems) == before else None
+
+
+def _within(raw: Mapping[str, Any], path: str, problems: Problems) -> timedelta | None:
+    """The test's ``within``, if it has one."""
+    if "within" not in raw:
+        return None
+    try:
+        return parse_duration(raw["within"])
+    except DurationError as exc:
+        problems.append((join(path, "within"), str(exc)))
+        return None
+
+
+def _counts(raw: Mapping[str, Any], path: str, problems: Problems) -> tuple[Check, ...]:
+    """The test's ``count`` checks (at least once, without one)."""
+    if "count" not in raw:
+        return AT_LEAST_ONCE
+    return _count(raw["count"], join(path, "count"), problems) or AT_LEAST_ONCE
+
+
+def _channels(value: Any, path: str, problems: Problems) -> tuple[str, ...]:
+    """One channel or a non-empty list of them."""
+    names = value if isinstance(value, list) else [value]
+    if not names:
+        problems.append((path, "must name a channel or a non-empty list of channels"))
+    wrong = [n for n in names if not isinstance(n, str) or n not in EXPOSURE_CHANNELS]
+    if wrong:
+        problems.append(
+            (path, f"{wrong[0]!r} is not a channel (use {', '.join(EXPOSURE_CHANNELS)})")
+        )
+    return tuple(dict.fromkeys(names)) if names and not wrong else ()
 
 
 def _count(value: Any, path: str, problems: Problems) -> tuple[Check, ...] | None:

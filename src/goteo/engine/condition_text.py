@@ -11,6 +11,7 @@ from goteo.engine.condition_model import (
     Check,
     Condition,
     EventTest,
+    ExposureTest,
     FieldTest,
     PropertyFilter,
 )
@@ -25,7 +26,18 @@ def describe(condition: Condition) -> str:
     if isinstance(condition, AllOf | AnyOf):
         word = " and " if isinstance(condition, AllOf) else " or "
         return "(" + word.join(describe(item) for item in condition.items) + ")"
+    if isinstance(condition, ExposureTest):
+        return _exposures(condition)
     return f"not {describe(condition.item)}"
+
+
+def _exposures(test: ExposureTest) -> str:
+    text = "exposures " + _checks("count", test.count)
+    if test.channels:
+        text += " on " + ", ".join(test.channels)
+    if test.within is not None:
+        text += f" within {format_duration(test.within)}"
+    return text
 
 
 def describe_where(where: PropertyFilter | None) -> str:

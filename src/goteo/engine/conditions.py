@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from goteo.engine.condition_model import (
     AllOf,
@@ -31,6 +31,8 @@ from goteo.engine.condition_model import (
     Condition,
     EventRecord,
     EventTest,
+    ExposureRecord,
+    ExposureTest,
     Facts,
     FieldTest,
     Not,
@@ -38,14 +40,19 @@ from goteo.engine.condition_model import (
 )
 from goteo.engine.condition_parser import parse_condition, parse_where
 
+_T = TypeVar("_T", EventTest, ExposureTest)
+
 __all__ = [
     "Condition",
     "EventRecord",
+    "ExposureRecord",
     "Facts",
     "PropertyFilter",
     "count_events",
+    "count_exposures",
     "evaluate",
     "event_names",
+    "exposure_lookback",
     "is_present",
     "lookback",
     "matches_where",
@@ -66,6 +73,9 @@ def evaluate(condition: Condition, facts: Facts, now: datetime) -> bool:
     if isinstance(condition, FieldTest):
         value = _field_value(facts.fields, condition)
         return all(value_matches(c, value, now) for c in condition.checks)
+    if isinstance(condition, ExposureTest):
+        n = count_exposures(condition, facts.exposures, now)
+        return all(_compare(c.op, n, c.operand) for c in condition.count)
     n = count_events(condition, facts.events, now)
     return all(_compare(c.op, n, c.operand) for c in condition.count)
 
@@ -90,6 +100,29 @@ def count_events(test: EventTest, events: Sequence[EventRecord], now: datetime) 
     )
 
 
+def count_exposures(test: ExposureTest, exposures: Sequence[ExposureRecord], now: datetime) -> int:
+    """How many of ``exposures`` an exposure test counts at ``now``."""
+    since = now - test.within if test.within is not None else None
+    return sum(
+        1
+        for e in exposures
+        if e.occurred_at <= now
+        and (since is None or e.occurred_at >= since)
+        and (not test.channels or e.channel in test.channels)
+    )
+
+
+def exposure_lookback(condition: Condition) -> timedelta | bool | None:
+    """How far back ``evaluate`` needs the contact's exposures: the longest ``within``, None
+    for all history, False when the condition reads no exposures."""
+    tests = _tests(condition, ExposureTest)
+    if not tests:
+        return False
+    if any(t.within is None for t in tests):
+        return None
+    return max(t.within for t in tests if t.within is not None)
+
+
 def event_names(condition: Condition) -> frozenset[str]:
     """The names of the events ``evaluate`` needs in ``Facts.events``."""
     return frozenset(t.name for t in _event_tests(condition))
@@ -109,11 +142,15 @@ def lookback(condition: Condition) -> timedelta | None:
 
 
 def _event_tests(condition: Condition) -> list[EventTest]:
+    return _tests(condition, EventTest)
+
+
+def _tests(condition: Condition, kind: type[_T]) -> list[_T]:
     if isinstance(condition, AllOf | AnyOf):
-        return [t for c in condition.items for t in _event_tests(c)]
+        return [t for c in condition.items for t in _tests(c, kind)]
     if isinstance(condition, Not):
-        return _event_tests(condition.item)
-    return [condition] if isinstance(condition, EventTest) else []
+        return _tests(condition.item, kind)
+    return [condition] if isinstance(condition, kind) else []
 
 
 def _field_value(fields: Mapping[str, Any], test: FieldTest) -> Any:

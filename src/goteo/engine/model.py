@@ -102,6 +102,8 @@ class Campaign:
     exit_when: Condition | None = None
     # A missing value refuses the document and fails the message instead of printing empty.
     strict: bool = False
+    # Product pages whose tracked visits count as exposures (engine/exposure_pages.py).
+    exposure_pages: tuple[PropertyFilter, ...] = ()
     _index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

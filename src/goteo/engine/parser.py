@@ -12,8 +12,9 @@ from typing import Any
 
 from goteo.engine import yamlsource
 from goteo.engine.channel_needs import ChannelCheck, channel_needs
-from goteo.engine.conditions import parse_condition, parse_where
+from goteo.engine.conditions import PropertyFilter, parse_condition, parse_where
 from goteo.engine.durations import DurationError, parse_duration
+from goteo.engine.exposure_pages import parse_exposure_pages
 from goteo.engine.model import Campaign, Goal, Reentry, TemplateVariant, Trigger
 from goteo.engine.printed import Printed, PrintedIn, judge_printed
 from goteo.engine.problems import CampaignInvalid, Problem
@@ -42,6 +43,7 @@ TOP_KEYS = {
     "strict",
     "goal",
     "exit_when",
+    "exposure_pages",
     "steps",
     "templates",
 }
@@ -120,6 +122,10 @@ class _Parser:
         if "exit_when" in data:
             exit_when, found = parse_condition(data["exit_when"], "exit_when")
             self.report(found)
+        pages: tuple[PropertyFilter, ...] = ()
+        if "exposure_pages" in data:
+            pages, found = parse_exposure_pages(data["exposure_pages"])
+            self.report(found)
         templates = self._templates(data.get("templates"), default_locale)
         steps = self._steps(data.get("steps"), templates)
         problems, warnings = judge_printed(self.printed, steps, trigger, strict=strict is True)
@@ -143,6 +149,7 @@ class _Parser:
             goal=goal,
             exit_when=exit_when,
             strict=strict is True,
+            exposure_pages=pages,
         )
 
     def report(self, found: list[tuple[str, str]]) -> None:

@@ -15,6 +15,7 @@ from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.errors import ActionError
 from goteo.actions.subscriptions import do_subscribe
 from goteo.campaigns import journey_clock
+from goteo.campaigns.exposure_counts import contact_exposures
 from goteo.campaigns.models import DeliveryStatus
 from goteo.campaigns.summaries import campaign_rows, recent_deliveries
 from goteo.contacts.fields import READ_ONLY, normalize_email
@@ -99,7 +100,10 @@ def contact_detail(request: HttpRequest, email: str) -> JsonResponse:
         card = contact_card(email, journey_clock.now())
     except ActionError as exc:
         return error(404, exc.message, exc.fields)
-    return JsonResponse(card.as_json(), json_dumps_params={"ensure_ascii": False})
+    exposures = contact_exposures(card.id, journey_clock.now())
+    return JsonResponse(
+        card.as_json() | {"exposures": exposures}, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 @require_GET

@@ -259,6 +259,13 @@ register(
     )
 )
 EMAIL = path_parameter("email", "The contact's email address")
+COUNTS = {"type": "object", "additionalProperties": COUNT}
+EXPOSURES = {
+    "total": COUNT,
+    "by_channel": COUNTS,
+    "by_kind": COUNTS,
+    "last_at": {"type": ["string", "null"], "description": "The latest exposure so far"},
+}
 LEAD = {
     "tags": {"type": "array", "items": TEXT},
     "score": {"type": "number", "description": "The current (decayed) lead score"},
@@ -286,6 +293,7 @@ DETAIL_FIELDS = LISTED | {
     "consents": {"type": "array", "items": object_schema(list(CONSENT), CONSENT)},
     "subscriptions": {"type": "array", "items": TEXT},
     "journeys": {"type": "array", "items": object_schema(list(JOURNEY), JOURNEY)},
+    "exposures": object_schema(list(EXPOSURES), EXPOSURES),
 }
 DETAIL = object_schema(list(DETAIL_FIELDS), DETAIL_FIELDS)
 register(
@@ -294,7 +302,7 @@ register(
         method="get",
         scope="contacts:read",
         tags=("contacts",),
-        summary="One contact: fields, lead score, subscriptions, consent records, journeys",
+        summary="One contact: fields, score, subscriptions, consents, journeys, exposures",
         parameters=(EMAIL,),
         responses={
             "200": json_response("The contact", DETAIL),

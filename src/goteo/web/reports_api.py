@@ -74,6 +74,34 @@ _STEP = {
         "revenue": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+_EXPOSURES = {
+    "type": "object",
+    "description": "From the exposure ledger (docs/measurement.md)",
+    "properties": {
+        "total": {"type": "integer"},
+        "contacts": {"type": "integer"},
+        "distribution": _COUNTS,
+        "mean": {"type": "number"},
+        "by_channel": _COUNTS,
+        "by_kind": _COUNTS,
+        "steps": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "step_id": {"type": "string"},
+                    "channel": {"type": "string"},
+                    "exposures": {"type": "integer"},
+                },
+            },
+        },
+        "audience": {
+            "type": "object",
+            "properties": {"posts": {"type": "integer"}, "reach": {"type": "integer"}},
+        },
+    },
+}
 _REPORT = {
     "type": "object",
     "properties": {
@@ -97,7 +125,7 @@ _REPORT = {
         "revenue": {"type": "object", "additionalProperties": {"type": "string"}},
         "steps": {"type": "array", "items": _STEP},
         "variants": {"type": "array", "items": {"type": "object"}},
-        "exposures": {"type": "object"},
+        "exposures": _EXPOSURES,
     },
 }
 register(

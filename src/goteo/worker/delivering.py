@@ -15,6 +15,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from goteo.campaigns.exposures import record_delivery
 from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.campaigns.versions import campaign_for_version
 from goteo.channels.base import (
@@ -36,7 +37,7 @@ from goteo.worker.sender_thread import Job, SenderThread
 log = logging.getLogger(__name__)
 
 ROW_FIELDS = (
-    "id", "campaign_id", "kind", "context", "attempts", "template", "locale", "channel",
+    "id", "campaign_id", "kind", "context", "attempts", "template", "locale", "channel", "step_id",
     "enrollment__version_id", "enrollment__version__checksum", "contact_id", "contact__email",
     "contact__first_name", "contact__last_name", "contact__locale", "contact__timezone",
     "contact__attributes",
@@ -156,7 +157,8 @@ class _Recorder:
                 "links": list(self.message.links),  # the tracked links (clicks read them)
             }
         if isinstance(result, Delivered):
-            self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common)
+            if self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common):
+                record_delivery(self.row, self.now)  # the exposure, in the same transaction
             self.tally.sent += 1
         elif isinstance(result, Retryable) and self.row["attempts"] < MAX_ATTEMPTS:
             delay = retry_delay(self.row["attempts"])
@@ -173,5 +175,5 @@ class _Recorder:
             self.tally.failed += 1
             log.warning("delivery %s (%s) failed: %s", self.row["id"], self.row["channel"], reason)
 
-    def _finish(self, **fields: object) -> None:
-        finish_delivery(self.row["id"], self.owner, **fields)
+    def _finish(self, **fields: object) -> bool:
+        return finish_delivery(self.row["id"], self.owner, **fields)

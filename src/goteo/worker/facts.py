@@ -1,14 +1,17 @@
-"""Load what the engine may know about the contacts of a batch: fields and needed events."""
+"""Load what the engine may know about the contacts of a batch: fields, needed events and
+exposures."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from goteo.campaigns.exposure_counts import load_exposures
 from goteo.contacts.models import Event
-from goteo.engine.conditions import EventRecord, Facts
+from goteo.engine.conditions import EventRecord, ExposureRecord, Facts
 from goteo.engine.needs import EventNeeds
 
 CONTACT_FIELDS = (
@@ -65,5 +68,37 @@ def load_events(
     return found
 
 
-def facts_for(row: Mapping[str, Any], events: Mapping[int, list[EventRecord]]) -> Facts:
-    return Facts(fields=facts_fields(row), events=tuple(events.get(row["contact_id"], ())))
+def needed_exposures(
+    wanted: Iterable[tuple[int, EventNeeds]], now: datetime
+) -> dict[int, list[ExposureRecord]]:
+    """Exposures by contact, for the journeys whose decisions read them, as far back as the
+    longest of their lookbacks."""
+    contacts: set[int] = set()
+    since: datetime | None = now
+    for contact_id, needs in wanted:
+        if needs.exposures is False:
+            continue
+        contacts.add(contact_id)
+        if needs.exposures is None or since is None:
+            since = None
+        else:
+            assert isinstance(needs.exposures, timedelta)
+            since = min(since, now - needs.exposures)
+    return load_exposures(contacts, since, now)
+
+
+@dataclass(frozen=True)
+class BatchFacts:
+    """What was loaded for a batch: events and exposures by contact."""
+
+    events: Mapping[int, list[EventRecord]]
+    exposures: Mapping[int, list[ExposureRecord]]
+
+    def of(self, row: Mapping[str, Any]) -> Facts:
+        """The facts of one enrollment row's contact."""
+        contact = row["contact_id"]
+        return Facts(
+            fields=facts_fields(row),
+            events=tuple(self.events.get(contact, ())),
+            exposures=tuple(self.exposures.get(contact, ())),
+        )

@@ -19,7 +19,7 @@ from goteo.engine.needs import EventNeeds, event_needs
 from goteo.engine.state import ACTIVE, EnrollmentState
 from goteo.worker.claims import release_enrollments, still_held
 from goteo.worker.effects import Effects, Journey
-from goteo.worker.facts import CONTACT_FIELDS, facts_for, load_events
+from goteo.worker.facts import CONTACT_FIELDS, BatchFacts, load_events, needed_exposures
 
 ROW_FIELDS = (
     "id",
@@ -73,8 +73,12 @@ def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
             ),
             now,
         )
+        exposures = needed_exposures(
+            ((r["contact_id"], _needs_of(r["version_id"], campaigns[r["id"]])) for r in rows), now
+        )
+        known = BatchFacts(events, exposures)
         for row in rows:
-            results.append(_advance_guarded(row, campaigns[row["id"]], events, effects, now))
+            results.append(_advance_guarded(row, campaigns[row["id"]], known, effects, now))
         release_enrollments(owner, results)
         # The unique (enrollment, step) constraint is the last guard: a step never runs twice.
         enqueue(effects.deliveries, now)
@@ -84,7 +88,7 @@ def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
 def _advance_guarded(
     row: dict[str, Any],
     campaign: Campaign,
-    events: dict[int, Any],
+    known: BatchFacts,
     effects: Effects,
     now: datetime,
 ) -> tuple[int, dict[str, object]]:
@@ -93,11 +97,11 @@ def _advance_guarded(
     out without its code; the journey runs again once the campaign is resumed, after more
     codes were imported. Other journeys need no savepoint (it costs two statements each)."""
     if not _draws_from_pool(row["version_id"], campaign):
-        return _advance_one(row, campaign, events, effects, now)
+        return _advance_one(row, campaign, known, effects, now)
     written = len(effects.deliveries)
     try:
         with transaction.atomic():
-            return _advance_one(row, campaign, events, effects, now)
+            return _advance_one(row, campaign, known, effects, now)
     except CouponPoolEmpty as exc:
         del effects.deliveries[written:]
         reason = f"coupon pool {exc.pool!r} is empty: import more codes, then resume"
@@ -110,7 +114,7 @@ def _advance_guarded(
 def _advance_one(
     row: dict[str, Any],
     campaign: Campaign,
-    events: dict[int, Any],
+    known: BatchFacts,
     effects: Effects,
     now: datetime,
 ) -> tuple[int, dict[str, object]]:
@@ -118,7 +122,7 @@ def _advance_one(
         status=row["contact__status"],
         locale=row["contact__locale"] or None,
         timezone=row["contact__timezone"] or None,
-        facts=facts_for(row, events),
+        facts=known.of(row),
     )
     outcome = advance(campaign, EnrollmentState.from_json(row["state"]), contact, now)
     state = outcome.state
