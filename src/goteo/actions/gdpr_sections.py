@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Model
 
-from goteo.campaigns.models import Conversion, Coupon, Delivery
+from goteo.campaigns.models import Conversion, Coupon, Delivery, Exposure
 from goteo.contacts.models import Event, ProviderEvent, ScoreEntry, Visitor
 
 DELIVERIES = {
@@ -87,6 +87,18 @@ SCORE_CHANGES = {
     "event": "event_id",
     "created_at": "created_at",
 }
+EXPOSURES = {
+    "channel": "channel",
+    "kind": "kind",
+    "campaign": "campaign__key",
+    "step": "step_id",
+    "delivery": "delivery_id",
+    "occurred_at": "occurred_at",
+    "first_opened_at": "first_opened_at",
+    "first_clicked_at": "first_clicked_at",
+    "opens": "opens",
+    "clicks": "clicks",
+}
 # Tables read by the contact card (subscriptions, consents, journeys) are not listed here.
 SECTIONS: dict[type[Model], tuple[str, dict[str, str]]] = {
     Delivery: ("deliveries", DELIVERIES),
@@ -96,6 +108,7 @@ SECTIONS: dict[type[Model], tuple[str, dict[str, str]]] = {
     Coupon: ("coupons", COUPONS),
     Conversion: ("conversions", CONVERSIONS),
     ScoreEntry: ("score_changes", SCORE_CHANGES),
+    Exposure: ("exposures", EXPOSURES),
 }
 
 
