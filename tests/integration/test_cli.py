@@ -232,7 +232,7 @@ def test_warnings_follow_problems_and_fail_only_with_strict(
     stderr = refused(goteo(goteo_env, "campaign", "validate", broken, check=False))
     assert stderr.splitlines()[:2] == [
         f"{broken}: refused, 1 problem(s):",
-        f"  {broken}:line 3: steps[0].send: 'fax' is not a channel (available: email)",
+        f"  {broken}:line 3: steps[0].send: 'fax' is not a channel (available: email, mail, sms, social)",
     ]
     assert stderr.splitlines()[2] == "and 2 warning(s):"
 
