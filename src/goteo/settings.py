@@ -24,6 +24,8 @@ GOTEO_OUTBOX_PAGE = os.environ.get("GOTEO_OUTBOX_PAGE", "") == "1"
 # Deliverability (docs/deliverability.md): where bounces come back, the sender's postal address.
 GOTEO_RETURN_PATH_DOMAIN = os.environ.get("GOTEO_RETURN_PATH_DOMAIN", "")
 GOTEO_POSTAL_ADDRESS = os.environ.get("GOTEO_POSTAL_ADDRESS", "")
+# Phone numbers written without a country code are read in this region (ES, US, …).
+GOTEO_DEFAULT_REGION = os.environ.get("GOTEO_DEFAULT_REGION", "").strip().upper()
 # Bounces and complaints (docs/deliverability.md): soft bounces before an address is
 # suppressed, sent messages before a campaign's complaint rate is judged, and how old a signed
 # webhook timestamp may be (0: not checked).
@@ -32,6 +34,11 @@ GOTEO_COMPLAINT_MIN_SENT = int(os.environ.get("GOTEO_COMPLAINT_MIN_SENT", "300")
 GOTEO_WEBHOOK_MAX_AGE = int(os.environ.get("GOTEO_WEBHOOK_MAX_AGE", "300"))
 # Outgoing webhooks (webhook steps, CRM hand-off) are signed with this (SECRET_KEY if empty).
 GOTEO_WEBHOOK_SIGNING_SECRET = os.environ.get("GOTEO_WEBHOOK_SIGNING_SECRET", "")
+# SMS (docs/sms.md): the provider, and the answer to a HELP text message.
+GOTEO_SMS_URL = os.environ.get("GOTEO_SMS_URL", "").strip()
+GOTEO_SMS_HELP_TEXT = os.environ.get(
+    "GOTEO_SMS_HELP_TEXT", "Reply STOP to stop these messages, START to get them again."
+)
 # Where notify steps for "owner" go when the contact has no owner yet.
 GOTEO_SALES_ADDRESS = os.environ.get("GOTEO_SALES_ADDRESS", "")
 # Public forms (docs/forms.md): submissions per IP per 10 minutes and per address per hour,

@@ -32,7 +32,8 @@ from goteo.contacts.models import (
 from goteo.worker.gate import email_hash
 
 CONTACT_FIELDS = (
-    "id", "email", "first_name", "last_name", "locale", "timezone", "attributes", "status",
+    "id", "email", "first_name", "last_name", "locale", "timezone", "phone", "sms_consent",
+    "attributes", "status",
     "paused_until", "soft_bounces", "created_at", "updated_at",
 )  # fmt: skip
 CONSENT_FIELDS = (

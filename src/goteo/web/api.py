@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.errors import ActionError
+from goteo.actions.sms_consent import check_sms_opt_in, grant_sms_consent
 from goteo.actions.subscriptions import do_subscribe
 from goteo.campaigns.models import DeliveryStatus
 from goteo.campaigns.summaries import campaign_rows, recent_deliveries
@@ -27,7 +28,9 @@ CONTACT_FIELDS = (
     "last_name",
     "locale",
     "timezone",
+    "phone",
     "status",
+    "sms_consent",
     "attributes",
     "created_at",
     "updated_at",
@@ -74,8 +77,13 @@ def contacts(request: HttpRequest) -> JsonResponse:
         isinstance(t, str) and SLUG.match(t) for t in topics
     ):
         return error(400, "invalid contact", {"subscribe": 'a list of list keys, like ["news"]'})
+    sms_opt_in = data.pop("sms_opt_in", None)
     try:
-        result = do_upsert_contact(data)
+        opt_in = None if sms_opt_in is None else check_sms_opt_in(sms_opt_in)
+        with transaction.atomic():  # the contact and its SMS consent, or neither
+            result = do_upsert_contact(data)
+            if opt_in is not None:
+                grant_sms_consent(result.contact, "api", opt_in.text, timezone.now(), opt_in.ip)
     except ActionError as exc:
         return error(400, exc.message, exc.fields)
     enrolled: dict[str, int] = {}
