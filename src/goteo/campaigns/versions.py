@@ -6,6 +6,7 @@ import hashlib
 
 from goteo.engine.model import Campaign
 from goteo.engine.parser import parse_campaign
+from goteo.engine.problems import Problem
 
 _cache: dict[tuple[int, str], Campaign] = {}
 
@@ -19,6 +20,17 @@ def parse_checked(source: str) -> Campaign:
     from goteo.content.checks import check_template
 
     return parse_campaign(source, check_template=check_template)
+
+
+def check_document(source: str) -> tuple[Campaign, list[Problem]]:
+    """Parse with the full template checks: the campaign and its warnings (SMS templates that
+    render past their step's ``max_segments``), or CampaignInvalid with every problem."""
+    from django.conf import settings
+
+    from goteo.content.sms_checks import sms_warnings
+
+    campaign = parse_checked(source)
+    return campaign, sms_warnings(source, campaign, settings.BASE_URL)
 
 
 def campaign_for_version(version_id: int, source_checksum: str) -> Campaign:

@@ -26,11 +26,11 @@ def campaign() -> None:
 def validate(file: str, as_json: bool) -> None:
     """Check a campaign file; print every problem with its path and line."""
     setup_django()
-    from goteo.campaigns.versions import parse_checked
+    from goteo.campaigns.versions import check_document
     from goteo.engine.problems import CampaignInvalid
 
     try:
-        c = parse_checked(read_document(file))
+        c, warnings = check_document(read_document(file))
     except CampaignInvalid as exc:
         refuse_document(file, exc.problems, as_json)
         return
@@ -40,14 +40,16 @@ def validate(file: str, as_json: bool) -> None:
         "key": c.key,
         "steps": len(c.steps),
         "templates": {k: sorted(v) for k, v in c.templates.items()},
+        "warnings": [{"line": w.line, "path": w.path, "message": w.message} for w in warnings],
     }
-    emit(
-        info,
-        as_json,
-        lambda: click.echo(
-            f"{file}: valid ({c.key}, {len(c.steps)} step{'s' if len(c.steps) != 1 else ''})"
-        ),
-    )
+
+    def say() -> None:
+        steps = f"{len(c.steps)} step{'s' if len(c.steps) != 1 else ''}"
+        click.echo(f"{file}: valid ({c.key}, {steps})")
+        for warning in warnings:
+            click.secho(f"  {file}:{warning}", fg="yellow", err=True)
+
+    emit(info, as_json, say)
 
 
 @campaign.command()

@@ -14,6 +14,7 @@ from goteo.engine.conditions import parse_condition, parse_where
 from goteo.engine.coupon_spec import parse_coupon_spec
 from goteo.engine.durations import DurationError, parse_duration
 from goteo.engine.http_urls import http_url
+from goteo.engine.sms_steps import parse_max_segments, template_problems
 from goteo.engine.steps import (
     BranchStep,
     ExitStep,
@@ -48,7 +49,7 @@ STEP_KINDS = (
 )
 # The keys each kind allows beside ``id`` and its own.
 EXTRA_KEYS: dict[str, set[str]] = {
-    "send": {"template", "coupon", "next"},
+    "send": {"template", "coupon", "next", "max_segments"},
     "wait": {"next"},
     "wait_for": {"then", "else"},
     "branch": {"then", "else"},
@@ -59,8 +60,8 @@ EXTRA_KEYS: dict[str, set[str]] = {
     "webhook": {"next"},
     "exit": set(),
 }
-CHANNELS = ("email",)
-LATER_CHANNELS = ("sms", "direct_mail", "social", "webhook")
+CHANNELS = ("email", "sms")
+LATER_CHANNELS = ("direct_mail", "social", "webhook")
 LATER = "is not available in this release"
 MAX_POINTS = 1_000_000
 
@@ -129,9 +130,13 @@ class StepParser:
     def _send(self, raw: Mapping[str, Any], path: str, step_id: str) -> Step | None:
         channel, template = raw["send"], raw.get("template")
         if channel in LATER_CHANNELS:
-            self.fail(f"{path}.send", f"channel {channel!r} {LATER} (available: email)")
+            self.fail(f"{path}.send", f"channel {channel!r} {LATER} (available: email, sms)")
         elif channel not in CHANNELS:
-            self.fail(f"{path}.send", f"{channel!r} is not a channel (available: email)")
+            self.fail(f"{path}.send", f"{channel!r} is not a channel (available: email, sms)")
+        max_segments, found = parse_max_segments(raw, path, str(channel))
+        self.problems(found)
+        if isinstance(template, str) and template in self.templates:
+            self.problems(template_problems(str(channel), template, self.templates[template], path))
         coupon = None
         if "coupon" in raw:
             coupon, found = parse_coupon_spec(raw["coupon"], f"{path}.coupon")
@@ -145,6 +150,7 @@ class StepParser:
             template=template,
             next=self._target(raw, "next"),
             coupon=coupon,
+            max_segments=max_segments,
         )
 
     def _template(self, template: Any, path: str, kind: str) -> bool:
