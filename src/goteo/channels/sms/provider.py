@@ -1,0 +1,82 @@
+"""The SMS channel's provider: prepare renders the template's text, deliver hands it on.
+
+Capabilities: delivery receipts (Twilio reports delivered, failed and undelivered to
+``/webhooks/twilio/status/``), at most ``MAX_SEGMENTS`` parts per message, and **no
+idempotency key**: Twilio's Messages API has none, so a crash (or a lost answer) between
+Twilio's acceptance and our record can send one duplicate per in-flight message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from goteo.channels.base import Draft, Permanent, Prepared, PrepareError, Result
+from goteo.channels.sms.message import OutgoingSms, SmsSender
+from goteo.contacts.phones import phone_hash
+from goteo.content.context import contact_context, render_context
+from goteo.content.render import RenderError
+from goteo.content.sms_render import render_sms
+from goteo.content.sms_segments import sms_length
+
+DELIVERY_RECEIPTS = "delivery_receipts"  # goteo.engine.channel_needs names it too
+CAPABILITIES = frozenset({DELIVERY_RECEIPTS})
+MAX_SEGMENTS = 10  # Twilio's advice: longer messages may not arrive whole
+
+
+@dataclass
+class SmsProvider:
+    sender: SmsSender
+    base_url: str  # GOTEO_BASE_URL: the status callbacks come back here
+    name: str = "sms"
+    capabilities: frozenset[str] = CAPABILITIES
+    max_segments: int = MAX_SEGMENTS
+
+    def prepare(self, draft: Draft) -> Prepared:
+        phone = str(draft.contact.get("phone") or "")
+        if not phone:
+            raise PrepareError("the contact has no phone number")
+        contact = contact_context(
+            str(draft.contact.get("email") or ""),
+            str(draft.contact.get("first_name") or ""),
+            str(draft.contact.get("last_name") or ""),
+            str(draft.contact.get("locale") or ""),
+            str(draft.contact.get("timezone") or ""),
+            draft.contact.get("attributes") or {},
+        )
+        context = render_context(
+            contact,
+            campaign_key=draft.campaign.key,
+            campaign_name=draft.campaign.name,
+            message_id=str(draft.delivery_id),
+            unsubscribe_url="",
+            base_url=self.base_url,
+        ) | dict(draft.context)
+        try:
+            body = render_sms(draft.campaign, draft.template, draft.locale, context)
+        except RenderError as exc:
+            raise PrepareError(str(exc)) from exc
+        if not body:
+            raise PrepareError(f"template {draft.template!r} renders to an empty SMS")
+        segments = sms_length(body).segments
+        callback = f"{self.base_url}/webhooks/twilio/status/?d={draft.delivery_id}"
+        sms = OutgoingSms(draft.delivery_id, phone, body, segments, callback)
+        return Prepared(
+            draft.delivery_id,
+            sms,
+            to_address=phone,
+            address_hash=phone_hash(phone),
+            subject=body[:80],  # what the outbox shows of it
+        )
+
+    def deliver(self, message: Prepared) -> Result:
+        assert isinstance(message.payload, OutgoingSms)
+        sms = message.payload
+        if sms.segments > self.max_segments:
+            return Permanent(
+                sms.delivery_id,
+                f"{sms.segments} segments; this provider sends at most {self.max_segments}",
+            )
+        return self.sender.send(sms)
+
+    def close(self) -> None:
+        self.sender.close()
