@@ -295,6 +295,7 @@ def test_contacts_add_refuses_bad_fields_and_updates_by_email(goteo_env: dict[st
             "last_name": "",
             "locale": "es-MX",
             "timezone": "America/Mexico_City",
+            "phone": "",
             "status": "active",
             "attributes": {"plan": "pro"},
         }
@@ -360,6 +361,7 @@ def test_contacts_import_takes_good_rows_reports_bad_ones_and_updates(
         "last_name",
         "locale",
         "timezone",
+        "phone",
         "status",
         "company",
         "plan",

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.integration.procs import goteo, goteo_json
 
 from goteo.actions.importing import do_import_csv
 from goteo.actions.sms_consent import do_inbound_sms
@@ -144,3 +145,17 @@ def test_no_sms_without_a_number_or_consent() -> None:
     assert sms_refusal("+34612345678", "") == "no SMS consent"
     assert sms_refusal("+34612345678", "withdrawn") == "SMS consent withdrawn"
     assert sms_refusal("+34612345678", "granted") is None
+
+
+def test_contacts_add_takes_a_phone_and_names_a_bad_one(goteo_env: dict[str, str]) -> None:
+    env = goteo_env | {"GOTEO_DEFAULT_REGION": "ES"}
+    goteo(env, "migrate")
+    bad = goteo(env, "contacts", "add", "ana@example.com", "--phone", "12", "--json", check=False)
+    assert bad.returncode == 1
+    assert json.loads(bad.stdout)["fields"] == {"phone": "'12' is not a valid phone number in ES"}
+    added = goteo_json(env, "contacts", "add", "ana@example.com", "--phone", "612 34 56 78")
+    assert added["created"] is True
+    [row] = [
+        json.loads(line) for line in goteo(env, "contacts", "export", "--json").stdout.splitlines()
+    ]
+    assert row["phone"] == "+34612345678"

@@ -33,6 +33,7 @@ def _subscribe(ids: list[int], topic: str | None) -> dict[str, int]:
 @click.option("--last-name")
 @click.option("--locale", help="Language, like es or fr-CA.")
 @click.option("--timezone", help="Like Europe/Madrid.")
+@click.option("--phone", help="Like +34612345678 (stored in E.164).")
 @click.option("--attr", "attrs", multiple=True, metavar="NAME=VALUE", help="A free attribute.")
 @click.option("--subscribe", metavar="TOPIC", help="Subscribe to a list; fires its campaigns.")
 @json_option
@@ -42,6 +43,7 @@ def add(
     last_name: str | None,
     locale: str | None,
     timezone: str | None,
+    phone: str | None,
     attrs: tuple[str, ...],
     subscribe: str | None,
     as_json: bool,
@@ -57,6 +59,7 @@ def add(
         "last_name": last_name,
         "locale": locale,
         "timezone": timezone,
+        "phone": phone,
     }
     attributes = {}
     for pair in attrs:
@@ -141,7 +144,7 @@ def export(fmt: str, as_json: bool) -> None:
     setup_django()
     from goteo.contacts.models import Contact
 
-    columns = ["email", "first_name", "last_name", "locale", "timezone", "status"]
+    columns = ["email", "first_name", "last_name", "locale", "timezone", "phone", "status"]
     query = Contact.objects.order_by("id").values(*columns, "attributes")
     if as_json or fmt == "json":
         for row in query.iterator(chunk_size=2000):

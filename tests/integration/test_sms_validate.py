@@ -1,0 +1,39 @@
+"""``goteo campaign validate`` prints the SMS segment warnings, with the file and line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.integration.procs import goteo
+
+TEXTS = """\
+key: texts
+steps:
+  - send: sms
+    template: offer
+    max_segments: 1
+templates:
+  offer:
+    en:
+      text: "Hi {{ contact.first_name | default: 'there' }}! Our biggest sale starts today."
+    ru:
+      text: >-
+        Привет, {{ contact.first_name | default: 'друг' }}! Большая распродажа:
+        скидка 10% на всё до воскресенья.
+"""
+
+
+def test_validate_warns_about_a_text_past_its_segments(
+    goteo_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "texts.yaml"
+    path.write_text(TEXTS, encoding="utf-8")
+    result = goteo(goteo_env, "campaign", "validate", str(path))
+    assert result.stdout.strip() == f"{path}: valid (texts, 1 step)"
+    assert result.stderr.strip() == (
+        f"{path}:line 11: templates.offer.ru.text: renders to 2 SMS segments for a sample "
+        "contact (72 characters, UCS2); steps[0] allows 1 (max_segments)"
+    )
+    as_json = json.loads(goteo(goteo_env, "campaign", "validate", str(path), "--json").stdout)
+    assert [w["path"] for w in as_json["warnings"]] == ["templates.offer.ru.text"]
