@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from tests.integration.procs import goteo, goteo_json
 
+from goteo.actions.gdpr import do_erase_contact, do_export_contact
 from goteo.actions.importing import do_import_csv
 from goteo.actions.sms_consent import do_inbound_sms
 from goteo.contacts.channel_consent import may_send_sms, sms_refusal
@@ -159,3 +160,19 @@ def test_contacts_add_takes_a_phone_and_names_a_bad_one(goteo_env: dict[str, str
         json.loads(line) for line in goteo(env, "contacts", "export", "--json").stdout.splitlines()
     ]
     assert row["phone"] == "+34612345678"
+
+
+@pytest.mark.django_db
+def test_the_data_export_has_the_phone_and_sms_consent_and_erasing_removes_them(
+    client: Client,
+) -> None:
+    post_contact(
+        client, {"email": "ana@example.com", "phone": "+34612345678", "sms_opt_in": {"text": "Ok"}}
+    )
+    exported = do_export_contact("ana@example.com")
+    assert exported["contact"]["phone"] == "+34612345678"
+    assert exported["contact"]["sms_consent"] == "granted"
+    [record] = exported["other"]["contacts.ChannelConsent"]
+    assert (record["channel"], record["status"], record["text"]) == ("sms", "granted", "Ok")
+    do_erase_contact("ana@example.com")
+    assert not ChannelConsent.objects.exists()
