@@ -12,7 +12,7 @@ from tests.integration.twilio_server import SID, TOKEN, TwilioServer
 
 from goteo.channels.base import Delivered, Draft, Permanent, PrepareError, Retryable
 from goteo.channels.sms import doubles
-from goteo.channels.sms.config import auth_token, sms_sender
+from goteo.channels.sms.config import auth_token, sms_provider, sms_sender
 from goteo.channels.sms.message import OutgoingSms
 from goteo.channels.sms.provider import SmsProvider
 from goteo.channels.sms.twilio_sender import TwilioSender
@@ -138,7 +138,9 @@ def test_sms_url_problems_are_named(url: str, problem: str) -> None:
 
 
 def test_sms_url_choices() -> None:
-    assert sms_sender("") is None
+    assert sms_sender("") is None and sms_provider("", "https://x") is None
+    provider = sms_provider("memory:", "https://goteo.example.com")
+    assert provider is not None and provider.sender is doubles.MEMORY and provider.name == "sms"
     assert sms_sender("memory:") is doubles.MEMORY
     assert isinstance(sms_sender("folder:/tmp/x"), doubles.FolderSms)
     assert auth_token(f"twilio://{SID}:{TOKEN}@?from=+15005550006") == TOKEN

@@ -176,3 +176,21 @@ def test_the_data_export_has_the_phone_and_sms_consent_and_erasing_removes_them(
     assert (record["channel"], record["status"], record["text"]) == ("sms", "granted", "Ok")
     do_erase_contact("ana@example.com")
     assert not ChannelConsent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_api_withdraws_sms_consent(client: Client) -> None:
+    post_contact(
+        client, {"email": "ana@example.com", "phone": "+34612345678", "sms_opt_in": {"text": "Ok"}}
+    )
+    both = post_contact(
+        client, {"email": "ana@example.com", "sms_opt_in": {"text": "Ok"}, "sms_opt_out": True}
+    )
+    assert both.status_code == 400 and both.json()["fields"] == {
+        "sms_opt_out": "not with sms_opt_in"
+    }
+    out = post_contact(client, {"email": "ana@example.com", "sms_opt_out": True})
+    assert out.status_code == 200 and out.json()["sms_consent"] == "withdrawn"
+    record = ChannelConsent.objects.latest("id")
+    assert (record.status, record.source) == ("withdrawn", "api")
+    assert not may_send_sms(Contact.objects.get())

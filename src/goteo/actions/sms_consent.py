@@ -87,6 +87,17 @@ class OptIn:
     ip: str | None
 
 
+def check_sms_choice(opt_in: Any, opt_out: Any) -> OptIn | None:
+    """The API's ``sms_opt_in`` (checked) or ``sms_opt_out: true`` (None), never both."""
+    if opt_out not in (None, True, False):
+        raise ActionError("invalid SMS consent", {"sms_opt_out": "must be true or false"})
+    if opt_in is None:
+        return None
+    if opt_out:
+        raise ActionError("invalid SMS consent", {"sms_opt_out": "not with sms_opt_in"})
+    return check_sms_opt_in(opt_in)
+
+
 def check_sms_opt_in(raw: Any) -> OptIn:
     """``{"text": "…", "ip": "…"}``: the words the person agreed to, and where from."""
     if not isinstance(raw, Mapping) or not isinstance(raw.get("text"), str):

@@ -11,7 +11,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.errors import ActionError
-from goteo.actions.sms_consent import check_sms_opt_in, grant_sms_consent
+from goteo.actions.sms_consent import (
+    check_sms_choice,
+    grant_sms_consent,
+    withdraw_sms_consent,
+)
 from goteo.actions.subscriptions import do_subscribe
 from goteo.campaigns.models import DeliveryStatus
 from goteo.campaigns.summaries import campaign_rows, recent_deliveries
@@ -77,13 +81,15 @@ def contacts(request: HttpRequest) -> JsonResponse:
         isinstance(t, str) and SLUG.match(t) for t in topics
     ):
         return error(400, "invalid contact", {"subscribe": 'a list of list keys, like ["news"]'})
-    sms_opt_in = data.pop("sms_opt_in", None)
+    sms_opt_in, sms_opt_out = data.pop("sms_opt_in", None), data.pop("sms_opt_out", None)
     try:
-        opt_in = None if sms_opt_in is None else check_sms_opt_in(sms_opt_in)
+        opt_in = check_sms_choice(sms_opt_in, sms_opt_out)
         with transaction.atomic():  # the contact and its SMS consent, or neither
             result = do_upsert_contact(data)
             if opt_in is not None:
                 grant_sms_consent(result.contact, "api", opt_in.text, timezone.now(), opt_in.ip)
+            elif sms_opt_out:
+                withdraw_sms_consent(result.contact, "api", timezone.now())
     except ActionError as exc:
         return error(400, exc.message, exc.fields)
     enrolled: dict[str, int] = {}

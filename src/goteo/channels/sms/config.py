@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from goteo.channels.sms import doubles
 from goteo.channels.sms.message import SmsSender
+from goteo.channels.sms.provider import SmsProvider
 from goteo.channels.sms.twilio_sender import API_URL, TwilioAccount, TwilioSender
 from goteo.config import ConfigError
 from goteo.contacts.phones import normalize_phone
@@ -66,6 +67,13 @@ def sms_sender(url: str) -> SmsSender | None:
         f"GOTEO_SMS_URL {url!r} is not understood; use twilio://SID:TOKEN@?from=…, memory: "
         "or folder:/path"
     )
+
+
+def sms_provider(url: str, base_url: str) -> SmsProvider | None:
+    """The SMS channel ``GOTEO_SMS_URL`` configures (status callbacks to ``base_url``), or
+    None: what the worker's channels and ``validate``'s offered channels are built from."""
+    sender = sms_sender(url)
+    return None if sender is None else SmsProvider(sender, base_url)
 
 
 def auth_token(url: str) -> str:

@@ -20,7 +20,9 @@ from twilio.rest import Client
 from goteo.channels.base import Delivered, Permanent, Result, Retryable
 from goteo.channels.sms.message import OutgoingSms
 
-log = logging.getLogger(__name__)
+# The library logs every request and answer in several INFO lines: kept to its warnings.
+_http_log = logging.getLogger(f"{__name__}.http")
+_http_log.setLevel(logging.WARNING)
 
 API_URL = "https://api.twilio.com"
 TIMEOUT = 10.0
@@ -73,7 +75,7 @@ class TwilioSender:
             client = Client(
                 self.account.account_sid,
                 self.account.auth_token,
-                http_client=TwilioHttpClient(timeout=TIMEOUT, logger=log),
+                http_client=TwilioHttpClient(timeout=TIMEOUT, logger=_http_log),
             )
             client.api.base_url = self.account.api_url
             self._client = client
