@@ -17,6 +17,7 @@ from goteo.actions.sms_consent import do_inbound_sms
 from goteo.contacts.channel_consent import may_send_sms, sms_refusal
 from goteo.contacts.fields import check_contact
 from goteo.contacts.models import ChannelConsent, Contact
+from goteo.contacts.sms_consent_export import sms_consent_rows
 
 AUTH = {"Authorization": "Bearer test-api-key"}
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -194,3 +195,29 @@ def test_the_api_withdraws_sms_consent(client: Client) -> None:
     record = ChannelConsent.objects.latest("id")
     assert (record.status, record.source) == ("withdrawn", "api")
     assert not may_send_sms(Contact.objects.get())
+
+
+def test_consent_export_sms_lists_every_grant_and_withdrawal(goteo_env: dict[str, str]) -> None:
+    goteo(goteo_env, "migrate")
+    goteo(goteo_env, "contacts", "add", "ana@example.com", "--phone", "+34612345678")
+    assert goteo(goteo_env, "consent", "export", "--sms").stdout.splitlines() == [
+        "email,phone,status,source,text,ip,proof,at"
+    ]
+    both = goteo(goteo_env, "consent", "export", "--sms", "--form", "x", check=False)
+    assert both.returncode != 0 and "choose one of --sms and --form" in both.stderr
+
+
+@pytest.mark.django_db
+def test_sms_consent_rows_carry_the_proof(client: Client) -> None:
+    post_contact(
+        client,
+        {"email": "ana@example.com", "phone": "+34612345678", "sms_opt_in": {"text": "Texts: ok"}},
+    )
+    do_inbound_sms("+34612345678", "STOP", "SM" + "5" * 32, NOW)
+    rows = list(sms_consent_rows())
+    assert [(r["email"], r["phone"], r["status"], r["source"]) for r in rows] == [
+        ("ana@example.com", "+34612345678", "granted", "api"),
+        ("ana@example.com", "+34612345678", "withdrawn", "sms"),
+    ]
+    assert rows[0]["text"] == "Texts: ok" and rows[1]["proof"] == "SM" + "5" * 32
+    assert rows[1]["at"] == NOW
