@@ -13,10 +13,12 @@ from tests.integration.procs import goteo, goteo_json
 
 from goteo.actions.gdpr import do_erase_contact, do_export_contact
 from goteo.actions.importing import do_import_csv
-from goteo.actions.sms_consent import do_inbound_sms
+from goteo.actions.sms_consent import do_inbound_sms, grant_sms_consent
+from goteo.actions.suppression import suppression_reason
 from goteo.contacts.channel_consent import may_send_sms, sms_refusal
 from goteo.contacts.fields import check_contact
 from goteo.contacts.models import ChannelConsent, Contact
+from goteo.contacts.phones import phone_hash
 from goteo.contacts.sms_consent_export import sms_consent_rows
 
 AUTH = {"Authorization": "Bearer test-api-key"}
@@ -221,3 +223,15 @@ def test_sms_consent_rows_carry_the_proof(client: Client) -> None:
     ]
     assert rows[0]["text"] == "Texts: ok" and rows[1]["proof"] == "SM" + "5" * 32
     assert rows[1]["at"] == NOW
+
+
+@pytest.mark.django_db
+def test_stop_suppresses_the_number_itself_until_start_or_new_consent() -> None:
+    do_inbound_sms("+34612345678", "STOP", "SM" + "6" * 32, NOW)  # no contact has it yet
+    assert suppression_reason(phone_hash("+34612345678")) == "unsubscribed"
+    do_inbound_sms("+34612345678", "START", "SM" + "7" * 32, NOW)
+    assert suppression_reason(phone_hash("+34612345678")) is None
+    do_inbound_sms("+34612345678", "STOP", "SM" + "8" * 32, NOW)
+    contact = Contact.objects.create(email="ana@example.com", phone="+34612345678")
+    grant_sms_consent(contact, "form", "Offers by text", NOW)
+    assert suppression_reason(phone_hash("+34612345678")) is None

@@ -1,7 +1,10 @@
 """SMS consent: granted with its proof, withdrawn at once, restored; and the inbound keywords.
 
 Each change is a ``ChannelConsent`` row (the proof) and the contact's ``sms_consent`` column
-(what the send-time gate reads, ``goteo.contacts.channel_consent``), in one transaction.
+(what the send-time gate reads, ``goteo.contacts.channel_consent``), in one transaction. A STOP
+also puts the number on the suppression list (as ``unsubscribed``, by its hash), so a contact
+added later with that number, or after an erasure, is not texted either; START, or consent
+given again, takes it off.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from typing import Any
 from django.db import transaction
 
 from goteo.actions.errors import ActionError
+from goteo.actions.suppression import do_suppress, do_unsuppress
 from goteo.contacts.channel_consent import GRANTED, WITHDRAWN
-from goteo.contacts.models import ChannelConsent, Contact
+from goteo.contacts.models import ChannelConsent, Contact, SuppressionReason
 
 SMS = "sms"
 # What a person may text back (case and spaces do not matter), as carriers and Twilio read them.
@@ -71,6 +75,7 @@ def grant_sms_consent(
         raise ActionError("no phone number", {"phone": "SMS consent needs a phone number"})
     if not text.strip():
         raise ActionError("no consent text", {"sms_consent": "the words the person agreed to"})
+    do_unsuppress(contact.phone, [SuppressionReason.UNSUBSCRIBED])
     return _record(contact, GRANTED, source, now, text=text, ip=ip)
 
 
@@ -135,4 +140,8 @@ def do_inbound_sms(phone: str, body: str, message_sid: str, now: datetime) -> Ke
         contacts = list(Contact.objects.select_for_update().filter(phone=phone).order_by("id"))
         for contact in contacts:
             _record(contact, status, SMS, now, text=text, proof=message_sid)
+        if word == "stop":
+            do_suppress(phone, SuppressionReason.UNSUBSCRIBED, f"SMS {text} ({message_sid})")
+        else:
+            do_unsuppress(phone, [SuppressionReason.UNSUBSCRIBED])
     return KeywordOutcome(word, len(contacts))
