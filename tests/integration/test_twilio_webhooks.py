@@ -125,6 +125,10 @@ def test_status_callbacks_mark_the_delivery_by_its_message_sid(
     delivery.refresh_from_db()
     assert (delivery.receipt, delivery.status) == ("delivered", "sent")
     assert delivery.provider_message_id == "SM" + "9" * 32
+    listed = client.get("/api/v1/deliveries", headers={"Authorization": "Bearer test-api-key"})
+    [row] = listed.json()["deliveries"]
+    assert (row["channel"], row["receipt"]) == ("sms", "delivered")
+    assert row["provider_message_id"] == "SM" + "9" * 32
     replay = signed(client, *status(delivery, "delivered"))
     assert replay.status_code == 204
     assert ProviderEvent.objects.filter(provider="twilio").count() == 1

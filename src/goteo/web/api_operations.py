@@ -165,6 +165,9 @@ DELIVERY = {
     "attempts": COUNT,
     "sent_at": MAYBE_WHEN,
     "last_error": TEXT,
+    "channel": TEXT,
+    "receipt": TEXT | {"description": "What the provider reported later: delivered, failed…"},
+    "provider_message_id": TEXT | {"description": "The provider's id (a Twilio SID)"},
 }
 register(
     Operation(
