@@ -20,6 +20,7 @@ from goteo.contacts.fields import check_contact
 from goteo.contacts.models import ChannelConsent, Contact
 from goteo.contacts.phones import phone_hash
 from goteo.contacts.sms_consent_export import sms_consent_rows
+from goteo.contacts.tokens import preference_token
 
 AUTH = {"Authorization": "Bearer test-api-key"}
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -235,3 +236,29 @@ def test_stop_suppresses_the_number_itself_until_start_or_new_consent() -> None:
     contact = Contact.objects.create(email="ana@example.com", phone="+34612345678")
     grant_sms_consent(contact, "form", "Offers by text", NOW)
     assert suppression_reason(phone_hash("+34612345678")) is None
+
+
+@pytest.mark.django_db
+def test_the_preference_centre_stops_text_messages(client: Client) -> None:
+    post_contact(
+        client,
+        {
+            "email": "ana@example.com",
+            "locale": "es",
+            "phone": "+34612345678",
+            "sms_opt_in": {"text": "Ofertas por SMS"},
+        },
+    )
+    contact = Contact.objects.get()
+    path = f"/p/{preference_token(contact.id)}"
+    page = client.get(path).content.decode()
+    assert 'name="sms" value="yes" checked> Mensajes de texto al +34612345678' in page
+    client.post(path, {"action": "save", "locale": "es", "sms_shown": "1", "sms": "yes"})
+    contact.refresh_from_db()
+    assert contact.sms_consent == "granted"  # kept ticked: nothing changes
+    client.post(path, {"action": "save", "locale": "es", "sms_shown": "1"})
+    contact.refresh_from_db()
+    assert not may_send_sms(contact)
+    record = ChannelConsent.objects.latest("id")
+    assert (record.status, record.source) == ("withdrawn", "preferences")
+    assert 'name="sms"' not in client.get(path).content.decode()

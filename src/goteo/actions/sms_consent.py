@@ -86,6 +86,14 @@ def withdraw_sms_consent(
     return _record(contact, WITHDRAWN, source, now, text=text, proof=proof)
 
 
+def do_stop_sms(contact: Contact, now: datetime, source: str = "preferences") -> None:
+    """The contact asked for no more text messages (the preference centre)."""
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(id=contact.id)
+        withdraw_sms_consent(locked, source, now)
+    contact.sms_consent = locked.sms_consent
+
+
 @dataclass(frozen=True)
 class OptIn:
     text: str  # the words the person agreed to

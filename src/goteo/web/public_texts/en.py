@@ -41,6 +41,7 @@ TEXTS = {
     "prefs_topics": "Topics",
     "prefs_language": "Language",
     "prefs_pause": "Pause emails",
+    "prefs_sms": "Text messages to {phone}",
     "pause_none": "Do not pause",
     "pause_1w": "For 1 week",
     "pause_1m": "For 1 month",

@@ -43,6 +43,7 @@ TEXTS = {
     "prefs_topics": "Temas",
     "prefs_language": "Idioma",
     "prefs_pause": "Pausar los correos",
+    "prefs_sms": "Mensajes de texto al {phone}",
     "pause_none": "No pausar",
     "pause_1w": "Durante 1 semana",
     "pause_1m": "Durante 1 mes",

@@ -44,6 +44,7 @@ TEXTS = {
     "prefs_topics": "Sujets",
     "prefs_language": "Langue",
     "prefs_pause": "Suspendre les e-mails",
+    "prefs_sms": "SMS au {phone}",
     "pause_none": "Ne pas suspendre",
     "pause_1w": "Pendant 1 semaine",
     "pause_1m": "Pendant 1 mois",

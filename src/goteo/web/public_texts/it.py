@@ -43,6 +43,7 @@ TEXTS = {
     "prefs_topics": "Argomenti",
     "prefs_language": "Lingua",
     "prefs_pause": "Metti in pausa le email",
+    "prefs_sms": "SMS al numero {phone}",
     "pause_none": "Nessuna pausa",
     "pause_1w": "Per 1 settimana",
     "pause_1m": "Per 1 mese",

@@ -41,6 +41,7 @@ TEXTS = {
     "prefs_topics": "Tematy",
     "prefs_language": "Język",
     "prefs_pause": "Wstrzymaj wiadomości",
+    "prefs_sms": "SMS-y na numer {phone}",
     "pause_none": "Nie wstrzymuj",
     "pause_1w": "Na 1 tydzień",
     "pause_1m": "Na 1 miesiąc",

@@ -43,6 +43,7 @@ TEXTS = {
     "prefs_topics": "Темы",
     "prefs_language": "Язык",
     "prefs_pause": "Приостановить рассылку",
+    "prefs_sms": "SMS на номер {phone}",
     "pause_none": "Не приостанавливать",
     "pause_1w": "На 1 неделю",
     "pause_1m": "На 1 месяц",
