@@ -37,3 +37,15 @@ def test_validate_warns_about_a_text_past_its_segments(
     )
     as_json = json.loads(goteo(goteo_env, "campaign", "validate", str(path), "--json").stdout)
     assert [w["path"] for w in as_json["warnings"]] == ["templates.offer.ru.text"]
+
+
+def test_simulate_shows_the_text_an_sms_step_sends(
+    goteo_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "texts.yaml"
+    path.write_text(TEXTS, encoding="utf-8")
+    contact = '{"first_name": "Ana", "locale": "ru"}'
+    result = goteo(goteo_env, "simulate", str(path), "--contact", contact, "--json")
+    [send] = [e for e in json.loads(result.stdout) if e["kind"] == "send"]
+    assert send["channel"] == "sms"
+    assert send["subject"] == ("Привет, Ana! Большая распродажа: скидка 10% на всё до воскресенья.")

@@ -101,8 +101,11 @@ def simulate(
 ) -> None:
     """Show what one contact would receive, when, and in which language."""
     setup_django()
+    from django.conf import settings
+
     from goteo.campaigns.versions import parse_checked
     from goteo.content.render import RenderError
+    from goteo.content.sms_render import sms_for_contact
     from goteo.engine.advance import ContactView
     from goteo.engine.problems import CampaignInvalid
     from goteo.engine.simulate import simulate as run
@@ -159,8 +162,14 @@ def simulate(
             }
             try:
                 extra = _sample_coupon(s.coupon, entry.at) if s.coupon is not None else {}
-                message = composer.compose(0, campaign, s.template, s.locale, row, extra=extra)
-                item["subject"] = message.subject
+                if s.channel == "sms":  # the text itself, as the contact would read it
+                    item["subject"] = sms_for_contact(
+                        campaign, s.template, s.locale, row,
+                        base_url=settings.BASE_URL, message_id="0", extra=extra,
+                    )  # fmt: skip
+                else:
+                    message = composer.compose(0, campaign, s.template, s.locale, row, extra=extra)
+                    item["subject"] = message.subject
             except RenderError as exc:
                 item["subject"], item["error"] = "", str(exc)
         entries.append(item)

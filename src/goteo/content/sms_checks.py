@@ -8,9 +8,8 @@ to the send-time render, which names the problem.
 
 from __future__ import annotations
 
-from goteo.content.context import contact_context, render_context
 from goteo.content.render import RenderError
-from goteo.content.sms_render import render_sms
+from goteo.content.sms_render import sms_for_contact
 from goteo.content.sms_segments import sms_length
 from goteo.engine import yamlsource
 from goteo.engine.model import Campaign
@@ -36,20 +35,11 @@ def sms_warnings(source: str, campaign: Campaign, base_url: str) -> list[Problem
             continue
         limit = step.max_segments or DEFAULT_MAX_SEGMENTS
         for locale in campaign.templates.get(step.template, {}):
-            contact = contact_context(
-                SAMPLE["email"], SAMPLE["first_name"], SAMPLE["last_name"], locale,
-                SAMPLE["timezone"],
-            )  # fmt: skip
-            context = render_context(
-                contact,
-                campaign_key=campaign.key,
-                campaign_name=campaign.name,
-                message_id="1",
-                unsubscribe_url=f"{base_url}/u/sample",
-                base_url=base_url,
-            )
             try:
-                text = render_sms(campaign, step.template, locale, context)
+                text = sms_for_contact(
+                    campaign, step.template, locale, SAMPLE | {"locale": locale},
+                    base_url=base_url, message_id="1",
+                )  # fmt: skip
             except RenderError:
                 continue
             length = sms_length(text)

@@ -11,6 +11,7 @@ from typing import Any
 
 from liquid.exceptions import LiquidError
 
+from goteo.content.context import contact_context, render_context
 from goteo.content.liquid_env import TEXT_ENV
 from goteo.content.render import RenderError
 from goteo.engine.model import Campaign
@@ -35,3 +36,34 @@ def render_sms(campaign: Campaign, name: str, locale: str, context: Mapping[str,
     except LiquidError as exc:
         raise RenderError(f"template {name!r} ({used}) text: {exc.message}") from exc
     return body.strip()
+
+
+def sms_for_contact(
+    campaign: Campaign,
+    name: str,
+    locale: str,
+    contact: Mapping[str, Any],
+    *,
+    base_url: str,
+    message_id: str,
+    extra: Mapping[str, Any] | None = None,
+) -> str:
+    """The text one contact (a row of fields: email, names, locale, time zone, attributes)
+    receives; ``extra`` is what the step stored with the message (a coupon, the event)."""
+    fields = contact_context(
+        str(contact.get("email") or ""),
+        str(contact.get("first_name") or ""),
+        str(contact.get("last_name") or ""),
+        str(contact.get("locale") or ""),
+        str(contact.get("timezone") or ""),
+        contact.get("attributes") or {},
+    )
+    context = render_context(
+        fields,
+        campaign_key=campaign.key,
+        campaign_name=campaign.name,
+        message_id=message_id,
+        unsubscribe_url="",  # an SMS is stopped by replying STOP
+        base_url=base_url,
+    )
+    return render_sms(campaign, name, locale, context | dict(extra or {}))

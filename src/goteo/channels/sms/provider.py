@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from goteo.channels.base import Draft, Permanent, Prepared, PrepareError, Result
 from goteo.channels.sms.message import OutgoingSms, SmsSender
 from goteo.contacts.phones import phone_hash
-from goteo.content.context import contact_context, render_context
 from goteo.content.render import RenderError
-from goteo.content.sms_render import render_sms
+from goteo.content.sms_render import sms_for_contact
 from goteo.content.sms_segments import sms_length
 
 DELIVERY_RECEIPTS = "delivery_receipts"  # goteo.engine.channel_needs names it too
@@ -35,24 +34,11 @@ class SmsProvider:
         phone = str(draft.contact.get("phone") or "")
         if not phone:
             raise PrepareError("the contact has no phone number")
-        contact = contact_context(
-            str(draft.contact.get("email") or ""),
-            str(draft.contact.get("first_name") or ""),
-            str(draft.contact.get("last_name") or ""),
-            str(draft.contact.get("locale") or ""),
-            str(draft.contact.get("timezone") or ""),
-            draft.contact.get("attributes") or {},
-        )
-        context = render_context(
-            contact,
-            campaign_key=draft.campaign.key,
-            campaign_name=draft.campaign.name,
-            message_id=str(draft.delivery_id),
-            unsubscribe_url="",
-            base_url=self.base_url,
-        ) | dict(draft.context)
         try:
-            body = render_sms(draft.campaign, draft.template, draft.locale, context)
+            body = sms_for_contact(
+                draft.campaign, draft.template, draft.locale, draft.contact,
+                base_url=self.base_url, message_id=str(draft.delivery_id), extra=draft.context,
+            )  # fmt: skip
         except RenderError as exc:
             raise PrepareError(str(exc)) from exc
         if not body:
