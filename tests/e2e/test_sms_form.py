@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.form_sites import FormSite, form_site
 from tests.integration.procs import goteo
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and server
 
 FORM = """\
 key: offers

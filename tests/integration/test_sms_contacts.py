@@ -152,6 +152,7 @@ def test_no_sms_without_a_number_or_consent() -> None:
     assert sms_refusal("+34612345678", "granted") is None
 
 
+@pytest.mark.slow  # runs `goteo` as a real process
 def test_contacts_add_takes_a_phone_and_names_a_bad_one(goteo_env: dict[str, str]) -> None:
     env = goteo_env | {"GOTEO_DEFAULT_REGION": "ES"}
     goteo(env, "migrate")
@@ -200,6 +201,7 @@ def test_the_api_withdraws_sms_consent(client: Client) -> None:
     assert not may_send_sms(Contact.objects.get())
 
 
+@pytest.mark.slow  # runs `goteo` as a real process
 def test_consent_export_sms_lists_every_grant_and_withdrawal(goteo_env: dict[str, str]) -> None:
     goteo(goteo_env, "migrate")
     goteo(goteo_env, "contacts", "add", "ana@example.com", "--phone", "+34612345678")

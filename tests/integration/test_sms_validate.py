@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from tests.integration.procs import goteo
+
+pytestmark = pytest.mark.slow  # every test here runs `goteo` as a real process
 
 TEXTS = """\
 key: texts
