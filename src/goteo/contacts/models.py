@@ -135,7 +135,7 @@ class ChannelConsent(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="channel_consents")
     channel = models.CharField(max_length=16)  # sms
     status = models.CharField(max_length=16)  # granted | withdrawn
-    source = models.CharField(max_length=16)  # form, api, import, cli, sms (a keyword)
+    source = models.CharField(max_length=16)  # form, api, preferences, sms (a keyword)
     text = models.TextField(blank=True, default="")  # the wording shown, or the keyword sent
     ip = models.GenericIPAddressField(null=True)
     proof = models.CharField(max_length=64, blank=True, default="")  # e.g. the message SID
