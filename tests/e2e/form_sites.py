@@ -13,8 +13,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
-from tests.e2e.conftest import _wait_until_healthy
-from tests.integration.procs import free_port, goteo, goteo_json, start_goteo
+from tests.integration.procs import free_port, goteo, goteo_json, start_goteo, wait_until_healthy
 from tests.smtp_sink import SmtpSink
 
 
@@ -60,7 +59,7 @@ def form_site(goteo_env: dict[str, str], *documents: tuple[str, Path]) -> Iterat
         server = start_goteo(env, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1")
         worker = start_goteo(env, "worker")
         try:
-            _wait_until_healthy(url, server)
+            wait_until_healthy(url, server)
             yield FormSite(url, env, sink)
         finally:
             stop(worker)

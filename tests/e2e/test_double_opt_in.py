@@ -17,7 +17,7 @@ import pytest
 
 from tests.e2e.form_sites import FormSite, form_site
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and server
 
 CAMPAIGN = """\
 key: course

@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.form_sites import FormSite, form_site
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and server
 
 GERMAN = Path(__file__).resolve().parents[2] / "examples" / "newsletter-de-form.yaml"
 

@@ -11,7 +11,7 @@ import pytest
 from tests.e2e.conftest import Site
 from tests.integration.procs import goteo
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and server
 
 
 def contact_status(site: Site) -> str:

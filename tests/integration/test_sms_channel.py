@@ -102,7 +102,8 @@ def test_twilio_answers_map_to_typed_results(
     sender = sender_for(twilio)
     result = sender.send(sms())
     sender.close()
-    assert isinstance(result, kind) and result.reason.startswith(reason), result
+    assert isinstance(result, kind), result
+    assert isinstance(result, Retryable | Permanent) and result.reason.startswith(reason)
 
 
 def test_a_wrong_token_is_retried_and_a_stopped_server_too(twilio: TwilioServer) -> None:

@@ -177,7 +177,7 @@ def test_the_data_export_has_the_phone_and_sms_consent_and_erasing_removes_them(
     exported = do_export_contact("ana@example.com")
     assert exported["contact"]["phone"] == "+34612345678"
     assert exported["contact"]["sms_consent"] == "granted"
-    [record] = exported["other"]["contacts.ChannelConsent"]
+    [record] = exported["channel_consents"]
     assert (record["channel"], record["status"], record["text"]) == ("sms", "granted", "Ok")
     do_erase_contact("ana@example.com")
     assert not ChannelConsent.objects.exists()

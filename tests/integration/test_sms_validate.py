@@ -27,28 +27,33 @@ templates:
 """
 
 
+@pytest.fixture
+def sms_env(goteo_env: dict[str, str]) -> dict[str, str]:
+    """A configuration that offers SMS (validate refuses an sms step without one)."""
+    return goteo_env | {"GOTEO_SMS_URL": "memory:"}
+
+
 def test_validate_warns_about_a_text_past_its_segments(
-    goteo_env: dict[str, str], tmp_path: Path
+    sms_env: dict[str, str], tmp_path: Path
 ) -> None:
     path = tmp_path / "texts.yaml"
     path.write_text(TEXTS, encoding="utf-8")
-    result = goteo(goteo_env, "campaign", "validate", str(path))
+    result = goteo(sms_env, "campaign", "validate", str(path))
     assert result.stdout.strip() == f"{path}: valid (texts, 1 step)"
-    assert result.stderr.strip() == (
-        f"{path}:line 11: templates.offer.ru.text: renders to 2 SMS segments for a sample "
-        "contact (72 characters, UCS2); steps[0] allows 1 (max_segments)"
-    )
-    as_json = json.loads(goteo(goteo_env, "campaign", "validate", str(path), "--json").stdout)
+    assert result.stderr.splitlines() == [
+        f"{path}: 1 warning(s):",
+        f"  {path}:line 11: templates.offer.ru.text: renders to 2 SMS segments for a sample "
+        "contact (72 characters, UCS2); steps[0] allows 1 (max_segments)",
+    ]
+    as_json = json.loads(goteo(sms_env, "campaign", "validate", str(path), "--json").stdout)
     assert [w["path"] for w in as_json["warnings"]] == ["templates.offer.ru.text"]
 
 
-def test_simulate_shows_the_text_an_sms_step_sends(
-    goteo_env: dict[str, str], tmp_path: Path
-) -> None:
+def test_simulate_shows_the_text_an_sms_step_sends(sms_env: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "texts.yaml"
     path.write_text(TEXTS, encoding="utf-8")
     contact = '{"first_name": "Ana", "locale": "ru"}'
-    result = goteo(goteo_env, "simulate", str(path), "--contact", contact, "--json")
+    result = goteo(sms_env, "simulate", str(path), "--contact", contact, "--json")
     [send] = [e for e in json.loads(result.stdout) if e["kind"] == "send"]
     assert send["channel"] == "sms"
     assert send["subject"] == ("Привет, Ana! Большая распродажа: скидка 10% на всё до воскресенья.")

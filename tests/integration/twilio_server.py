@@ -55,8 +55,8 @@ class TwilioServer:
         if problem:
             self.refused.append(problem)
             auth = "auth" in problem  # Twilio's "Authenticate" error
-            body = {"code": 20003 if auth else 21601, "message": problem}
-            return self._answer(request, 401 if auth else 400, body)
+            refusal = {"code": 20003 if auth else 21601, "message": problem}
+            return self._answer(request, 401 if auth else 400, refusal)
         answer = self.answers.get(form["To"])
         if answer == "drop":
             request.close_connection = True

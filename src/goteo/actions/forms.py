@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from goteo.actions.confirming import activate_with_consent
 from goteo.actions.messages import do_queue_transactional
 from goteo.actions.sms_consent import grant_sms_consent
+from goteo.campaigns.delivery_kinds import TRANSACTIONAL
 from goteo.campaigns.models import Delivery
 from goteo.contacts.fields import ContactInput, check_contact
 from goteo.contacts.models import Consent, ConsentText, Contact, ContactStatus, Form
@@ -208,7 +209,7 @@ def _queue_confirmation(contact: Contact, consent: Consent, form: Form, now: dat
     """Queue the confirmation email, unless this address had its share today."""
     sent_today = Delivery.objects.filter(
         contact=contact,
-        kind="transactional",
+        kind=TRANSACTIONAL,
         template="confirm",
         created_at__gt=now - CONFIRM_WINDOW,
     ).count()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from goteo.engine.model import Campaign
-from goteo.engine.parser import parse_campaign
+from goteo.engine.parser import parse_campaign, parse_with_warnings
 from goteo.engine.problems import Problem
 
 _cache: dict[tuple[int, str], Campaign] = {}
@@ -17,20 +17,25 @@ def checksum(source: str) -> str:
 
 def parse_checked(source: str) -> Campaign:
     """Parse with the full template checks (what ``validate`` and ``apply`` use)."""
-    from goteo.content.checks import check_template
-
-    return parse_campaign(source, check_template=check_template)
+    return check_document(source)[0]
 
 
 def check_document(source: str) -> tuple[Campaign, list[Problem]]:
-    """Parse with the full template checks: the campaign and its warnings (SMS templates that
-    render past their step's ``max_segments``), or CampaignInvalid with every problem."""
+    """Parse with the full template checks, refusing a send step whose channel (or a
+    capability it needs) this configuration lacks: the campaign and its warnings (among them
+    SMS texts that render past their step's ``max_segments``), or CampaignInvalid with every
+    problem (and the warnings)."""
     from django.conf import settings
 
+    from goteo.channels.configured import channel_check
+    from goteo.content.checks import check_template, printed_values
     from goteo.content.sms_checks import sms_warnings
 
-    campaign = parse_checked(source)
-    return campaign, sms_warnings(source, campaign, settings.BASE_URL)
+    campaign, warnings = parse_with_warnings(
+        source, check_template, printed_values, channel_check()
+    )
+    warnings += sms_warnings(source, campaign, settings.BASE_URL)
+    return campaign, sorted(warnings, key=lambda p: (p.line or 0, p.path))
 
 
 def campaign_for_version(version_id: int, source_checksum: str) -> Campaign:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 
 import click
 
-from goteo.cli.output import fail, setup_django
+from goteo.cli.output import fail, raw_option, setup_django
 
 
 @click.group()
@@ -21,10 +20,15 @@ def consent() -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of CSV.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV (the default).")
 @click.option("--sms", "sms", is_flag=True, help="The SMS consent records instead.")
-def export(form_key: str | None, as_json: bool, as_csv: bool, sms: bool) -> None:
-    """Write every consent record to standard output, oldest first."""
+@raw_option
+def export(form_key: str | None, as_json: bool, as_csv: bool, sms: bool, raw: bool) -> None:
+    """Write every consent record to standard output, oldest first.
+
+    CSV cells a spreadsheet would run as formulas get a leading apostrophe, unless --raw.
+    """
     setup_django()
     from goteo.contacts.consent_export import COLUMNS, consent_rows
+    from goteo.contacts.csv_cells import CsvWriter
     from goteo.contacts.models import Form
     from goteo.contacts.sms_consent_export import SMS_COLUMNS, sms_consent_rows
 
@@ -40,7 +44,7 @@ def export(form_key: str | None, as_json: bool, as_csv: bool, sms: bool) -> None
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False, default=str))
         return
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = CsvWriter(sys.stdout, raw=raw)
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_cell(row[c]) for c in columns])

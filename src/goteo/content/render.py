@@ -1,9 +1,10 @@
 """Render one campaign template for one contact: subject, inlined HTML and a text part.
 
 The engine picks the locale (``goteo.engine.locales.resolve``); the renderer uses it, or the
-campaign's default locale when the template has no variant for it. A template that cannot be
-rendered for a contact (a missing value printed without ``default``) raises ``RenderError``:
-a message is never sent half-filled.
+campaign's default locale when the template has no variant for it. A missing value prints as
+nothing; in a campaign with ``strict: true`` it raises ``RenderError`` instead (unless printed
+through ``default``), so such a campaign never sends a message half-filled. A template that
+cannot be rendered for another reason (a limit, CSS that cannot be inlined) raises too.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def _compile(campaign: Campaign, name: str, locale: str) -> _Compiled:
         if source is None:
             return None
         try:
-            return environment_for(field).from_string(source, name=f"{name}/{locale}/{field}")
+            env = environment_for(field, strict=campaign.strict)
+            return env.from_string(source, name=f"{name}/{locale}/{field}")
         except LiquidError as exc:
             raise RenderError(f"{where} {field}: {_describe(exc)}") from exc
 
@@ -126,7 +128,7 @@ def _compile(campaign: Campaign, name: str, locale: str) -> _Compiled:
     assert subject is not None and html is not None
     text, derived = parse("text", variant.text), False
     if text is None:
-        text, derived = _derive_text(variant.html, name, locale), True
+        text, derived = _derive_text(variant.html, name, locale, campaign.strict), True
     return _Compiled(
         where=where,
         subject=subject,
@@ -137,7 +139,7 @@ def _compile(campaign: Campaign, name: str, locale: str) -> _Compiled:
     )
 
 
-def _derive_text(html_source: str, name: str, locale: str) -> BoundTemplate | None:
+def _derive_text(html_source: str, name: str, locale: str, strict: bool) -> BoundTemplate | None:
     """A text template made once from the HTML template, so no message converts its own HTML.
 
     Liquid markup is plain text to the HTML-to-text converter, so it survives the conversion
@@ -146,9 +148,13 @@ def _derive_text(html_source: str, name: str, locale: str) -> BoundTemplate | No
     """
     try:
         source = text_template_source(html_source)
-        return environment_for("text").from_string(source, name=f"{name}/{locale}/text")
+        env = environment_for("text", strict=strict)
+        return env.from_string(source, name=f"{name}/{locale}/text")
     except LiquidError:
         return None
+
+
+STRICT_HINT = ' (the campaign is strict: print it through a default, like {{ … | default: "…" }})'
 
 
 def _run(
@@ -159,7 +165,7 @@ def _run(
     except LiquidError as exc:
         hint = ""
         if "is undefined" in str(exc.message):
-            hint = ' (print it through a default, like {{ … | default: "…" }})'
+            hint = STRICT_HINT
         raise RenderError(f"{compiled.where} {field}: {_describe(exc)}{hint}") from exc
 
 

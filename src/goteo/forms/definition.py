@@ -13,8 +13,9 @@ from typing import Any
 
 from goteo.engine import yamlsource
 from goteo.engine.http_urls import http_url
-from goteo.engine.parser import SLUG, normalize_locale
+from goteo.engine.parser import normalize_locale
 from goteo.engine.problems import Problem
+from goteo.engine.step_parser import SLUG
 from goteo.forms import texts as form_texts
 
 FIELDS = ("email", "first_name", "last_name", "phone", "locale")

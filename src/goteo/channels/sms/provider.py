@@ -16,8 +16,8 @@ from goteo.contacts.phones import phone_hash
 from goteo.content.render import RenderError
 from goteo.content.sms_render import sms_for_contact
 from goteo.content.sms_segments import sms_length
+from goteo.engine.channel_needs import DELIVERY_RECEIPTS
 
-DELIVERY_RECEIPTS = "delivery_receipts"  # goteo.engine.channel_needs names it too
 CAPABILITIES = frozenset({DELIVERY_RECEIPTS})
 MAX_SEGMENTS = 10  # Twilio's advice: longer messages may not arrive whole
 
