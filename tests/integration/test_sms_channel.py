@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tests.integration.twilio_server import SID, TOKEN, TwilioServer
 
-from goteo.channels.base import Delivered, Draft, Permanent, PrepareError, Retryable
+from goteo.channels.base import Delivered, Draft, Permanent, Retryable
 from goteo.channels.sms import doubles
 from goteo.channels.sms.config import auth_token, sms_provider, sms_sender
 from goteo.channels.sms.message import OutgoingSms
@@ -169,10 +169,13 @@ def test_prepare_renders_the_text_in_the_contacts_locale_for_its_number() -> Non
     assert provider.prepare(draft(locale="fr")).payload.body.startswith("Hi Ana")
 
 
-def test_prepare_refuses_a_contact_without_a_number() -> None:
-    provider = SmsProvider(doubles.MemorySms(), "https://goteo.example.com")
-    with pytest.raises(PrepareError, match="no phone number"):
-        provider.prepare(draft(contact={**ANA, "phone": ""}))
+def test_a_contact_without_a_number_is_left_to_the_gate_and_never_sent() -> None:
+    memory = doubles.MemorySms()
+    provider = SmsProvider(memory, "https://goteo.example.com")
+    prepared = provider.prepare(draft(contact={**ANA, "phone": ""}))
+    assert (prepared.to_address, prepared.address_hash) == ("", None)
+    assert provider.deliver(prepared) == Permanent(9, "the contact has no phone number")
+    assert memory.sent == []
 
 
 def test_a_message_past_the_providers_segments_is_permanent_and_not_sent() -> None:

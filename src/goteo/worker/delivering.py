@@ -28,6 +28,7 @@ from goteo.channels.base import (
 )
 from goteo.channels.registry import Channels, missing
 from goteo.content.system import system_campaign
+from goteo.engine.channel_needs import DELIVERY_RECEIPTS
 from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay
 from goteo.worker.claims import finish_delivery
 from goteo.worker.gate import Hold, Postpone, Send, Suppress, Verdict
@@ -39,7 +40,7 @@ ROW_FIELDS = (
     "id", "campaign_id", "kind", "context", "attempts", "template", "locale", "channel",
     "enrollment__version_id", "enrollment__version__checksum", "contact_id", "contact__email",
     "contact__first_name", "contact__last_name", "contact__locale", "contact__timezone",
-    "contact__attributes",
+    "contact__attributes", "contact__phone",
 )  # fmt: skip
 
 
@@ -85,7 +86,7 @@ def send_claimed(
             sender.call(_failure(row["id"], owner, str(exc)))
             tally.failed += 1
             continue
-        recorder = _Recorder(row, owner, now, tally, message)
+        recorder = _Recorder(row, owner, now, tally, message, channel.capabilities)
         job = Job(
             row["contact_id"], row["campaign_id"], row["kind"], now, channel, message, recorder,
             row["id"],
@@ -126,6 +127,7 @@ class _Recorder:
     now: datetime
     tally: Tally
     message: Prepared | None = None  # None: the row could not reach its channel
+    capabilities: frozenset[str] = frozenset()
 
     def __call__(self, result: Result | Verdict) -> None:
         if isinstance(result, Suppress):
@@ -156,6 +158,8 @@ class _Recorder:
                 "links": list(self.message.links),  # the tracked links (clicks read them)
             }
         if isinstance(result, Delivered):
+            if DELIVERY_RECEIPTS in self.capabilities:  # receipts find the row by this id
+                common["provider_message_id"] = result.detail[:64]
             self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common)
             self.tally.sent += 1
         elif isinstance(result, Retryable) and self.row["attempts"] < MAX_ATTEMPTS:

@@ -31,9 +31,8 @@ class SmsProvider:
     max_segments: int = MAX_SEGMENTS
 
     def prepare(self, draft: Draft) -> Prepared:
+        # No number: the gate suppresses the message ("no phone number"), so it is never sent.
         phone = str(draft.contact.get("phone") or "")
-        if not phone:
-            raise PrepareError("the contact has no phone number")
         try:
             body = sms_for_contact(
                 draft.campaign, draft.template, draft.locale, draft.contact,
@@ -50,13 +49,15 @@ class SmsProvider:
             draft.delivery_id,
             sms,
             to_address=phone,
-            address_hash=phone_hash(phone),
+            address_hash=phone_hash(phone) if phone else None,
             subject=body[:80],  # what the outbox shows of it
         )
 
     def deliver(self, message: Prepared) -> Result:
         assert isinstance(message.payload, OutgoingSms)
         sms = message.payload
+        if not sms.to:
+            return Permanent(sms.delivery_id, "the contact has no phone number")
         if sms.segments > self.max_segments:
             return Permanent(
                 sms.delivery_id,
