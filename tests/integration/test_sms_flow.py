@@ -96,6 +96,7 @@ def test_email_then_texts_stop_suppresses_the_next_text_and_start_sends_again(
     [sent] = twilio.accepted
     assert (sent["To"], sent["Body"]) == (PHONE, "Hi Ana, 10% off today")
     assert first.provider_message_id == "SM" + "1".zfill(32)  # the SID, for status callbacks
+    assert (first.segments, delivery("welcome").segments) == (1, 0)  # SMS parts are counted
 
     text_from_ana(client, "STOP", "SM" + "a" * 32)
     clock.advance(timedelta(days=1))
@@ -145,6 +146,21 @@ def test_a_suppressed_number_is_not_texted_even_with_consent(
         "address suppressed: manual",
     )
     assert twilio.accepted == []
+
+
+def test_the_parts_a_long_text_goes_as_are_recorded_and_listed_by_the_api(
+    twilio: TwilioServer, sink: SmtpSink, client: Client
+) -> None:
+    long = {"id": "long", "send": "sms", "template": "long"}
+    apply("long", [long], {"long": {"en": {"text": "Привет! " * 20}}})  # 160 chars of UCS-2
+    ids = add_contacts({"email": ANA, "locale": "en", "phone": PHONE})
+    grant_sms_consent(Contact.objects.get(id=ids[ANA]), "api", "Offers by text", T0)
+    do_enroll("long", ids.values(), T0)
+    run(make_worker(sink, ManualClock(T0)))
+    assert delivery("long").segments == 3  # 67 characters a part
+    answer = client.get("/api/v1/deliveries", headers={"Authorization": "Bearer test-api-key"})
+    [listed] = answer.json()["deliveries"]
+    assert (listed["channel"], listed["segments"]) == ("sms", 3)
 
 
 def test_quiet_hours_and_the_frequency_cap_hold_texts_too(

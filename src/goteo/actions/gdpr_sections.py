@@ -24,6 +24,7 @@ DELIVERIES = {
     "to_address": "to_address",
     "subject": "subject",
     "message_id": "message_id",
+    "segments": "segments",
     "created_at": "created_at",
     "due_at": "next_attempt_at",
     "sent_at": "sent_at",

@@ -131,6 +131,8 @@ class Delivery(models.Model):
     provider_message_id = models.CharField(max_length=64, blank=True, default="", db_default="")
     receipt = models.CharField(max_length=16, blank=True, default="", db_default="")
     receipt_at = models.DateTimeField(null=True)
+    # The parts an SMS went as (each billed as one message); 0 for other channels.
+    segments = models.PositiveSmallIntegerField(default=0, db_default=0)
     last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True)

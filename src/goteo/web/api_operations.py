@@ -182,6 +182,7 @@ DELIVERY = {
     "channel": TEXT,
     "receipt": TEXT | {"description": "What the provider reported later: delivered, failed…"},
     "provider_message_id": TEXT | {"description": "The provider's id (a Twilio SID)"},
+    "segments": COUNT | {"description": "The parts an SMS went as; 0 for other channels"},
     "source": {
         "type": "string",
         "description": "The campaign key, or what sent Goteo's own messages (confirmation, …)",

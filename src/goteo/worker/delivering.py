@@ -156,6 +156,7 @@ class _Recorder:
                 "message_id": self.message.message_id,
                 "to_address": self.message.to_address[:320],
                 "links": list(self.message.links),  # the tracked links (clicks read them)
+                "segments": self.message.segments,
             }
         if isinstance(result, Delivered):
             if DELIVERY_RECEIPTS in self.capabilities:  # receipts find the row by this id

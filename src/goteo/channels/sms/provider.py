@@ -51,6 +51,7 @@ class SmsProvider:
             to_address=phone,
             address_hash=phone_hash(phone) if phone else None,
             subject=body[:80],  # what the outbox shows of it
+            segments=segments,
         )
 
     def deliver(self, message: Prepared) -> Result:
