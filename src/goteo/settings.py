@@ -25,6 +25,8 @@ GOTEO_OUTBOX_PAGE = os.environ.get("GOTEO_OUTBOX_PAGE", "") == "1"
 # Deliverability (docs/deliverability.md): where bounces come back, the sender's postal address.
 GOTEO_RETURN_PATH_DOMAIN = os.environ.get("GOTEO_RETURN_PATH_DOMAIN", "")
 GOTEO_POSTAL_ADDRESS = os.environ.get("GOTEO_POSTAL_ADDRESS", "")
+# Phone numbers written without a country code are read in this region (ES, US, …).
+GOTEO_DEFAULT_REGION = os.environ.get("GOTEO_DEFAULT_REGION", "").strip().upper()
 # Bounces and complaints (docs/deliverability.md): soft bounces before an address is
 # suppressed, sent messages before a campaign's complaint rate is judged, and how old a signed
 # webhook timestamp may be (0: not checked).
@@ -37,6 +39,11 @@ GOTEO_WEBHOOK_WARN_AFTER = int(os.environ.get("GOTEO_WEBHOOK_WARN_AFTER", "10"))
 GOTEO_WEBHOOK_WARN_WINDOW = int(os.environ.get("GOTEO_WEBHOOK_WARN_WINDOW", "300"))
 # Outgoing webhooks (webhook steps, CRM hand-off) are signed with this (SECRET_KEY if empty).
 GOTEO_WEBHOOK_SIGNING_SECRET = os.environ.get("GOTEO_WEBHOOK_SIGNING_SECRET", "")
+# SMS (docs/sms.md): the provider, and the answer to a HELP text message.
+GOTEO_SMS_URL = os.environ.get("GOTEO_SMS_URL", "").strip()
+GOTEO_SMS_HELP_TEXT = os.environ.get(
+    "GOTEO_SMS_HELP_TEXT", "Reply STOP to stop these messages, START to get them again."
+)
 # Where webhook calls go: http: (each step's target), memory: or folder:/path (docs/channels.md).
 GOTEO_WEBHOOK_URL = os.environ.get("GOTEO_WEBHOOK_URL", "http:")
 # Non-public networks webhooks may reach all the same (127.0.0.1/32,10.0.0.0/8); none by default.

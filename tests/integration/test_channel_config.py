@@ -33,10 +33,12 @@ steps:
     template: hello
   - wait: 1d
   - send: sms
-    template: hello
+    template: note
 templates:
   hello:
     en: {subject: "Hello", html: "<p>Hello</p>"}
+  note:
+    en: {text: "Hello"}
 """
 
 

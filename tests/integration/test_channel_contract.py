@@ -11,11 +11,12 @@ and the gate's refusals.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any, Protocol
 
 import pytest
+from django.test import override_settings
 from tests.integration.flow_helpers import (
     T0,
     add_contacts,
@@ -24,12 +25,14 @@ from tests.integration.flow_helpers import (
     simple_template,
     write_pending_deliveries,
 )
+from tests.integration.twilio_server import TwilioServer
 from tests.integration.webhook_receiver import WebhookReceiver
 from tests.smtp_sink import SmtpSink
 
 from goteo.actions.campaigns import do_set_campaign_status
 from goteo.actions.contacts import do_set_status
 from goteo.actions.enroll import do_enroll
+from goteo.actions.sms_consent import grant_sms_consent
 from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.channels.base import Channel, Draft, Prepared, Result
 from goteo.channels.configured import build_channels
@@ -37,7 +40,8 @@ from goteo.channels.email.composer import Composer, sender_from_settings
 from goteo.channels.email.factory import email_channel
 from goteo.channels.registry import Channels
 from goteo.config import email_settings
-from goteo.engine.channel_needs import IDEMPOTENCY_KEY
+from goteo.contacts.models import Contact
+from goteo.engine.channel_needs import DELIVERY_RECEIPTS, IDEMPOTENCY_KEY
 from goteo.engine.clock import ManualClock
 from goteo.worker.claims import claim_deliveries, send_facts
 from goteo.worker.delivering import send_claimed
@@ -55,14 +59,33 @@ class Rig(Protocol):
     channel: str
     personal: bool  # it reaches the contact (consent and suppression apply)
     url: str  # GOTEO_EMAIL_URL for the worker
+    unsubscribed: str  # why the gate stops a message to a contact who unsubscribed
 
     def steps(self) -> list[dict[str, Any]]: ...
+    def template(self) -> dict[str, Any]: ...
+    def person(self, email: str, n: int, **fields: str) -> dict[str, Any]: ...
+    def admit(self, contact_ids: list[int]) -> None: ...  # what the channel needs of them
     def answer(self, mode: str) -> None: ...  # "ok", "later" or "refuse"
     def accepted(self) -> list[str]: ...  # the identity of each message the provider accepted
     def stop(self) -> None: ...
 
 
-class EmailRig(Rig):
+class ByEmail:
+    """A rig whose messages need nothing of the contact but what email needs."""
+
+    unsubscribed = "address suppressed: unsubscribed"
+
+    def template(self) -> dict[str, Any]:
+        return simple_template("Hello {{ contact.first_name | default: 'you' }}")
+
+    def person(self, email: str, n: int, **fields: str) -> dict[str, Any]:
+        return {"email": email, "locale": "en", **fields}
+
+    def admit(self, contact_ids: list[int]) -> None:
+        pass
+
+
+class EmailRig(ByEmail, Rig):
     channel, personal = "email", True
 
     def __init__(self) -> None:
@@ -84,7 +107,7 @@ class EmailRig(Rig):
         self.sink.stop()
 
 
-class WebhookRig(Rig):
+class WebhookRig(ByEmail, Rig):
     channel, personal = "webhook", False
 
     def __init__(self) -> None:
@@ -104,7 +127,48 @@ class WebhookRig(Rig):
         self.receiver.stop()
 
 
-RIGS = {"email": EmailRig, "webhook": WebhookRig}
+class SmsRig(Rig):
+    """Twilio's Messages API on loopback, through the twilio library (GOTEO_SMS_URL)."""
+
+    channel, personal = "sms", True
+    unsubscribed = "contact unsubscribed"
+
+    def __init__(self) -> None:
+        self.twilio = TwilioServer()
+        self.url = "smtp://127.0.0.1:9?timeout=1"  # email is not used by this campaign
+        self.configured = override_settings(GOTEO_SMS_URL=self.twilio.sms_url())
+        self.configured.enable()
+        self.phones: list[str] = []
+
+    def steps(self) -> list[dict[str, Any]]:
+        return [{"id": "hello", "send": "sms", "template": "hello"}]
+
+    def template(self) -> dict[str, Any]:
+        return {"en": {"text": "Hello {{ contact.first_name | default: 'you' }}"}}
+
+    def person(self, email: str, n: int, **fields: str) -> dict[str, Any]:
+        self.phones.append(f"+3461234560{n}")
+        return {"email": email, "locale": "en", "phone": self.phones[-1], **fields}
+
+    def admit(self, contact_ids: list[int]) -> None:
+        for contact in Contact.objects.filter(id__in=contact_ids):
+            grant_sms_consent(contact, "api", "Texts about our offers", T0)
+
+    def answer(self, mode: str) -> None:
+        answer = {"ok": None, "later": (503, None), "refuse": (400, 21211)}[mode]
+        for phone in self.phones:
+            self.twilio.answers[phone] = answer
+
+    def accepted(self) -> list[str]:
+        # Twilio takes no idempotency key: a message is known by its status callback's row.
+        return [form["StatusCallback"] for form in self.twilio.accepted]
+
+    def stop(self) -> None:
+        self.configured.disable()
+        self.twilio.stop()
+
+
+RIGS: dict[str, Callable[[], Rig]] = {"email": EmailRig, "webhook": WebhookRig, "sms": SmsRig}
 
 
 @pytest.fixture(params=sorted(RIGS))
@@ -125,12 +189,9 @@ def worker_for(rig: Rig, clock: ManualClock, channels: Channels | None = None, *
 
 def journey(rig: Rig) -> None:
     """Ana enrolled in a one-step campaign on the rig's channel."""
-    apply(
-        "contract",
-        rig.steps(),
-        {"hello": simple_template("Hello {{ contact.first_name | default: 'you' }}")},
-    )
-    ids = add_contacts({"email": ANA, "first_name": "Ana", "locale": "en"})
+    apply("contract", rig.steps(), {"hello": rig.template()})
+    ids = add_contacts(rig.person(ANA, 0, first_name="Ana"))
+    rig.admit(list(ids.values()))
     do_enroll("contract", ids.values(), T0)
 
 
@@ -147,7 +208,7 @@ def run(worker: Worker) -> None:
 
 
 def test_every_configured_channel_is_under_contract() -> None:
-    rig = WebhookRig()
+    rig = SmsRig()  # the one channel not configured by default
     try:
         assert {c.name for c in channels_for(rig)} == set(RIGS)
     finally:
@@ -165,11 +226,15 @@ def test_delivered(rig: Rig) -> None:
         T0,
     )
     assert len(rig.accepted()) == 1
+    # Where the provider reports delivery later, its id for the message is kept to match it.
+    receipts = DELIVERY_RECEIPTS in channels_for(rig)[rig.channel].capabilities
+    assert bool(row.provider_message_id) == receipts, row.provider_message_id
 
 
 def test_rate_limit(rig: Rig) -> None:
     journey(rig)
-    ids = add_contacts(*({"email": f"p{i}@example.com", "locale": "en"} for i in range(2)))
+    ids = add_contacts(*(rig.person(f"p{i}@example.com", i + 1) for i in range(2)))
+    rig.admit(list(ids.values()))
     do_enroll("contract", ids.values(), T0)
     started = time.monotonic()
     run(worker_for(rig, ManualClock(T0), rate_limits={rig.channel: 10.0}))
@@ -274,7 +339,7 @@ def test_gate_refusals(rig: Rig) -> None:
     row.refresh_from_db()
     if rig.personal:
         assert (row.status, tally.suppressed, rig.accepted()) == (DeliveryStatus.SUPPRESSED, 1, [])
-        assert row.last_error == "address suppressed: unsubscribed"
+        assert row.last_error == rig.unsubscribed
     else:
         assert (row.status, tally.sent, len(rig.accepted())) == (DeliveryStatus.SENT, 1, 1)
 

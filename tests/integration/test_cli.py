@@ -232,7 +232,8 @@ def test_warnings_follow_problems_and_fail_only_with_strict(
     stderr = refused(goteo(goteo_env, "campaign", "validate", broken, check=False))
     assert stderr.splitlines()[:2] == [
         f"{broken}: refused, 1 problem(s):",
-        f"  {broken}:line 3: steps[0].send: 'fax' is not a channel (available: email, mail, sms, social)",
+        f"  {broken}:line 3: steps[0].send: 'fax' is not a channel "
+        "(available: email, mail, sms, social)",
     ]
     assert stderr.splitlines()[2] == "and 2 warning(s):"
 
@@ -387,6 +388,7 @@ def test_contacts_add_refuses_bad_fields_and_updates_by_email(goteo_env: dict[st
             "last_name": "",
             "locale": "es-MX",
             "timezone": "America/Mexico_City",
+            "phone": "",
             "status": "active",
             "attributes": {"plan": "pro"},
         }
@@ -459,6 +461,7 @@ def test_contacts_import_takes_good_rows_reports_bad_ones_and_updates(
         "last_name",
         "locale",
         "timezone",
+        "phone",
         "status",
         "company",
         "plan",

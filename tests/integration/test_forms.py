@@ -29,7 +29,7 @@ BAD_FORM = """\
 key: Sign Up
 name: Newsletter
 locale: klingon!
-fields: [email, phone, first_name, first_name]
+fields: [email, company, first_name, first_name]
 topics: [news, news, {key: offers, colour: red}]
 double_opt_in: maybe
 redirect: javascript:alert(1)
@@ -54,7 +54,7 @@ def test_a_bad_form_is_refused_whole_with_every_problem_and_its_line() -> None:
         (1, "consent"),  # missing: named at the top of the document
     }
     text = str(refused.value)
-    assert "line 4: fields[1]: 'phone' is not a field" in text
+    assert "line 4: fields[1]: 'company' is not a field" in text
     assert "line 5: topics[1]: topic 'news' is listed twice" in text
     assert "consent: is required" in text
     with pytest.raises(FormInvalid) as broken:

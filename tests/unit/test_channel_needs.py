@@ -22,7 +22,15 @@ steps:
     else: done
   - id: done
     send: sms
-    template: welcome
+    template: note
+"""
+# An email template and a text-only one (what an sms step sends).
+TEMPLATES = """
+templates:
+  welcome:
+    en: {subject: "Hello", html: "<p>Hello</p>"}
+  note:
+    en: {text: "Hello"}
 """
 
 
@@ -37,9 +45,11 @@ steps:
 def test_a_channel_the_configuration_lacks_is_refused_at_its_line(
     channel: str, expected: str
 ) -> None:
+    template = "note" if channel == "sms" else "welcome"
     text = with_steps(
         f"steps:\n  - send: email\n    template: welcome\n  - send: {channel}\n"
-        "    template: welcome\n"
+        f"    template: {template}\n",
+        TEMPLATES,
     )
 
     problems = problems_of(text, check_channel=EMAIL_ONLY)
@@ -49,7 +59,7 @@ def test_a_channel_the_configuration_lacks_is_refused_at_its_line(
 
 
 def test_the_same_campaign_passes_where_the_channel_is_configured() -> None:
-    text = with_steps("steps:\n  - send: sms\n    template: welcome\n")
+    text = with_steps("steps:\n  - send: sms\n    template: note\n", TEMPLATES)
     offered = OfferedChannels({"sms": frozenset()})
 
     assert parse_campaign(text, check_channel=offered).steps[0].id == "step-1"
@@ -57,7 +67,7 @@ def test_the_same_campaign_passes_where_the_channel_is_configured() -> None:
 
 
 def test_a_capability_the_channel_lacks_is_refused() -> None:
-    text = with_steps(WAITS_FOR_AN_OPEN)
+    text = with_steps(WAITS_FOR_AN_OPEN, TEMPLATES)
     untracked = OfferedChannels({"email": frozenset({TRACKING}), "sms": frozenset()})
 
     problems = problems_of(text, check_channel=untracked)

@@ -68,6 +68,8 @@ class ContactCard:
     last_name: str
     locale: str
     timezone: str
+    phone: str  # E.164; empty: none
+    sms_consent: str  # granted, withdrawn; empty: never asked
     status: str
     attributes: dict[str, Any]
     tags: tuple[str, ...]
@@ -139,6 +141,8 @@ def card_of(contact: Contact, now: datetime) -> ContactCard:
         last_name=contact.last_name,
         locale=contact.locale,
         timezone=contact.timezone,
+        phone=contact.phone,
+        sms_consent=contact.sms_consent,
         status=contact.status,
         attributes=dict(contact.attributes),
         tags=tuple(contact.tags),

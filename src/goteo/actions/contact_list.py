@@ -19,8 +19,8 @@ from goteo.engine.conditions import Condition, parse_condition
 
 MAX_LIMIT = 1000
 SUMMARY = (
-    "id", "email", "first_name", "last_name", "locale", "timezone", "status", "attributes",
-    "tags", "score", "owner", "created_at", "updated_at",
+    "id", "email", "first_name", "last_name", "locale", "timezone", "phone", "status",
+    "sms_consent", "attributes", "tags", "score", "owner", "created_at", "updated_at",
 )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from goteo.actions.confirming import activate_with_consent
 from goteo.actions.messages import do_queue_transactional
+from goteo.actions.sms_consent import grant_sms_consent
 from goteo.campaigns.delivery_kinds import TRANSACTIONAL
 from goteo.campaigns.models import Delivery
 from goteo.contacts.fields import ContactInput, check_contact
@@ -33,6 +34,7 @@ ERROR_CODES = {
     "email": "invalid_email",
     "first_name": "invalid_name",
     "last_name": "invalid_name",
+    "phone": "invalid_phone",
     "locale": "invalid_locale",
 }
 
@@ -105,7 +107,14 @@ def check_submission(
             errors["topics"] = "no_topic"
     if definition.consent_checkbox and not _one(data.get("agree")):
         errors["agree"] = "consent_required"
+    if wants_sms(definition, data) and not values.get("phone"):
+        errors.setdefault("phone", "phone_required")
     return (None if errors else checked), topics, errors
+
+
+def wants_sms(definition: FormDefinition, data: Mapping[str, Any]) -> bool:
+    """The form offers SMS and the person ticked its box."""
+    return bool(definition.sms_consent and _one(data.get("sms_agree")))
 
 
 def _one(value: Any) -> str | None:
@@ -154,6 +163,8 @@ def do_submit_form(
             user_agent=user_agent[:500],
             submitted_at=now,
         )
+        if wants_sms(definition, data) and contact.phone == checked.fields.get("phone"):
+            grant_sms_consent(contact, "form", definition.sms_consent, now, ip)
         if not definition.double_opt_in:
             activate_with_consent(contact, [*topics, form.key], now, confirmed=False)
             return Submitted("subscribed", contact=contact, consent=consent)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Model
 
 from goteo.campaigns.models import Conversion, Coupon, Delivery, Exposure
-from goteo.contacts.models import Event, ProviderEvent, ScoreEntry, Visitor
+from goteo.contacts.models import ChannelConsent, Event, ProviderEvent, ScoreEntry, Visitor
 
 DELIVERIES = {
     "id": "id",
@@ -24,6 +24,7 @@ DELIVERIES = {
     "to_address": "to_address",
     "subject": "subject",
     "message_id": "message_id",
+    "segments": "segments",
     "created_at": "created_at",
     "due_at": "next_attempt_at",
     "sent_at": "sent_at",
@@ -99,6 +100,15 @@ EXPOSURES = {
     "opens": "opens",
     "clicks": "clicks",
 }
+CHANNEL_CONSENTS = {
+    "channel": "channel",
+    "status": "status",
+    "source": "source",
+    "text": "text",
+    "ip": "ip",
+    "proof": "proof",
+    "at": "at",
+}
 # Tables read by the contact card (subscriptions, consents, journeys) are not listed here.
 SECTIONS: dict[type[Model], tuple[str, dict[str, str]]] = {
     Delivery: ("deliveries", DELIVERIES),
@@ -109,6 +119,7 @@ SECTIONS: dict[type[Model], tuple[str, dict[str, str]]] = {
     Conversion: ("conversions", CONVERSIONS),
     ScoreEntry: ("score_changes", SCORE_CHANGES),
     Exposure: ("exposures", EXPOSURES),
+    ChannelConsent: ("channel_consents", CHANNEL_CONSENTS),
 }
 
 

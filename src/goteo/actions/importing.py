@@ -21,7 +21,9 @@ from goteo.contacts.fields import ContactInput, check_contact
 from goteo.contacts.models import Contact
 
 BATCH = 500
-UPDATABLE = ["first_name", "last_name", "locale", "timezone", "attributes", "updated_at"]
+UPDATABLE = [
+    "first_name", "last_name", "locale", "timezone", "phone", "attributes", "updated_at"
+]  # fmt: skip
 
 
 @dataclass(frozen=True)

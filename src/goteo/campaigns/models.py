@@ -126,6 +126,13 @@ class Delivery(models.Model):
     to_address = models.CharField(max_length=320, blank=True, default="")
     subject = models.CharField(max_length=998, blank=True, default="")
     message_id = models.CharField(max_length=255, blank=True, default="")
+    # The provider's own id for the message (a Twilio SID), and what it reported afterwards:
+    # delivered, failed or undelivered (docs/sms.md).
+    provider_message_id = models.CharField(max_length=64, blank=True, default="", db_default="")
+    receipt = models.CharField(max_length=16, blank=True, default="", db_default="")
+    receipt_at = models.DateTimeField(null=True)
+    # The parts an SMS went as (each billed as one message); 0 for other channels.
+    segments = models.PositiveSmallIntegerField(default=0, db_default=0)
     last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True)
@@ -139,7 +146,14 @@ class Delivery(models.Model):
 
     class Meta:
         db_table = "goteo_delivery"
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="delivery_provider_id",
+            ),
+        ]
         constraints = [
             # A step runs at most once per enrollment: the outbox refuses a second row.
             models.UniqueConstraint(fields=["enrollment", "step_id"], name="uniq_delivery_step")

@@ -11,6 +11,7 @@ from goteo.campaigns.models import Campaign, Delivery
 DELIVERY_FIELDS = (
     "id", "status", "kind", "to_address", "contact__email", "campaign__key", "template",
     "step_id", "locale", "subject", "message_id", "attempts", "sent_at", "last_error",
+    "channel", "receipt", "provider_message_id", "segments",
 )  # fmt: skip
 # What a delivery that belongs to no campaign is, by its kind.
 _OWN_MESSAGES = {"notification": "lead hand-off", "webhook": "lead hand-off webhook"}

@@ -22,12 +22,20 @@ def parse_checked(source: str) -> Campaign:
 
 def check_document(source: str) -> tuple[Campaign, list[Problem]]:
     """Parse with the full template checks, refusing a send step whose channel (or a
-    capability it needs) this configuration lacks: the campaign and its warnings, or
-    CampaignInvalid with every problem (and the warnings)."""
+    capability it needs) this configuration lacks: the campaign and its warnings (among them
+    SMS texts that render past their step's ``max_segments``), or CampaignInvalid with every
+    problem (and the warnings)."""
+    from django.conf import settings
+
     from goteo.channels.configured import channel_check
     from goteo.content.checks import check_template, printed_values
+    from goteo.content.sms_checks import sms_warnings
 
-    return parse_with_warnings(source, check_template, printed_values, channel_check())
+    campaign, warnings = parse_with_warnings(
+        source, check_template, printed_values, channel_check()
+    )
+    warnings += sms_warnings(source, campaign, settings.BASE_URL)
+    return campaign, sorted(warnings, key=lambda p: (p.line or 0, p.path))
 
 
 def campaign_for_version(version_id: int, source_checksum: str) -> Campaign:

@@ -87,6 +87,7 @@ class Prepared:
     subject: str = ""
     message_id: str = ""
     links: tuple[str, ...] = ()
+    segments: int = 0  # the parts an SMS goes as (each billed as one); 0: not counted
 
 
 class PrepareError(ValueError):

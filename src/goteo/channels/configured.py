@@ -12,10 +12,11 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 
 from goteo.channels import webhook, webhook_sinks
-from goteo.channels.base import EmailChannel
+from goteo.channels.base import Channel, EmailChannel
 from goteo.channels.email import provider as email
 from goteo.channels.email.composer import Composer
 from goteo.channels.registry import Channels, OfferedChannels
+from goteo.channels.sms.config import sms_provider
 from goteo.config import ConfigError
 
 
@@ -37,16 +38,24 @@ def webhook_provider(url: str) -> webhook.WebhookProvider:
 
 def build_channels(transport: EmailChannel, composer: Composer) -> Channels:
     """Every configured channel's provider: email through ``transport``, webhooks as
-    ``GOTEO_WEBHOOK_URL`` says."""
-    return Channels(
-        email.EmailProvider(transport, composer), webhook_provider(settings.GOTEO_WEBHOOK_URL)
-    )
+    ``GOTEO_WEBHOOK_URL`` says, SMS when ``GOTEO_SMS_URL`` names a provider."""
+    providers: list[Channel] = [
+        email.EmailProvider(transport, composer),
+        webhook_provider(settings.GOTEO_WEBHOOK_URL),
+    ]
+    sms = sms_provider(settings.GOTEO_SMS_URL, settings.BASE_URL)
+    if sms is not None:
+        providers.append(sms)
+    return Channels(*providers)
 
 
 def offered() -> dict[str, frozenset[str]]:
     """Channel name -> capabilities, for every channel configured here."""
     found = {"email": email.CAPABILITIES}
     found["webhook"] = webhook_provider(settings.GOTEO_WEBHOOK_URL).capabilities
+    sms = sms_provider(settings.GOTEO_SMS_URL, settings.BASE_URL)
+    if sms is not None:
+        found["sms"] = sms.capabilities
     return found
 
 

@@ -19,8 +19,9 @@ def consent() -> None:
 @click.option("--form", "form_key", metavar="KEY", help="Only the records of this form.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of CSV.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV (the default).")
+@click.option("--sms", "sms", is_flag=True, help="The SMS consent records instead.")
 @raw_option
-def export(form_key: str | None, as_json: bool, as_csv: bool, raw: bool) -> None:
+def export(form_key: str | None, as_json: bool, as_csv: bool, sms: bool, raw: bool) -> None:
     """Write every consent record to standard output, oldest first.
 
     CSV cells a spreadsheet would run as formulas get a leading apostrophe, unless --raw.
@@ -29,20 +30,24 @@ def export(form_key: str | None, as_json: bool, as_csv: bool, raw: bool) -> None
     from goteo.contacts.consent_export import COLUMNS, consent_rows
     from goteo.contacts.csv_cells import CsvWriter
     from goteo.contacts.models import Form
+    from goteo.contacts.sms_consent_export import SMS_COLUMNS, sms_consent_rows
 
     if as_json and as_csv:
         fail("choose one of --json and --csv")
+    if sms and form_key is not None:
+        fail("choose one of --sms and --form")
     if form_key is not None and not Form.objects.filter(key=form_key).exists():
         fail("no such form", {"form": f"{form_key!r} does not exist"}, as_json)
-    rows = consent_rows(form_key)
+    rows = sms_consent_rows() if sms else consent_rows(form_key)
+    columns = SMS_COLUMNS if sms else COLUMNS
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False, default=str))
         return
     writer = CsvWriter(sys.stdout, raw=raw)
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row[c]) for c in COLUMNS])
+        writer.writerow([_cell(row[c]) for c in columns])
 
 
 def _cell(value: object) -> str:

@@ -32,6 +32,7 @@ def _subscribe(ids: list[int], topic: str | None) -> dict[str, int]:
 @click.option("--last-name")
 @click.option("--locale", help="Language, like es or fr-CA.")
 @click.option("--timezone", help="Like Europe/Madrid.")
+@click.option("--phone", help="Like +34612345678 (stored in E.164).")
 @click.option("--attr", "attrs", multiple=True, metavar="NAME=VALUE", help="A free attribute.")
 @click.option("--subscribe", metavar="TOPIC", help="Subscribe to a list; fires its campaigns.")
 @json_option
@@ -41,6 +42,7 @@ def add(
     last_name: str | None,
     locale: str | None,
     timezone: str | None,
+    phone: str | None,
     attrs: tuple[str, ...],
     subscribe: str | None,
     as_json: bool,
@@ -56,6 +58,7 @@ def add(
         "last_name": last_name,
         "locale": locale,
         "timezone": timezone,
+        "phone": phone,
     }
     attributes = {}
     for pair in attrs:
@@ -155,7 +158,7 @@ def export(fmt: str, as_json: bool, raw: bool) -> None:
     from goteo.contacts.csv_cells import CsvWriter
     from goteo.contacts.models import Contact
 
-    columns = ["email", "first_name", "last_name", "locale", "timezone", "status"]
+    columns = ["email", "first_name", "last_name", "locale", "timezone", "phone", "status"]
     query = Contact.objects.order_by("id").values(*columns, "attributes")
     if as_json or fmt == "json":
         for row in query.iterator(chunk_size=2000):

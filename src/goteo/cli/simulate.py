@@ -102,9 +102,12 @@ def simulate(
 ) -> None:
     """Show what one contact would receive, when, and in which language."""
     setup_django()
+    from django.conf import settings
+
     from goteo.campaigns.versions import check_document
     from goteo.channels.email.composer import Composer, sender_from_settings
     from goteo.content.render import RenderError
+    from goteo.content.sms_render import sms_for_contact
     from goteo.engine.advance import ContactView
     from goteo.engine.problems import CampaignInvalid
     from goteo.engine.simulate import simulate as run
@@ -160,8 +163,14 @@ def simulate(
             if extra:
                 item["coupon"] = extra["coupon"]
             try:
-                message = composer.compose(0, campaign, s.template, s.locale, row, extra=extra)
-                item["subject"] = message.subject
+                if s.channel == "sms":  # the text itself, as the contact would read it
+                    item["subject"] = sms_for_contact(
+                        campaign, s.template, s.locale, row,
+                        base_url=settings.BASE_URL, message_id="0", extra=extra,
+                    )  # fmt: skip
+                else:
+                    message = composer.compose(0, campaign, s.template, s.locale, row, extra=extra)
+                    item["subject"] = message.subject
             except RenderError as exc:
                 item["subject"], item["error"] = None, str(exc)
     show_warnings(file, warnings)  # on stderr, so --json output stays one document

@@ -1,4 +1,5 @@
-"""Validation and normalisation of contact fields: email, locale, time zone, attributes.
+"""Validation and normalisation of contact fields: email, locale, time zone, phone,
+attributes.
 
 ``control_problem`` is the one check for control characters, used by every entry path (CSV,
 API, forms, events) so that no NUL, escape or line break gets into a one-line field.
@@ -11,15 +12,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
+from goteo.contacts.phones import normalize_phone, region_of
 from goteo.engine.window import is_valid_zone
 
 LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-CORE_FIELDS = ("email", "first_name", "last_name", "locale", "timezone")
+CORE_FIELDS = ("email", "first_name", "last_name", "locale", "timezone", "phone")
 # Exported, but never set from outside: consent and status change only through their actions.
-READ_ONLY = ("id", "status", "created_at", "updated_at")
+READ_ONLY = ("id", "status", "sms_consent", "created_at", "updated_at")
 NAME_MAX = 200
 # C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -94,10 +97,25 @@ def check_contact(data: Mapping[str, Any]) -> tuple[ContactInput | None, dict[st
             errors["timezone"] = f"{tz!r} is not a known time zone (like Europe/Madrid)"
         else:
             fields["timezone"] = tz.strip()
+    phone = data.get("phone")
+    if phone not in (None, ""):
+        try:
+            fields["phone"] = normalize_phone(phone, _region(data))
+        except ValueError as exc:
+            errors["phone"] = str(exc)
     attributes = _attributes(data, errors)
     if errors:
         return None, errors
     return ContactInput(email=email, fields=fields, attributes=attributes), {}
+
+
+def _region(data: Mapping[str, Any]) -> str | None:
+    """A number without its country code is read in the contact's country, else the default."""
+    nested = data.get("attributes")
+    country = data.get("country")
+    if country is None and isinstance(nested, Mapping):
+        country = nested.get("country")
+    return region_of(country, settings.GOTEO_DEFAULT_REGION)
 
 
 def _attributes(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:

@@ -20,6 +20,10 @@ class Contact(models.Model):
     last_name = models.CharField(max_length=200, blank=True, default="")
     locale = models.CharField(max_length=35, blank=True, default="")
     timezone = models.CharField(max_length=64, blank=True, default="")
+    # E.164 (goteo.contacts.phones); SMS needs it and the contact's own SMS consent.
+    phone = models.CharField(max_length=16, blank=True, default="", db_default="")
+    # "", granted or withdrawn (goteo.contacts.channel_consent); the proof is in ChannelConsent.
+    sms_consent = models.CharField(max_length=16, blank=True, default="", db_default="")
     attributes = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=20, choices=ContactStatus.choices, default=ContactStatus.ACTIVE
@@ -41,7 +45,9 @@ class Contact(models.Model):
         indexes = [
             models.Index(
                 fields=["hot_at"], condition=models.Q(hot_at__isnull=False), name="contact_hot"
-            )
+            ),
+            # Inbound SMS (STOP, START) find their contacts by number.
+            models.Index(fields=["phone"], name="contact_phone"),
         ]
 
     def __str__(self) -> str:
@@ -119,6 +125,25 @@ class Consent(models.Model):
 
     class Meta:
         db_table = "goteo_consent"
+
+
+class ChannelConsent(models.Model):
+    """One change to a contact's consent for a channel other than email (today: sms), with its
+    proof: granted (where, when, the words shown, from which address) or withdrawn (when, and
+    how: a STOP keyword with the provider's message id, the API, the preference centre)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="channel_consents")
+    channel = models.CharField(max_length=16)  # sms
+    status = models.CharField(max_length=16)  # granted | withdrawn
+    source = models.CharField(max_length=16)  # form, api, preferences, sms (a keyword)
+    text = models.TextField(blank=True, default="")  # the wording shown, or the keyword sent
+    ip = models.GenericIPAddressField(null=True)
+    proof = models.CharField(max_length=64, blank=True, default="")  # e.g. the message SID
+    at = models.DateTimeField()
+
+    class Meta:
+        db_table = "goteo_channel_consent"
+        indexes = [models.Index(fields=["contact", "channel", "at"], name="channel_consent_at")]
 
 
 class SuppressionReason(models.TextChoices):

@@ -277,11 +277,18 @@ class _Parser:
                 self.fail(
                     f"{path}.{k}", f"unknown key (expected {', '.join(sorted(VARIANT_KEYS))})"
                 )
-        subject = self.text(body, "subject", path, required=True)
-        html = self.text(body, "html", path, required=True)
+        # Text alone is an SMS template (engine/sms_steps.py); an email needs subject and html.
+        sms = "text" in body and "subject" not in body and "html" not in body
+        subject = "" if sms else self.text(body, "subject", path, required=True)
+        html = "" if sms else self.text(body, "html", path, required=True)
         text = self.text(body, "text", path, required=False)
         preheader = self.text(body, "preheader", path, required=False)
-        fields = {"subject": subject, "html": html, "text": text, "preheader": preheader}
+        fields = {
+            "subject": subject or None,
+            "html": html or None,
+            "text": text,
+            "preheader": preheader,
+        }
         for k, source in fields.items():
             if source is None:
                 continue

@@ -15,6 +15,7 @@ from goteo.engine.conditions import parse_condition, parse_where
 from goteo.engine.coupon_spec import parse_coupon_spec
 from goteo.engine.durations import DurationError, parse_duration
 from goteo.engine.http_urls import http_url
+from goteo.engine.sms_steps import parse_max_segments, template_problems
 from goteo.engine.steps import (
     BranchStep,
     ExitStep,
@@ -49,7 +50,7 @@ STEP_KINDS = (
 )
 # The keys each kind allows beside ``id`` and its own.
 EXTRA_KEYS: dict[str, set[str]] = {
-    "send": {"template", "coupon", "next"},
+    "send": {"template", "coupon", "next", "max_segments"},
     "wait": {"next"},
     "wait_for": {"then", "else"},
     "branch": {"then", "else"},
@@ -138,6 +139,10 @@ class StepParser:
             problem = self.check_channel(channel, frozenset())
             if problem is not None:
                 self.fail(f"{path}.send", f"{channel}: {problem}")
+        max_segments, found = parse_max_segments(raw, path, str(channel))
+        self.problems(found)
+        if isinstance(template, str) and template in self.templates:
+            self.problems(template_problems(str(channel), template, self.templates[template], path))
         coupon = None
         if "coupon" in raw:
             coupon, found = parse_coupon_spec(raw["coupon"], f"{path}.coupon")
@@ -151,6 +156,7 @@ class StepParser:
             template=template,
             next=self._target(raw, "next"),
             coupon=coupon,
+            max_segments=max_segments,
         )
 
     def _template(self, template: Any, path: str, kind: str) -> bool:

@@ -23,6 +23,7 @@ class SendStep:
     template: str
     next: str | None = None
     coupon: CouponSpec | None = None
+    max_segments: int | None = None  # sms: warn past this many parts (engine/sms_steps.py)
 
 
 @dataclass(frozen=True)

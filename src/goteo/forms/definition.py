@@ -18,7 +18,7 @@ from goteo.engine.problems import Problem
 from goteo.engine.step_parser import SLUG
 from goteo.forms import texts as form_texts
 
-FIELDS = ("email", "first_name", "last_name", "locale")
+FIELDS = ("email", "first_name", "last_name", "phone", "locale")
 TOP_KEYS = (
     "consent",
     "consent_checkbox",
@@ -30,6 +30,7 @@ TOP_KEYS = (
     "locale",
     "name",
     "redirect",
+    "sms_consent",
     "texts",
     "topics",
 )
@@ -67,6 +68,8 @@ class FormDefinition:
     # locale -> text key -> the form's own words (goteo.forms.texts); built-in texts fill in
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
     languages: tuple[str, ...] = ()  # the language menu (the `locale` field), in this order
+    # The words of the SMS opt-in checkbox (docs/sms.md); empty: the form asks for no SMS.
+    sms_consent: str = ""
     warnings: tuple[Problem, ...] = ()  # what may be wrong, though the form is valid
 
     @property
@@ -155,7 +158,10 @@ class _Parser:
             intro=self.text(data, "intro"),
             texts=self._texts(data.get("texts")),
             languages=self._languages(data.get("languages")),
+            sms_consent=self.text(data, "sms_consent"),
         )
+        if definition.sms_consent and "phone" not in definition.fields:
+            self.fail("sms_consent", "asks for SMS consent, so fields must include phone")
         if self.problems:
             return None
         return replace(definition, warnings=tuple(self._warnings(definition)))

@@ -27,9 +27,10 @@ if TYPE_CHECKING:
 #: The languages Goteo has its own texts in (pages and confirmation email alike).
 BUILT_IN_LANGUAGES: tuple[str, ...] = tuple(sorted(SYSTEM_MESSAGES.locales("confirm")))
 
-LABELS = ("email", "first_name", "last_name", "locale", "topics", "submit")
+LABELS = ("email", "first_name", "last_name", "phone", "locale", "topics", "submit")
 ERRORS = (
-    "invalid_email", "invalid_name", "invalid_locale", "invalid_field", "no_topic",
+    "invalid_email", "invalid_name", "invalid_phone", "phone_required", "invalid_locale",
+    "invalid_field", "no_topic",
     "consent_required", "fix_errors", "limited", "csrf_title", "csrf_body",
 )  # fmt: skip
 THANKS = ("pending_title", "pending_body", "subscribed_title", "subscribed_body")
@@ -106,6 +107,9 @@ def needed_keys(definition: FormDefinition) -> list[str]:
         "first_name": "first_name" not in fields,
         "last_name": "last_name" not in fields,
         "invalid_name": not fields & names,
+        "phone": "phone" not in fields,
+        "invalid_phone": "phone" not in fields,
+        "phone_required": not definition.sms_consent,
         "locale": "locale" not in fields,
         "invalid_locale": "locale" not in fields,
         "topics": len(definition.topics) < 2,

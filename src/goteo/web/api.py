@@ -5,7 +5,7 @@ Listing contacts is ``contacts_api``; a person's data rights, ``gdpr_views``.
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,6 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from goteo.actions.contact_card import contact_card
 from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.errors import ActionError
+from goteo.actions.sms_consent import (
+    check_sms_choice,
+    grant_sms_consent,
+    withdraw_sms_consent,
+)
 from goteo.actions.subscriptions import do_subscribe
 from goteo.campaigns import journey_clock
 from goteo.campaigns.exposure_counts import contact_exposures
@@ -30,7 +35,9 @@ CONTACT_FIELDS = (
     "last_name",
     "locale",
     "timezone",
+    "phone",
     "status",
+    "sms_consent",
     "attributes",
     "created_at",
     "updated_at",
@@ -77,8 +84,15 @@ def contacts(request: HttpRequest) -> JsonResponse:
         isinstance(t, str) and SLUG.match(t) for t in topics
     ):
         return error(400, "invalid contact", {"subscribe": 'a list of list keys, like ["news"]'})
+    sms_opt_in, sms_opt_out = data.pop("sms_opt_in", None), data.pop("sms_opt_out", None)
     try:
-        result = do_upsert_contact(data)
+        opt_in = check_sms_choice(sms_opt_in, sms_opt_out)
+        with transaction.atomic():  # the contact and its SMS consent, or neither
+            result = do_upsert_contact(data)
+            if opt_in is not None:
+                grant_sms_consent(result.contact, "api", opt_in.text, timezone.now(), opt_in.ip)
+            elif sms_opt_out:
+                withdraw_sms_consent(result.contact, "api", timezone.now())
     except ActionError as exc:
         return error(400, exc.message, exc.fields)
     enrolled: dict[str, int] = {}

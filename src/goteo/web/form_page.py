@@ -19,6 +19,7 @@ INPUTS = {
     "email": ("email", "email"),
     "first_name": ("text", "given-name"),
     "last_name": ("text", "family-name"),
+    "phone": ("tel", "tel"),
 }
 
 
@@ -70,6 +71,8 @@ def form_context(
         "consent_checkbox": definition.consent_checkbox,
         "agree_error": t["consent_required"] if "agree" in errors else "",
         "consent_version": form.consent_text.version if form.consent_text else "",
+        "sms_consent": definition.sms_consent,
+        "sms_checked": bool(_posted(values, "sms_agree")),
     }
 
 

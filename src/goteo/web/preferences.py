@@ -1,4 +1,5 @@
-"""The preference centre (``/p/<token>``): topics, language, a pause, unsubscribe from all.
+"""The preference centre (``/p/<token>``): topics, language, a pause, text messages (a contact
+who agreed to SMS can stop them here), unsubscribe from all.
 
 No login: the signed token in the link is the authority. GET only shows; every change is a
 POST.
@@ -20,6 +21,8 @@ from goteo.actions.preferences import (
     do_set_topics,
     do_unsubscribe_everything,
 )
+from goteo.actions.sms_consent import do_stop_sms
+from goteo.contacts.channel_consent import may_send_sms
 from goteo.contacts.models import Contact, ContactStatus, Form, Subscription
 from goteo.contacts.tokens import contact_from_preference_token
 from goteo.forms.definition import definition_of_source
@@ -62,6 +65,7 @@ def _context(contact: Contact, language: str, message: str = "") -> dict[str, An
         "paused_until": t["paused_until"].format(date=long_date(paused, language))
         if paused
         else "",
+        "sms": t["prefs_sms"].format(phone=contact.phone) if may_send_sms(contact) else "",
     }
 
 
@@ -106,4 +110,6 @@ def _apply(request: HttpRequest, contact: Contact) -> str:
         do_pause(contact, pause, now)
     elif pause == "resume":
         do_pause(contact, None, now)
+    if request.POST.get("sms_shown") and not request.POST.get("sms") and may_send_sms(contact):
+        do_stop_sms(contact, now)
     return texts(language_for(contact.locale))["saved"]

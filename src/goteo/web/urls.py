@@ -16,6 +16,7 @@ from goteo.web import (
     reports_api,
     start,
     tracking,
+    twilio_webhooks,
     webhooks,
 )
 
@@ -48,6 +49,8 @@ urlpatterns = [
     path("t/collect", tracking.collect, name="tracking-collect"),
     path("o/<str:token>", email_tracking.pixel, name="open-pixel"),
     path("l/<str:token>", email_tracking.link, name="tracked-link"),
+    path("webhooks/twilio/sms/", twilio_webhooks.inbound_sms, name="twilio-sms"),
+    path("webhooks/twilio/status/", twilio_webhooks.status_callback, name="twilio-status"),
     path("webhooks/<str:esp>/tracking/", webhooks.tracking_webhook, name="tracking-webhook"),
     path("outbox", outbox.outbox, name="outbox"),
     path("outbox/<str:key>", outbox.message, name="outbox-message"),

@@ -18,6 +18,7 @@ from django.db.models import F, Field, Model, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus, Enrollment, EnrollmentStatus
+from goteo.contacts.channel_consent import sms_refusal
 from goteo.contacts.models import Contact, Suppression
 from goteo.worker.gate import Facts
 
@@ -115,7 +116,11 @@ class PacingQuery:
 
 
 def send_facts(
-    contact_id: int, campaign_id: int | None, address_hash: str, pacing: PacingQuery | None = None
+    contact_id: int,
+    campaign_id: int | None,
+    address_hash: str,
+    pacing: PacingQuery | None = None,
+    channel: str = "email",
 ) -> Facts:
     """Everything the gate needs, read just before a send, inside the sender's transaction.
 
@@ -123,11 +128,12 @@ def send_facts(
     transaction already holds the database's write lock), so a status change such as an
     unsubscribe, and another worker's send to the same contact, wait until this message is
     sent and recorded. The second (only under a frequency cap) starts after the lock is
-    granted, so it sees every send another worker recorded before (docs/pacing.md).
+    granted, so it sees every send another worker recorded before (docs/pacing.md). An SMS
+    also reads the contact's number and SMS consent, in the same statement.
     """
     lock = " FOR NO KEY UPDATE OF c" if connection.vendor == "postgresql" else ""
     sql = (
-        f"SELECT c.status, c.paused_until, c.timezone, "
+        f"SELECT c.status, c.paused_until, c.timezone, c.phone, c.sms_consent, "
         f"(SELECT k.status FROM {Campaign._meta.db_table} k WHERE k.id = %s), "
         f"(SELECT s.reason FROM {Suppression._meta.db_table} s WHERE s.email_hash = %s) "
         f"FROM {Contact._meta.db_table} c WHERE c.id = %s{lock}"
@@ -137,7 +143,10 @@ def send_facts(
         row = cursor.fetchone()
     if row is None:
         return Facts(None, None, None, None)
-    facts = Facts(row[0], _aware(row[1]), row[3], row[4], timezone=row[2] or "")
+    refusal = sms_refusal(row[3], row[4]) if channel == "sms" else None
+    facts = Facts(
+        row[0], _aware(row[1]), row[5], row[6], timezone=row[2] or "", consent_refusal=refusal
+    )
     if pacing is None:
         return facts
     sent, ahead = _pacing_facts(contact_id, pacing)

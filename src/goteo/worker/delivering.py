@@ -29,6 +29,7 @@ from goteo.channels.base import (
 )
 from goteo.channels.registry import Channels, missing
 from goteo.content.system import system_campaign
+from goteo.engine.channel_needs import DELIVERY_RECEIPTS
 from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay
 from goteo.worker.claims import finish_delivery
 from goteo.worker.gate import Hold, Postpone, Send, Suppress, Verdict
@@ -40,7 +41,7 @@ ROW_FIELDS = (
     "id", "campaign_id", "kind", "context", "attempts", "template", "locale", "channel", "step_id",
     "enrollment__version_id", "enrollment__version__checksum", "contact_id", "contact__email",
     "contact__first_name", "contact__last_name", "contact__locale", "contact__timezone",
-    "contact__attributes",
+    "contact__attributes", "contact__phone",
 )  # fmt: skip
 
 
@@ -86,7 +87,7 @@ def send_claimed(
             sender.call(_failure(row["id"], owner, str(exc)))
             tally.failed += 1
             continue
-        recorder = _Recorder(row, owner, now, tally, message)
+        recorder = _Recorder(row, owner, now, tally, message, channel.capabilities)
         job = Job(
             row["contact_id"], row["campaign_id"], row["kind"], now, channel, message, recorder,
             row["id"],
@@ -127,6 +128,7 @@ class _Recorder:
     now: datetime
     tally: Tally
     message: Prepared | None = None  # None: the row could not reach its channel
+    capabilities: frozenset[str] = frozenset()
 
     def __call__(self, result: Result | Verdict) -> None:
         if isinstance(result, Suppress):
@@ -155,8 +157,11 @@ class _Recorder:
                 "message_id": self.message.message_id,
                 "to_address": self.message.to_address[:320],
                 "links": list(self.message.links),  # the tracked links (clicks read them)
+                "segments": self.message.segments,
             }
         if isinstance(result, Delivered):
+            if DELIVERY_RECEIPTS in self.capabilities:  # receipts find the row by this id
+                common["provider_message_id"] = result.detail[:64]
             if self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common):
                 record_delivery(self.row, self.now)  # the exposure, in the same transaction
             self.tally.sent += 1

@@ -4,7 +4,8 @@ The facts are read right before sending, with the contact locked (``claims.send_
 decision itself is pure, so it is tested without a database. Marketing messages are also paced
 (``engine/pacing.py``): a frequency cap shared by every campaign, where higher priorities take
 the slots first, and quiet hours on the contact's wall clock. See docs/pacing.md. Every
-channel's messages pass here, notifications and webhooks included (docs/channels.md).
+channel's messages pass here, notifications and webhooks included (docs/channels.md); an SMS
+also needs the contact's own SMS consent (docs/sms.md).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class Facts:
     timezone: str = ""  # the contact's; empty means UTC
     recent_sends: tuple[datetime, ...] = ()  # its marketing messages sent within the cap's period
     ahead: int = 0  # its other due marketing messages that go first (higher priority, or older)
+    # Why the contact's consent for this message's channel is missing (an SMS needs the
+    # contact's own SMS consent: goteo.contacts.channel_consent); None: nothing missing.
+    consent_refusal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ def decide(kind: str, facts: Facts, now: datetime, pacing: Pacing = NO_PACING) -
         if facts.campaign_status not in (None, "active"):
             return Hold()  # a campaign's notify or webhook step, paused meanwhile
         return Send()
+    if facts.consent_refusal is not None:
+        return Suppress(facts.consent_refusal)
     if kind == TRANSACTIONAL:
         if facts.suppression in HARD_REASONS:
             return Suppress(f"address suppressed: {facts.suppression}")

@@ -1,9 +1,10 @@
 """A sender thread: preparing the next message overlaps the round trip of this one.
 
 The thread does the three things that must stay together for the delivery guarantees, for
-every channel alike: ask the gate (contact, campaign, suppression list, pause, pacing) just
-before sending, hand the message to its channel, and record the result at once. So at most one
-accepted-but-unrecorded message exists per connection, as docs/delivery-guarantees.md says.
+every channel alike: ask the gate (contact, campaign, suppression list, consent for the
+channel, pause, pacing) just before sending, hand the message to its channel, and record the
+result at once. So at most one accepted-but-unrecorded message exists per connection, as
+docs/delivery-guarantees.md says.
 
 The three run in one transaction that starts by locking the contact's row: an unsubscribe
 that arrives meanwhile is acknowledged only after this message is recorded (and then nothing
@@ -60,6 +61,7 @@ class FactsQuery(Protocol):
         campaign_id: int | None,
         address_hash: str,
         pacing: PacingQuery | None = None,
+        channel: str = "email",
     ) -> Facts: ...
 
 
@@ -126,7 +128,9 @@ class SenderThread:
         self.throttle.wait(job.channel.name)  # before the transaction: no lock held meanwhile
         with transaction.atomic():
             address = job.message.address_hash or ""  # "" is never on the list
-            facts = self.facts_of(job.contact_id, job.campaign_id, address, self._query(job))
+            facts = self.facts_of(
+                job.contact_id, job.campaign_id, address, self._query(job), job.channel.name
+            )
             verdict = decide(job.kind, facts, job.now, self.pacing)
             if not isinstance(verdict, Send):
                 job.record(verdict)

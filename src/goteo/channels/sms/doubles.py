@@ -1,0 +1,54 @@
+"""SMS senders that keep the messages instead of sending them: the shipped test doubles.
+
+``memory:`` keeps every message in this process (``MEMORY.sent``); ``folder:/path`` writes
+each one as ``goteo-sms-<delivery id>.json`` in that folder (a repeat replaces its own file).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from goteo.channels.base import Delivered, Result
+from goteo.channels.sms.message import OutgoingSms
+
+
+@dataclass
+class MemorySms:
+    name: str = "memory"
+    sent: list[OutgoingSms] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def send(self, sms: OutgoingSms) -> Result:
+        with self._lock:
+            self.sent.append(sms)
+        return Delivered(sms.delivery_id, f"memory-{sms.delivery_id}")
+
+    def to(self, phone: str) -> list[OutgoingSms]:
+        return [s for s in self.sent if s.to == phone]
+
+    def close(self) -> None:
+        pass
+
+
+MEMORY = MemorySms()
+
+
+@dataclass
+class FolderSms:
+    folder: Path
+    name: str = "folder"
+
+    def send(self, sms: OutgoingSms) -> Result:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        final = self.folder / f"goteo-sms-{sms.delivery_id}.json"
+        partial = final.with_suffix(".part")
+        partial.write_text(json.dumps(asdict(sms), ensure_ascii=False, indent=2), "utf-8")
+        os.replace(partial, final)  # whole or not at all
+        return Delivered(sms.delivery_id, f"written to {final}")
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,52 @@
+"""Phone numbers: parsed with ``phonenumbers`` and stored in E.164 (``+34612345678``).
+
+A number written without its country code is read in the contact's own country (a
+``country`` given with the contact) or else in ``GOTEO_DEFAULT_REGION``; without either it
+must start with ``+``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import phonenumbers
+
+PHONE_MAX = 40  # as written, before normalisation
+REGION = re.compile(r"^[A-Za-z]{2}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def region_of(country: object, default: str) -> str | None:
+    """The region a national number is read in: the contact's country, else the default."""
+    for value in (country, default):
+        if isinstance(value, str) and REGION.match(value.strip()):
+            return value.strip().upper()
+    return None
+
+
+def normalize_phone(value: object, region: str | None) -> str:
+    """The E.164 form of ``value``; raise ValueError saying what is wrong with it."""
+    if not isinstance(value, str) or len(value) > PHONE_MAX:
+        raise ValueError(f"must be a phone number of at most {PHONE_MAX} characters")
+    control = _CONTROL.search(value)
+    if control:
+        raise ValueError(
+            f"must be one line of text: contains a control character "
+            f"(U+{ord(control.group()):04X}) at position {control.start() + 1}"
+        )
+    text = value.strip()
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        hint = "" if region or text.startswith("+") else " (start it with + and the country code)"
+        raise ValueError(f"{text!r} is not a phone number{hint}") from None
+    if not phonenumbers.is_valid_number(number):
+        where = phonenumbers.region_code_for_number(number) or region or "any country"
+        raise ValueError(f"{text!r} is not a valid phone number in {where}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_hash(e164: str) -> str:
+    """The suppression list's key for a number (as ``email_hash`` is for an address)."""
+    return hashlib.sha256(e164.strip().lower().encode("utf-8")).hexdigest()
