@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "goteo.contacts",
     "goteo.campaigns",
+    "goteo.social",
     "goteo.web",
 ]
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ from goteo.cli.report import report
 from goteo.cli.running import migrate, outbox, serve, worker
 from goteo.cli.scoring import leads, scoring
 from goteo.cli.simulate import simulate
+from goteo.cli.social import social
 from goteo.cli.suppress import suppress
 
 
@@ -47,3 +48,4 @@ main.add_command(report)
 main.add_command(scoring)
 main.add_command(leads)
 main.add_command(api_key)
+main.add_command(social)

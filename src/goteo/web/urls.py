@@ -12,6 +12,7 @@ from goteo.web import (
     preferences,
     public,
     reports_api,
+    social_feed,
     tracking,
     webhooks,
 )
@@ -39,6 +40,7 @@ urlpatterns = [
     path("o/<str:token>", email_tracking.pixel, name="open-pixel"),
     path("l/<str:token>", email_tracking.link, name="tracked-link"),
     path("webhooks/<str:esp>/tracking/", webhooks.tracking_webhook, name="tracking-webhook"),
+    path("feeds/<slug:key>.atom", social_feed.calendar_feed, name="social-feed"),
     path("outbox", outbox.outbox, name="outbox"),
     path("outbox/<str:key>", outbox.message, name="outbox-message"),
 ]

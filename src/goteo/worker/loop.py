@@ -26,6 +26,7 @@ from goteo.worker.pacing_config import pacing_from_settings
 from goteo.worker.progress import Progress
 from goteo.worker.scheduler import run_enrollments
 from goteo.worker.sender_thread import SenderThread
+from goteo.worker.social import publish_due_posts
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ class Worker:
             tally = send_claimed(ids, self.name, self.clock.now(), self._sender(), self.composer)
             self.totals.add(tally)
             work += len(ids)
+        work += publish_due_posts(self.name, self.clock.now())
         self.progress.tick(self.totals, self.clock.now())
         return work
 
