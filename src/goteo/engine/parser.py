@@ -6,7 +6,7 @@ Every problem is collected, named by path and line; nothing is applied half-way.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import time
 from typing import Any
 
@@ -16,7 +16,8 @@ from goteo.engine.durations import DurationError, parse_duration
 from goteo.engine.model import Campaign, Goal, Reentry, TemplateVariant, Trigger
 from goteo.engine.problems import CampaignInvalid, Problem
 from goteo.engine.reachability import find_loop, unreachable_steps
-from goteo.engine.step_parser import SLUG, StepParser
+from goteo.engine.social_steps import check_social_steps
+from goteo.engine.step_parser import CHANNELS, SLUG, StepParser
 from goteo.engine.steps import BranchStep, SplitStep, Step, WaitForStep
 from goteo.engine.window import DAY_NAMES, Window, is_valid_zone
 
@@ -51,9 +52,15 @@ def normalize_locale(value: str) -> str:
 
 
 class _Parser:
-    def __init__(self, doc: yamlsource.Located, check_template: TemplateChecker | None) -> None:
+    def __init__(
+        self,
+        doc: yamlsource.Located,
+        check_template: TemplateChecker | None,
+        channels: Collection[str] = CHANNELS,
+    ) -> None:
         self.doc = doc
         self.check_template = check_template
+        self.channels = channels
         self.problems: list[Problem] = [Problem(ln, p, m) for p, ln, m in doc.problems]
 
     def fail(self, path: str, message: str) -> None:
@@ -287,8 +294,10 @@ class _Parser:
                 self.fail(
                     f"{path}.{k}", f"unknown key (expected {', '.join(sorted(VARIANT_KEYS))})"
                 )
-        subject = self.text(body, "subject", path, required=True)
-        html = self.text(body, "html", path, required=True)
+        # A social post's template is text alone: no subject, no HTML.
+        post = "text" in body and "subject" not in body and "html" not in body
+        subject = self.text(body, "subject", path, required=not post)
+        html = self.text(body, "html", path, required=not post)
         text = self.text(body, "text", path, required=False)
         preheader = self.text(body, "preheader", path, required=False)
         if self.check_template is not None:
@@ -301,6 +310,8 @@ class _Parser:
                 if source is not None:
                     for message in self.check_template(k, source):
                         self.fail(f"{path}.{k}", message)
+        if post and text is not None:
+            return TemplateVariant(subject="", html="", text=text, preheader=preheader)
         if subject is None or html is None:
             return None
         return TemplateVariant(subject=subject, html=html, text=text, preheader=preheader)
@@ -310,13 +321,14 @@ class _Parser:
             self.fail("steps", "is required: a non-empty list of steps")
             return []
         before = len(self.problems)
-        steps_parser = StepParser(self.fail, templates)
+        steps_parser = StepParser(self.fail, templates, self.channels)
         parsed: list[tuple[int, Step]] = []  # (index in the document, step)
         for i, raw in enumerate(value):
             step = steps_parser.parse(raw, f"steps[{i}]", i)
             if step is not None:
                 parsed.append((i, step))
         steps = [step for _, step in parsed]
+        check_social_steps(parsed, templates, self.doc, self.fail)
         first_index: dict[str, int] = {}
         for i, step in parsed:
             if step.id in first_index:
@@ -349,9 +361,14 @@ def _written_targets(step: Step) -> list[tuple[str, str | None]]:
     return [("next", getattr(step, "next", None))]
 
 
-def parse_campaign(text: str, check_template: TemplateChecker | None = None) -> Campaign:
-    """Parse and validate; raise CampaignInvalid naming every problem."""
-    parser = _Parser(yamlsource.load(text), check_template)
+def parse_campaign(
+    text: str,
+    check_template: TemplateChecker | None = None,
+    channels: Collection[str] = CHANNELS,
+) -> Campaign:
+    """Parse and validate; raise CampaignInvalid naming every problem. ``channels`` are the
+    channels the configuration offers (a step on another is refused)."""
+    parser = _Parser(yamlsource.load(text), check_template, channels)
     campaign = parser.parse()
     if campaign is None or parser.problems:
         raise CampaignInvalid(parser.problems or [Problem(None, "", "invalid campaign")])

@@ -7,7 +7,7 @@ kinds: send, wait, wait_for, branch, split, update, score, notify, webhook, exit
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from goteo.engine.conditions import parse_condition, parse_where
@@ -48,7 +48,7 @@ STEP_KINDS = (
 )
 # The keys each kind allows beside ``id`` and its own.
 EXTRA_KEYS: dict[str, set[str]] = {
-    "send": {"template", "coupon", "next"},
+    "send": {"template", "coupon", "next", "account"},
     "wait": {"next"},
     "wait_for": {"then", "else"},
     "branch": {"then", "else"},
@@ -59,16 +59,20 @@ EXTRA_KEYS: dict[str, set[str]] = {
     "webhook": {"next"},
     "exit": set(),
 }
-CHANNELS = ("email",)
-LATER_CHANNELS = ("sms", "direct_mail", "social", "webhook")
+CHANNELS = ("email",)  # available unless the configuration offers more
+KNOWN_CHANNELS = ("email", "social")  # steps the parser understands
+LATER_CHANNELS = ("sms", "direct_mail", "webhook")
 LATER = "is not available in this release"
 MAX_POINTS = 1_000_000
 
 
 class StepParser:
-    def __init__(self, fail: Fail, templates: Mapping[str, Any]) -> None:
+    def __init__(
+        self, fail: Fail, templates: Mapping[str, Any], channels: Collection[str] = CHANNELS
+    ) -> None:
         self.fail = fail
         self.templates = templates
+        self.channels = tuple(c for c in KNOWN_CHANNELS if c in channels)
 
     def problems(self, found: list[tuple[str, str]]) -> None:
         for path, message in found:
@@ -128,12 +132,17 @@ class StepParser:
 
     def _send(self, raw: Mapping[str, Any], path: str, step_id: str) -> Step | None:
         channel, template = raw["send"], raw.get("template")
-        if channel in LATER_CHANNELS:
-            self.fail(f"{path}.send", f"channel {channel!r} {LATER} (available: email)")
-        elif channel not in CHANNELS:
-            self.fail(f"{path}.send", f"{channel!r} is not a channel (available: email)")
+        available = ", ".join(self.channels)
+        if channel not in self.channels:
+            known = channel in LATER_CHANNELS or channel in KNOWN_CHANNELS
+            reason = f"channel {channel!r} {LATER}" if known else f"{channel!r} is not a channel"
+            self.fail(f"{path}.send", f"{reason} (available: {available})")
+            return None
+        account = self._account(raw, path, channel)
         coupon = None
-        if "coupon" in raw:
+        if "coupon" in raw and channel == "social":
+            self.fail(f"{path}.coupon", "a social post is public: coupons go to one contact each")
+        elif "coupon" in raw:
             coupon, found = parse_coupon_spec(raw["coupon"], f"{path}.coupon")
             self.problems(found)
         if not self._template(template, path, "send"):
@@ -145,7 +154,23 @@ class StepParser:
             template=template,
             next=self._target(raw, "next"),
             coupon=coupon,
+            account=account,
         )
+
+    def _account(self, raw: Mapping[str, Any], path: str, channel: Any) -> str | None:
+        """A social step names the organisation's account that posts (declared in a calendar)."""
+        account = raw.get("account")
+        if channel != "social":
+            if "account" in raw:
+                self.fail(f"{path}.account", "only a social step takes account")
+            return None
+        if account is None:
+            self.fail(f"{path}.account", "is required: the social account that posts")
+            return None
+        if not isinstance(account, str) or not SLUG.match(account):
+            self.fail(f"{path}.account", f"{account!r} must name a social account (see calendars)")
+            return None
+        return account
 
     def _template(self, template: Any, path: str, kind: str) -> bool:
         if not isinstance(template, str):

@@ -23,6 +23,7 @@ class SendStep:
     template: str
     next: str | None = None
     coupon: CouponSpec | None = None
+    account: str | None = None  # social: the organisation's account that posts
 
 
 @dataclass(frozen=True)
