@@ -21,6 +21,7 @@ from atproto_client.exceptions import (
     RequestException,
     UnauthorizedError,
 )
+from atproto_client.request import Request
 
 from goteo.channels.base import Permanent, Result, Retryable
 from goteo.channels.social.base import Published, SocialPost, credential
@@ -28,6 +29,16 @@ from goteo.channels.social.record_keys import tid
 
 COLLECTION = "app.bsky.feed.post"
 WEB = "https://bsky.app"
+TIMEOUT = 30.0
+
+
+class _Request(Request):
+    """The library's HTTP client, sending raw bytes (an uploaded image) as httpx asks to."""
+
+    def _send_request(self, method: str, url: str, **kwargs: Any) -> Any:
+        if isinstance(kwargs.get("data"), bytes):
+            kwargs["content"] = kwargs.pop("data")
+        return super()._send_request(method, url, **kwargs)
 
 
 class BlueskyProvider:
@@ -41,8 +52,16 @@ class BlueskyProvider:
         if password is None:
             return Retryable(post.delivery_id, f"{account.credential_env} is not set")
         rkey = tid(post.key, post.scheduled_for)
+        request = _Request(timeout=TIMEOUT)
         try:
-            client, did = _session(account.server, account.handle, password)
+            return self._publish(post, rkey, Client(account.server, request=request), password)
+        finally:
+            request.close()
+
+    def _publish(self, post: SocialPost, rkey: str, client: Client, password: str) -> Result:
+        account = post.account
+        try:
+            did = _login(client, account.handle, password)
             if post.attempt > 1 and (found := _existing(client, did, rkey)) is not None:
                 return _published(post, found, rkey, "found from an earlier attempt")
             try:
@@ -70,12 +89,12 @@ class BlueskyProvider:
         return _published(post, created.uri, rkey, "posted")
 
 
-def _session(server: str, handle: str, password: str) -> tuple[Client, str]:
-    client = Client(base_url=server)
+def _login(client: Client, handle: str, password: str) -> str:
+    """Log in (com.atproto.server.createSession); the account's DID."""
     seen: list[str] = []
     client.on_session_change(lambda _event, session: seen.append(session.did))
     client.login(handle, password, fetch_bsky_profile=False)
-    return client, seen[-1]
+    return seen[-1]
 
 
 def _existing(client: Client, did: str, rkey: str) -> str | None:
