@@ -92,11 +92,15 @@ class FakeMastodon(LoopbackServer):
     token: str = "mastodon-token"
     media: list[dict[str, Any]] = field(default_factory=list)
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)  # idempotency key ->
+    # "status" or "media": answer that endpoint with a document that is not one
+    malformed: str = ""
 
     def answer(self, request: Request) -> tuple[int, dict[str, Any]]:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return self.refuse(401, "The access token is invalid")
         if request.method == "POST" and request.path == "/api/v2/media":
+            if self.malformed == "media":
+                return 200, ["unexpected"]  # type: ignore[return-value]
             parts = form_parts(request)
             if "file" not in parts or not parts.get("description", (None, b""))[1]:
                 return self.refuse(422, "media needs a file and a description")
@@ -113,6 +117,8 @@ class FakeMastodon(LoopbackServer):
 
     def _status(self, request: Request) -> tuple[int, dict[str, Any]]:
         key = request.headers.get("Idempotency-Key")
+        if self.malformed == "status":
+            return 200, {"unexpected": True}
         if not key:
             return self.refuse(422, "no Idempotency-Key")
         if request.headers.get("Content-Type", "").startswith("application/json"):

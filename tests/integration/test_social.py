@@ -130,6 +130,14 @@ def test_applying_stores_versions_and_schedules_each_publication_once(tmp_path: 
         "spring:launch:archive-uk:20300302T0900Z",
         "spring:tip:memory-pl:20300303T0800Z",
     }
+    # A new version rewrites what has not been published yet.
+    path.write_text(path.read_text().replace("Startujemy!", "Już jesteśmy!"), "utf-8")
+    assert apply(path).outcome == "new version"  # type: ignore[attr-defined]
+    launch = ScheduledPost.objects.get(key="spring:launch:memory-pl:20300302T0900Z")
+    assert (launch.version.number, launch.payload["text"].split(" ")[:2]) == (
+        3,
+        ["Już", "jesteśmy!"],
+    )
     # Applied after their time, posts are skipped, not published late.
     path.write_text(path.read_text().replace("Porada tygodnia", "Porada"), "utf-8")
     late = apply(path, now=datetime(2030, 3, 2, 12, tzinfo=UTC))
@@ -258,6 +266,19 @@ def test_bluesky_a_crash_between_publishing_and_recording_does_not_post_twice(
     assert published("bluesky-es").provider_id.endswith(
         tid("spring:launch:bluesky-es:20300302T0900Z", DUE)
     )
+
+
+@pytest.mark.parametrize("malformed", ["status", "media"])
+def test_a_provider_answer_goteo_cannot_read_is_retried_and_the_worker_goes_on(
+    malformed: str, tmp_path: Path, mastodon: FakeMastodon
+) -> None:
+    mastodon.malformed = malformed
+    apply(write_calendar(tmp_path, mastodon=mastodon, accounts="mastodon-en, memory-pl"))
+    assert publish_due_posts("w1", DUE) == 2
+    row = ScheduledPost.objects.get(account="mastodon-en")
+    assert (row.status, row.attempts) == (PostStatus.PUBLISHING, 1)
+    assert row.last_error and row.next_attempt_at > DUE
+    assert ScheduledPost.objects.get(account="memory-pl", post_id="launch").status == "published"
 
 
 @pytest.mark.parametrize("provider", ["mastodon", "bluesky"])

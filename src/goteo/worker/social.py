@@ -43,7 +43,12 @@ def publish_due_posts(owner: str, now: datetime, limit: int = 20, lease: float =
     """One pass: claim the due posts, publish each and record its result. Returns posts done."""
     ids = claim_posts(owner, now, limit, lease)
     for row in ScheduledPost.objects.filter(id__in=ids, lease_owner=owner).order_by("id"):
-        record(row.id, owner, now, publish(row))
+        try:
+            result = publish(row)
+        except Exception as exc:  # a provider library failing oddly must not stop the worker
+            log.exception("social post %s: the provider failed unexpectedly", row.key)
+            result = Retryable(row.id, f"{type(exc).__name__}: {exc}")
+        record(row.id, owner, now, result)
     return len(ids)
 
 

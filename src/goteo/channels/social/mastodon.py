@@ -78,4 +78,8 @@ class MastodonProvider:
             return Permanent(post.delivery_id, f"{account.server} refused the post: {exc}")
         except MastodonError as exc:
             return Retryable(post.delivery_id, f"{account.server}: {exc}")
-        return Published(post.delivery_id, "posted", str(status["id"]), str(status["url"] or ""))
+        status_id, url = status.get("id"), status.get("url")
+        if not status_id:
+            # Retried under the same idempotency key: a post it did make is returned then.
+            return Retryable(post.delivery_id, f"{account.server} answered without a status id")
+        return Published(post.delivery_id, "posted", str(status_id), str(url or ""))
