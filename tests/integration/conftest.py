@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
 from tests.integration.flow_helpers import T0, close_worker, make_worker
+from tests.integration.fuzzing import Records
 from tests.smtp_sink import SmtpSink
 
 from goteo.engine.clock import ManualClock
@@ -32,3 +34,16 @@ def worker(smtp_sink: SmtpSink, clock: ManualClock) -> Iterator[Worker]:
     w = make_worker(smtp_sink, clock)
     yield w
     close_worker(w)
+
+
+@pytest.fixture
+def log() -> Iterator[Records]:
+    """Everything logged during the test, at every level, as the server's log handler has it."""
+    records = Records()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(records)
+    root.setLevel(logging.DEBUG)
+    yield records
+    root.removeHandler(records)
+    root.setLevel(level)

@@ -80,10 +80,11 @@ def form_parts(request: Request) -> dict[str, tuple[str | None, bytes]]:
     """A multipart/form-data body: name -> (file name, content)."""
     head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
     message = BytesParser(policy=HTTP).parsebytes(head + request.body)
-    parts = {}
+    parts: dict[str, tuple[str | None, bytes]] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        parts[str(name)] = (part.get_filename(), part.get_payload(decode=True) or b"")
+        payload = part.get_payload(decode=True)
+        parts[str(name)] = (part.get_filename(), payload if isinstance(payload, bytes) else b"")
     return parts
 
 
@@ -104,7 +105,11 @@ class FakeMastodon(LoopbackServer):
             parts = form_parts(request)
             if "file" not in parts or not parts.get("description", (None, b""))[1]:
                 return self.refuse(422, "media needs a file and a description")
-            item = {"id": f"m{len(self.media) + 1}", "type": "image", "url": f"{self.url}/m"}
+            item: dict[str, Any] = {
+                "id": f"m{len(self.media) + 1}",
+                "type": "image",
+                "url": f"{self.url}/m",
+            }
             item |= {
                 "description": parts["description"][1].decode(),
                 "bytes": len(parts["file"][1]),

@@ -134,6 +134,7 @@ def test_applying_stores_versions_and_schedules_each_publication_once(tmp_path: 
     path.write_text(path.read_text().replace("Startujemy!", "Już jesteśmy!"), "utf-8")
     assert apply(path).outcome == "new version"  # type: ignore[attr-defined]
     launch = ScheduledPost.objects.get(key="spring:launch:memory-pl:20300302T0900Z")
+    assert launch.version is not None
     assert (launch.version.number, launch.payload["text"].split(" ")[:2]) == (
         3,
         ["Już", "jesteśmy!"],

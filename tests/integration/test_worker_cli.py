@@ -9,8 +9,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.integration.procs import goteo, prepare_backlog
 from tests.smtp_sink import SmtpSink, free_port
+
+pytestmark = pytest.mark.slow  # every test here runs `goteo worker` as a real process
 
 RETRY_DUE = r"the next due \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in (5\ds|1m(\ds)?)\)"
 STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"

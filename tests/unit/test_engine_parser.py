@@ -330,14 +330,15 @@ def test_step_with_two_kinds() -> None:
     assert "a step needs exactly one of send, wait, wait_for" in problems[0].message
 
 
-@pytest.mark.parametrize("channel", ["sms", "direct_mail", "social"])
-def test_channels_not_supported_yet(channel: str) -> None:
+@pytest.mark.parametrize("channel", ["direct_mail", "fax", "webhook"])
+def test_an_unknown_channel_is_named_at_its_step(channel: str) -> None:
     text = with_steps(f"steps:\n  - send: {channel}\n    template: welcome\n")
 
     problems = problems_of(text)
 
     assert where(problems) == {("steps[0].send", line_of(text, "send:"))}
-    assert "is not available in this release" in problems[0].message
+    expected = "its own step" if channel == "webhook" else "is not a channel (available: email"
+    assert expected in problems[0].message
 
 
 @pytest.mark.parametrize("duration", ['"2 dayz"', '"2 days"', "2", '""', "0d", "-1d", "1.5d"])
@@ -695,6 +696,26 @@ def test_invalid_yaml_syntax_names_its_line(text: str, bad_line: int) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        # A key indented further than its siblings reads as the value above going on.
+        ("key: w\nsteps:\n  - send: email\n     template: welcome\n", "check the indentation"),
+        ("key: w\nsteps:\n  - send: email\n    template: welcome\n   wait: 2d\n", "indentation"),
+        ("templates:\n    a: 1\n  b: 2\n", "check the indentation"),
+        ("key: w\n\tname: x\n", "indent with spaces: YAML does not allow tabs"),
+        ("key: w\nname: Hi: there\n", "put quotes around text that contains ': '"),
+        ("key: w\nname: {a: b}, c\n", "put quotes around text"),
+    ],
+)
+def test_invalid_yaml_gets_the_hint_that_fits(text: str, hint: str) -> None:
+    (problem,) = problems_of(text)
+
+    assert hint in problem.message, problem.message
+    other = "put quotes" if "indent" in hint else "indentation"
+    assert other not in problem.message
+
+
+@pytest.mark.parametrize(
     "text",
     ["key: w\nname: 'unclosed\nsteps: []\n", "key: [w\n"],
 )
@@ -1028,3 +1049,25 @@ def written_durations(draw: st.DrawFn) -> str:
 @given(written_durations())
 def test_a_written_duration_is_printed_back_as_written(text: str) -> None:
     assert format_duration(parse_duration(text)) == text
+
+
+def test_a_misspelled_target_suggests_the_closest_step_id() -> None:
+    text = MINIMAL.replace(
+        "    template: hello\n",
+        "    template: hello\n"
+        "  - wait_for: {event: purchase, timeout: 1d}\n"
+        "    then: thank-you\n"
+        "    else: nudeg\n"
+        "  - id: nudge\n    send: email\n    template: hello\n    next: thanks\n"
+        "  - id: thanks\n    send: email\n    template: hello\n",
+    )
+    found = {p.path: p.message for p in problems_of(text)}
+
+    assert found == {
+        "steps[1].then": (
+            "refers to step 'thank-you', which does not exist (did you mean 'thanks'?)"
+        ),
+        "steps[1].else": "refers to step 'nudeg', which does not exist (did you mean 'nudge'?)",
+    }
+    far = problems_of(text.replace("nudeg", "zzz").replace("thank-you", "thanks"))
+    assert [p.message for p in far] == ["refers to step 'zzz', which does not exist"]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from goteo.channels.registry import OfferedChannels, missing
 from goteo.channels.social import MAX_LENGTH
 from goteo.channels.social.record_keys import tid
 from goteo.engine.parser import parse_campaign
@@ -121,11 +122,12 @@ SOCIAL_STEP = textwrap.dedent(
         en: {text: "Another happy customer this week!"}
     """
 )
-BOTH = frozenset({"email", "social"})
+BOTH = OfferedChannels({"email": frozenset(), "social": frozenset()})
+EMAIL_ONLY = OfferedChannels({"email": frozenset()})
 
 
 def test_a_campaign_step_can_post_from_an_account_with_a_text_template() -> None:
-    campaign = parse_campaign(SOCIAL_STEP, channels=BOTH)
+    campaign = parse_campaign(SOCIAL_STEP, check_channel=BOTH)
     step = campaign.steps[0]
     assert (step.channel, step.account, step.template) == ("social", "mastodon-en", "milestone")  # type: ignore[union-attr]
 
@@ -133,7 +135,7 @@ def test_a_campaign_step_can_post_from_an_account_with_a_text_template() -> None
 def test_a_social_template_cannot_use_contact_fields() -> None:
     text = SOCIAL_STEP.replace("this week!", "{{ contact.first_name }}!")
     with pytest.raises(CampaignInvalid) as info:
-        parse_campaign(text, channels=BOTH)
+        parse_campaign(text, check_channel=BOTH)
     [problem] = info.value.problems
     assert (problem.line, problem.path) == (9, "templates.milestone.en.text")
     assert "contact.first_name" in problem.message
@@ -141,8 +143,10 @@ def test_a_social_template_cannot_use_contact_fields() -> None:
 
 def test_social_steps_are_refused_where_the_configuration_has_no_social_channel() -> None:
     with pytest.raises(CampaignInvalid) as info:
-        parse_campaign(SOCIAL_STEP)
-    assert [(p.line, p.path) for p in info.value.problems] == [(4, "steps[0].send")]
+        parse_campaign(SOCIAL_STEP, check_channel=EMAIL_ONLY)
+    assert [(p.line, p.path, p.message) for p in info.value.problems] == [
+        (4, "steps[0].send", "social: " + missing("social"))
+    ]
 
 
 def test_a_social_step_needs_an_account_and_an_email_step_a_full_template() -> None:
@@ -150,7 +154,7 @@ def test_a_social_step_needs_an_account_and_an_email_step_a_full_template() -> N
         "  - send: social\n", "  - send: email\n    template: milestone\n  - send: social\n"
     )
     with pytest.raises(CampaignInvalid) as info:
-        parse_campaign(text, channels=BOTH)
+        parse_campaign(text, check_channel=BOTH)
     assert {(p.line, p.path) for p in info.value.problems} == {
         (5, "steps[0].template"),
         (6, "steps[1].account"),

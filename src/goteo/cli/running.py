@@ -1,4 +1,4 @@
-"""``goteo serve``, ``goteo worker``, ``goteo migrate`` and ``goteo outbox``."""
+"""``goteo serve``, ``goteo worker`` and ``goteo outbox``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from goteo.cli.database import require_usable
 from goteo.cli.output import emit, json_option, setup_django, table
 
 if TYPE_CHECKING:
@@ -17,21 +18,12 @@ if TYPE_CHECKING:
 
 
 @click.command()
-def migrate() -> None:
-    """Create or update the database tables."""
-    setup_django()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    click.echo("database is up to date")
-
-
-@click.command()
 @click.option("--bind", default="127.0.0.1:8000", show_default=True, help="host:port to listen on.")
 @click.option("--workers", default=2, show_default=True, help="Web worker processes.")
 def serve(bind: str, workers: int) -> None:
     """Run the web server (health check, API, public pages) with gunicorn."""
     setup_django()
+    require_usable()
     from goteo.web.server import run_server
 
     run_server(bind, workers)
@@ -103,6 +95,7 @@ def worker(
     clock = SystemClock() if speed == 1 else StoredFastClock(speed)
     w = build_worker(clock, batch=batch, lease_seconds=lease)
     w.progress = Progress(every=progress)
+    require_usable()  # after the settings' checks: a bad setting is named first
     if speed == 1:
         journey_clock.withdraw()  # the web side goes back to the real time
     checkpoint = clock.checkpoint if isinstance(clock, StoredFastClock) else None
@@ -173,7 +166,7 @@ def outbox(limit: int, status: str | None, as_json: bool) -> None:
                     r["id"],
                     r["status"],
                     r["contact__email"],
-                    r["campaign__key"],
+                    r["source"],
                     r["step_id"],
                     r["locale"],
                     (r["subject"] or "")[:50],

@@ -7,9 +7,10 @@ kinds: send, wait, wait_for, branch, split, update, score, notify, webhook, exit
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from goteo.engine.channel_needs import CHANNELS, ChannelCheck
 from goteo.engine.conditions import parse_condition, parse_where
 from goteo.engine.coupon_spec import parse_coupon_spec
 from goteo.engine.durations import DurationError, parse_duration
@@ -31,7 +32,7 @@ from goteo.engine.steps import (
 
 Fail = Callable[[str, str], None]
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 ATTRIBUTE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STEP_KINDS = (
@@ -59,20 +60,16 @@ EXTRA_KEYS: dict[str, set[str]] = {
     "webhook": {"next"},
     "exit": set(),
 }
-CHANNELS = ("email",)  # available unless the configuration offers more
-KNOWN_CHANNELS = ("email", "social")  # steps the parser understands
-LATER_CHANNELS = ("sms", "direct_mail", "webhook")
-LATER = "is not available in this release"
 MAX_POINTS = 1_000_000
 
 
 class StepParser:
     def __init__(
-        self, fail: Fail, templates: Mapping[str, Any], channels: Collection[str] = CHANNELS
+        self, fail: Fail, templates: Mapping[str, Any], check_channel: ChannelCheck | None = None
     ) -> None:
         self.fail = fail
         self.templates = templates
-        self.channels = tuple(c for c in KNOWN_CHANNELS if c in channels)
+        self.check_channel = check_channel  # is the channel configured here?
 
     def problems(self, found: list[tuple[str, str]]) -> None:
         for path, message in found:
@@ -132,12 +129,15 @@ class StepParser:
 
     def _send(self, raw: Mapping[str, Any], path: str, step_id: str) -> Step | None:
         channel, template = raw["send"], raw.get("template")
-        available = ", ".join(self.channels)
-        if channel not in self.channels:
-            known = channel in LATER_CHANNELS or channel in KNOWN_CHANNELS
-            reason = f"channel {channel!r} {LATER}" if known else f"{channel!r} is not a channel"
-            self.fail(f"{path}.send", f"{reason} (available: {available})")
-            return None
+        if channel == "webhook":
+            self.fail(f"{path}.send", "a webhook is its own step: {webhook: {url: …}}")
+        elif channel not in CHANNELS:
+            known = ", ".join(CHANNELS)
+            self.fail(f"{path}.send", f"{channel!r} is not a channel (available: {known})")
+        elif self.check_channel is not None:
+            problem = self.check_channel(channel, frozenset())
+            if problem is not None:
+                self.fail(f"{path}.send", f"{channel}: {problem}")
         account = self._account(raw, path, channel)
         coupon = None
         if "coupon" in raw and channel == "social":

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from goteo.actions.visitors import VISITOR_ID, TrackedEvent
-from goteo.engine.parser import SLUG
+from goteo.engine.step_parser import SLUG
+from goteo.web import strict_json
 
 MAX_BODY = 32 * 1024
 MAX_EVENTS = 20
@@ -46,9 +47,9 @@ def parse_collect(body: bytes) -> CollectRequest:
     if len(body) > MAX_BODY:
         raise BadPayload(f"the body is larger than {MAX_BODY} bytes")
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise BadPayload("the body is not JSON") from None
+        data = strict_json.loads(body)
+    except strict_json.JsonRefused as exc:
+        raise BadPayload(f"the body is not JSON that can be stored: {exc}") from None
     if not isinstance(data, dict):
         raise BadPayload("the body is not a JSON object")
     anonymous_id = data.get("anonymous_id")

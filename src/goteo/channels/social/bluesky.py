@@ -32,7 +32,7 @@ WEB = "https://bsky.app"
 TIMEOUT = 30.0
 
 
-class _Request(Request):
+class _Request(Request):  # type: ignore[misc]
     """The library's HTTP client, sending raw bytes (an uploaded image) as httpx asks to."""
 
     def _send_request(self, method: str, url: str, **kwargs: Any) -> Any:
