@@ -17,6 +17,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+# A calendar declaring one Mastodon account on a loopback server, with a post not yet due.
+MASTODON_ACCOUNT = """\
+key: news
+accounts:
+  mastodon-en: {{provider: mastodon, server: "{server}", handle: "@goteo", locale: en,
+                token_env: {token_env}}}
+posts:
+  - id: later
+    account: mastodon-en
+    at: 2040-01-01 09:00
+    text: Not due in these tests
+"""
 CID = "bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy"
 DID = "did:plc:goteotest"
 
@@ -95,6 +107,8 @@ class FakeMastodon(LoopbackServer):
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)  # idempotency key ->
     # "status" or "media": answer that endpoint with a document that is not one
     malformed: str = ""
+    refuse_statuses: int = 0  # answer every status with this HTTP status (503, 422)
+    accepted: list[str] = field(default_factory=list)  # the key of each status answered 200
 
     def answer(self, request: Request) -> tuple[int, dict[str, Any]]:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
@@ -126,6 +140,8 @@ class FakeMastodon(LoopbackServer):
             return 200, {"unexpected": True}
         if not key:
             return self.refuse(422, "no Idempotency-Key")
+        if self.refuse_statuses:
+            return self.refuse(self.refuse_statuses, f"answered {self.refuse_statuses}")
         if request.headers.get("Content-Type", "").startswith("application/json"):
             fields = json.loads(request.body)
         else:
@@ -134,6 +150,7 @@ class FakeMastodon(LoopbackServer):
             }
         with self.lock:
             if key in self.statuses:
+                self.accepted.append(key)
                 return 200, self.statuses[key]
             number = len(self.statuses) + 1
             status = {
@@ -147,6 +164,7 @@ class FakeMastodon(LoopbackServer):
                 "visibility": "public",
             }
             self.statuses[key] = status
+            self.accepted.append(key)
         return 200, status
 
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import textwrap
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from goteo.campaigns.delivery_kinds import AUDIENCE
 from goteo.channels.registry import OfferedChannels, missing
 from goteo.channels.social import MAX_LENGTH
 from goteo.channels.social.record_keys import tid
+from goteo.engine.pacing import Cap, Pacing
 from goteo.engine.parser import parse_campaign
 from goteo.engine.problems import CampaignInvalid
 from goteo.engine.social_model import occurrences
 from goteo.engine.social_parser import parse_calendar
+from goteo.worker.gate import Facts, Hold, Send, decide
 
 CALENDAR = textwrap.dedent(
     """\
@@ -159,3 +162,27 @@ def test_a_social_step_needs_an_account_and_an_email_step_a_full_template() -> N
         (5, "steps[0].template"),
         (6, "steps[1].account"),
     }
+
+
+def test_a_step_naming_an_account_no_calendar_declares_is_refused_at_its_line() -> None:
+    declared = OfferedChannels(
+        {"email": frozenset(), "social": frozenset()}, {"social": frozenset({"bluesky-es"})}
+    )
+    with pytest.raises(CampaignInvalid) as info:
+        parse_campaign(SOCIAL_STEP, check_channel=declared)
+    [problem] = info.value.problems
+    assert (problem.line, problem.path, problem.message) == (
+        5,
+        "steps[0].account",
+        "social: no account 'mastodon-en' is declared (declared: bluesky-es)",
+    )
+    # Accounts not known (validate without a database): the step is accepted.
+    assert parse_campaign(SOCIAL_STEP, check_channel=BOTH).steps[0].id == "step-1"
+
+
+def test_a_post_is_an_audience_message_no_personal_consent_but_a_pause_holds_it() -> None:
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    unsubscribed = Facts("unsubscribed", now + timedelta(days=1), "active", "unsubscribed")
+    assert decide(AUDIENCE, unsubscribed, now, Pacing(cap=Cap(1, timedelta(days=1)))) == Send()
+    assert decide("marketing", unsubscribed, now) != Send()
+    assert decide(AUDIENCE, Facts("active", None, "paused", None), now) == Hold()

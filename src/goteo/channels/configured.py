@@ -10,13 +10,16 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from goteo.channels import webhook, webhook_sinks
 from goteo.channels.base import EmailChannel
 from goteo.channels.email import provider as email
 from goteo.channels.email.composer import Composer
 from goteo.channels.registry import Channels, OfferedChannels
+from goteo.channels.social import channel as social
 from goteo.config import ConfigError
+from goteo.social.models import SocialAccount
 
 
 def webhook_provider(url: str) -> webhook.WebhookProvider:
@@ -37,18 +40,36 @@ def webhook_provider(url: str) -> webhook.WebhookProvider:
 
 def build_channels(transport: EmailChannel, composer: Composer) -> Channels:
     """Every configured channel's provider: email through ``transport``, webhooks as
-    ``GOTEO_WEBHOOK_URL`` says."""
+    ``GOTEO_WEBHOOK_URL`` says, social posts through each account's own provider."""
     return Channels(
-        email.EmailProvider(transport, composer), webhook_provider(settings.GOTEO_WEBHOOK_URL)
+        email.EmailProvider(transport, composer),
+        webhook_provider(settings.GOTEO_WEBHOOK_URL),
+        social.SocialChannel(Path(settings.DATA_DIR)),
     )
+
+
+def social_accounts() -> frozenset[str] | None:
+    """The accounts the stored calendars declare; None when the database cannot be read
+    (``validate`` without one): then social steps are accepted and their accounts unchecked."""
+    try:
+        return frozenset(SocialAccount.objects.values_list("name", flat=True))
+    except DatabaseError:
+        return None
 
 
 def offered() -> dict[str, frozenset[str]]:
     """Channel name -> capabilities, for every channel configured here."""
+    return _offered(social_accounts())
+
+
+def _offered(accounts: frozenset[str] | None) -> dict[str, frozenset[str]]:
     found = {"email": email.CAPABILITIES}
     found["webhook"] = webhook_provider(settings.GOTEO_WEBHOOK_URL).capabilities
+    if accounts is None or accounts:
+        found["social"] = social.CAPABILITIES
     return found
 
 
 def channel_check() -> OfferedChannels:
-    return OfferedChannels(offered())
+    accounts = social_accounts()
+    return OfferedChannels(_offered(accounts), {} if accounts is None else {"social": accounts})

@@ -170,6 +170,9 @@ class StepParser:
         if not isinstance(account, str) or not SLUG.match(account):
             self.fail(f"{path}.account", f"{account!r} must name a social account (see calendars)")
             return None
+        problem = self.check_channel.account(channel, account) if self.check_channel else None
+        if problem is not None:
+            self.fail(f"{path}.account", f"{channel}: {problem}")
         return account
 
     def _template(self, template: Any, path: str, kind: str) -> bool:

@@ -105,7 +105,7 @@ def _draft(row: dict[str, Any]) -> Draft:
     )
     return Draft(
         row["id"], row["kind"], campaign, row["template"], row["locale"], _contact(row),
-        row["context"] or {},
+        row["context"] or {}, row["attempts"],
     )  # fmt: skip
 
 
@@ -156,6 +156,8 @@ class _Recorder:
                 "links": list(self.message.links),  # the tracked links (clicks read them)
             }
         if isinstance(result, Delivered):
+            if result.reference:
+                common["message_id"] = result.reference[:255]
             self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common)
             self.tally.sent += 1
         elif isinstance(result, Retryable) and self.row["attempts"] < MAX_ATTEMPTS:

@@ -20,7 +20,7 @@ from django.db.models import F
 from goteo.channels.base import Delivered, Permanent, Result, Retryable
 from goteo.channels.social import provider_for
 from goteo.channels.social.base import MediaFile, Published, SocialPost
-from goteo.engine.social_model import Account
+from goteo.channels.social.channel import account_of
 from goteo.social.models import PostStatus, PublishedPost, ScheduledPost, SocialAccount, SocialMedia
 from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay
 from goteo.worker.claims import _claim
@@ -68,7 +68,7 @@ def social_post(row: ScheduledPost) -> SocialPost | None:
     return SocialPost(
         delivery_id=row.id,
         key=row.key,
-        account=Account(account.name, account.provider, account.locale, **account.settings),
+        account=account_of(account),
         text=row.payload["text"],
         locale=row.payload["locale"],
         scheduled_for=row.due_at,

@@ -145,4 +145,4 @@ def _link_facets(text: str, link: str) -> list[models.AppBskyRichtextFacet.Main]
 
 def _published(post: SocialPost, uri: str, rkey: str, detail: str) -> Published:
     url = f"{WEB}/profile/{post.account.handle}/post/{rkey}"
-    return Published(post.delivery_id, detail, uri, url)
+    return Published(post.delivery_id, detail, provider_id=uri, url=url)

@@ -34,7 +34,9 @@ class FolderProvider:
         stem = file_stem(post.key)
         target = folder / f"{stem}.json"
         if target.exists():
-            return Published(post.delivery_id, "already written", stem, target.as_uri())
+            return Published(
+                post.delivery_id, "already written", provider_id=stem, url=target.as_uri()
+            )
         try:
             folder.mkdir(parents=True, exist_ok=True)
             media = []
@@ -56,4 +58,4 @@ class FolderProvider:
             os.replace(partial, target)
         except OSError as exc:
             return Permanent(post.delivery_id, f"cannot write to {folder}: {exc}")
-        return Published(post.delivery_id, "written", stem, target.as_uri())
+        return Published(post.delivery_id, "written", provider_id=stem, url=target.as_uri())

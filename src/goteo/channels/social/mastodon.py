@@ -82,4 +82,4 @@ class MastodonProvider:
         if not status_id:
             # Retried under the same idempotency key: a post it did make is returned then.
             return Retryable(post.delivery_id, f"{account.server} answered without a status id")
-        return Published(post.delivery_id, "posted", str(status_id), str(url or ""))
+        return Published(post.delivery_id, "posted", provider_id=str(status_id), url=str(url or ""))

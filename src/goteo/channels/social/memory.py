@@ -20,7 +20,9 @@ class MemoryProvider:
     def deliver(self, post: SocialPost) -> Result:
         with _lock:
             posts.setdefault(post.key, post)
-        return Published(post.delivery_id, "kept in memory", post.key, f"memory:{post.key}")
+        return Published(
+            post.delivery_id, "kept in memory", provider_id=post.key, url=f"memory:{post.key}"
+        )
 
 
 def clear() -> None:
