@@ -59,17 +59,47 @@ def social_accounts() -> frozenset[str] | None:
 
 def offered() -> dict[str, frozenset[str]]:
     """Channel name -> capabilities, for every channel configured here."""
-    return _offered(social_accounts())
+    return _with_social(_by_settings(), social_accounts())
 
 
-def _offered(accounts: frozenset[str] | None) -> dict[str, frozenset[str]]:
+def _by_settings() -> dict[str, frozenset[str]]:
     found = {"email": email.CAPABILITIES}
     found["webhook"] = webhook_provider(settings.GOTEO_WEBHOOK_URL).capabilities
+    return found
+
+
+def _with_social(
+    found: dict[str, frozenset[str]], accounts: frozenset[str] | None
+) -> dict[str, frozenset[str]]:
     if accounts is None or accounts:
         found["social"] = social.CAPABILITIES
     return found
 
 
-def channel_check() -> OfferedChannels:
-    accounts = social_accounts()
-    return OfferedChannels(_offered(accounts), {} if accounts is None else {"social": accounts})
+class ConfiguredCheck:
+    """The check ``validate`` and ``apply`` run: the channels the settings configure, and the
+    social accounts, read from the database only when a step posts."""
+
+    def __init__(self) -> None:
+        self.settings_only = OfferedChannels(_by_settings())
+        self._with_accounts: OfferedChannels | None = None
+
+    def _for(self, channel: str) -> OfferedChannels:
+        if channel != "social":
+            return self.settings_only
+        if self._with_accounts is None:
+            accounts = social_accounts()
+            found = _with_social(dict(self.settings_only.offered), accounts)
+            known = {} if accounts is None else {"social": accounts}
+            self._with_accounts = OfferedChannels(found, known)
+        return self._with_accounts
+
+    def __call__(self, channel: str, wanted: frozenset[str]) -> str | None:
+        return self._for(channel)(channel, wanted)
+
+    def account(self, channel: str, name: str) -> str | None:
+        return self._for(channel).account(channel, name)
+
+
+def channel_check() -> ConfiguredCheck:
+    return ConfiguredCheck()
