@@ -4,13 +4,21 @@ server on loopback."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.integration.flow_helpers import T0, add_contacts, apply, write_pending_deliveries
+from click.testing import CliRunner
+from tests.integration.flow_helpers import (
+    T0,
+    add_contacts,
+    apply,
+    campaign_source,
+    write_pending_deliveries,
+)
 from tests.integration.social_servers import MASTODON_ACCOUNT, FakeMastodon
 
 from goteo.actions.campaigns import do_set_campaign_status
@@ -21,6 +29,7 @@ from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.channels.configured import build_channels
 from goteo.channels.email.composer import Composer, sender_from_settings
 from goteo.channels.email.factory import email_channel
+from goteo.cli import main
 from goteo.config import email_settings
 from goteo.engine.clock import ManualClock
 from goteo.engine.problems import CampaignInvalid
@@ -124,3 +133,21 @@ def test_apply_refuses_a_social_step_without_its_account(mastodon: FakeMastodon)
         "social: no account 'mastodon-es' is declared (declared: mastodon-en)",
     )
     assert apply("onboarding", MILESTONE, TEMPLATES) == 1
+
+
+def test_simulate_shows_the_post_a_step_would_publish(
+    mastodon: FakeMastodon, tmp_path: Path
+) -> None:
+    declare(mastodon)
+    path = tmp_path / "onboarding.yaml"
+    path.write_text(campaign_source("onboarding", MILESTONE, TEMPLATES), "utf-8")
+    contact = '{"email": "ana@example.com"}'
+    args = ["simulate", str(path), "--contact", contact, "--days", "2", "--json"]
+    result = CliRunner().invoke(main, [*args, "--start", T0.isoformat()])
+    assert result.exit_code == 0, result.output
+    [post] = [e for e in json.loads(result.output) if e["kind"] == "send"]
+    assert (post["channel"], post["subject"]) == (
+        "social",
+        "post from mastodon-en: One more team finished onboarding!",
+    )
+    assert mastodon.accepted == []  # simulating publishes nothing

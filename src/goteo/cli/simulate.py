@@ -21,7 +21,10 @@ from goteo.cli.output import (
 )
 
 if TYPE_CHECKING:
+    from goteo.channels.email.composer import Composer
+    from goteo.engine.commands import Send
     from goteo.engine.coupon_spec import CouponSpec
+    from goteo.engine.model import Campaign
 
 
 def _events(path: str | None, start: datetime) -> list[Any]:
@@ -160,12 +163,24 @@ def simulate(
             if extra:
                 item["coupon"] = extra["coupon"]
             try:
-                message = composer.compose(0, campaign, s.template, s.locale, row, extra=extra)
-                item["subject"] = message.subject
+                item["subject"] = _subject(composer, campaign, s, row, extra)
             except RenderError as exc:
                 item["subject"], item["error"] = None, str(exc)
     show_warnings(file, warnings)  # on stderr, so --json output stays one document
     emit(entries, as_json, lambda: table(_rows(entries), HEADERS))
+
+
+def _subject(
+    composer: Composer, campaign: Campaign, s: Send, row: dict[str, Any], extra: dict[str, Any]
+) -> str:
+    """An email's subject, or a social step's post as it would be published."""
+    from goteo.channels.social.channel import post_text
+    from goteo.content.render import one_line
+
+    if s.channel == "social":
+        text = post_text(composer.renderer, campaign, s.template, s.locale)
+        return f"post from {s.account}: {one_line(text)}"
+    return composer.compose(0, campaign, s.template, s.locale, row, extra=extra).subject
 
 
 HEADERS = ["when (contact's time)", "what", "step", "locale", "subject or decision"]

@@ -19,6 +19,7 @@ from goteo.channels.social import MAX_LENGTH, provider_for
 from goteo.channels.social.base import Published, SocialPost
 from goteo.content.render import Renderer, RenderError
 from goteo.engine.channel_needs import IDEMPOTENCY_KEY
+from goteo.engine.model import Campaign
 from goteo.engine.social_model import Account
 from goteo.social.models import SocialAccount
 
@@ -29,6 +30,13 @@ CAPABILITIES = frozenset({IDEMPOTENCY_KEY})
 
 def account_of(row: SocialAccount) -> Account:
     return Account(row.name, row.provider, row.locale, **row.settings)
+
+
+def post_text(renderer: Renderer, campaign: Campaign, template: str, locale: str) -> str:
+    """The step's post as published: its text-only template rendered with the campaign's key
+    and name (a post uses no contact fields). Raises ``RenderError``."""
+    context = {"campaign": {"key": campaign.key, "name": campaign.name}}
+    return renderer.render(campaign, template, locale, context).text.strip()
 
 
 def post_key(delivery_id: int) -> str:
@@ -50,13 +58,10 @@ class SocialChannel:
         if row is None:
             raise PrepareError(f"social account {name!r} is not declared by any calendar")
         account = account_of(row)
-        campaign = draft.campaign
-        context = {"campaign": {"key": campaign.key, "name": campaign.name}}
         try:
-            text = self.renderer.render(campaign, draft.template, draft.locale, context).text
+            text = post_text(self.renderer, draft.campaign, draft.template, draft.locale)
         except RenderError as exc:
             raise PrepareError(str(exc)) from exc
-        text = text.strip()
         limit = MAX_LENGTH.get(account.provider)
         if not text:
             raise PrepareError(f"template {draft.template!r} renders no text to post")
