@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "goteo.contacts",
     "goteo.campaigns",
     "goteo.accounts",
+    "goteo.social",
     "goteo.web",
     "goteo.console",
 ]

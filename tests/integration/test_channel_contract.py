@@ -10,9 +10,11 @@ and the gate's refusals.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
@@ -25,6 +27,7 @@ from tests.integration.flow_helpers import (
     simple_template,
     write_pending_deliveries,
 )
+from tests.integration.social_servers import MASTODON_ACCOUNT, FakeMastodon
 from tests.integration.twilio_server import TwilioServer
 from tests.integration.webhook_receiver import WebhookReceiver
 from tests.smtp_sink import SmtpSink
@@ -33,6 +36,7 @@ from goteo.actions.campaigns import do_set_campaign_status
 from goteo.actions.contacts import do_set_status
 from goteo.actions.enroll import do_enroll
 from goteo.actions.sms_consent import grant_sms_consent
+from goteo.actions.social_calendars import do_apply_calendar
 from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.channels.base import Channel, Draft, Prepared, Result
 from goteo.channels.configured import build_channels
@@ -65,6 +69,11 @@ class Rig(Protocol):
     def template(self) -> dict[str, Any]: ...
     def person(self, email: str, n: int, **fields: str) -> dict[str, Any]: ...
     def admit(self, contact_ids: list[int]) -> None: ...  # what the channel needs of them
+
+    def declare(self) -> None:
+        """Whatever the channel needs stored before a campaign can use it."""
+        return None
+
     def answer(self, mode: str) -> None: ...  # "ok", "later" or "refuse"
     def accepted(self) -> list[str]: ...  # the identity of each message the provider accepted
     def stop(self) -> None: ...
@@ -168,7 +177,53 @@ class SmsRig(Rig):
         self.twilio.stop()
 
 
-RIGS: dict[str, Callable[[], Rig]] = {"email": EmailRig, "webhook": WebhookRig, "sms": SmsRig}
+TOKEN_ENV = "GOTEO_CONTRACT_MASTODON_TOKEN"
+
+
+class SocialRig(Rig):
+    """A campaign step's post, to a Mastodon server on loopback (which honours
+    ``Idempotency-Key`` as Mastodon does)."""
+
+    channel, personal = "social", False
+
+    def __init__(self) -> None:
+        self.server = FakeMastodon()
+        self.url = "smtp://127.0.0.1:9?timeout=1"  # email is not used by this campaign
+        os.environ[TOKEN_ENV] = self.server.token
+
+    def declare(self) -> None:
+        calendar = MASTODON_ACCOUNT.format(server=self.server.url, token_env=TOKEN_ENV)
+        do_apply_calendar(calendar, Path("."), T0)
+
+    def steps(self) -> list[dict[str, Any]]:
+        return [{"id": "hello", "send": "social", "account": "mastodon-en", "template": "hello"}]
+
+    def template(self) -> dict[str, Any]:
+        return {"en": {"text": "One more team reached {{ campaign.key }}!"}}
+
+    def person(self, email: str, n: int, **fields: str) -> dict[str, Any]:
+        return {"email": email, "locale": "en", **fields}
+
+    def admit(self, contact_ids: list[int]) -> None:
+        return None  # a post reaches the audience, not the contact: nothing to grant
+
+    def answer(self, mode: str) -> None:
+        self.server.refuse_statuses = {"ok": 0, "later": 503, "refuse": 422}[mode]
+
+    def accepted(self) -> list[str]:
+        return list(self.server.accepted)
+
+    def stop(self) -> None:
+        self.server.stop()
+        os.environ.pop(TOKEN_ENV, None)
+
+
+RIGS: dict[str, Callable[[], Rig]] = {
+    "email": EmailRig,
+    "webhook": WebhookRig,
+    "sms": SmsRig,
+    "social": SocialRig,
+}
 
 
 @pytest.fixture(params=sorted(RIGS))
@@ -189,6 +244,7 @@ def worker_for(rig: Rig, clock: ManualClock, channels: Channels | None = None, *
 
 def journey(rig: Rig) -> None:
     """Ana enrolled in a one-step campaign on the rig's channel."""
+    rig.declare()
     apply("contract", rig.steps(), {"hello": rig.template()})
     ids = add_contacts(rig.person(ANA, 0, first_name="Ana"))
     rig.admit(list(ids.values()))

@@ -39,8 +39,7 @@ templates:
     [
         ("mail", "mail: no print provider configured (GOTEO_MAIL_URL)"),
         ("sms", "sms: no SMS provider configured (GOTEO_SMS_URL)"),
-        ("social", "social: no social account configured (GOTEO_SOCIAL_ACCOUNTS)"),
-    ],
+    ],  # social, whose step takes an account: tests/unit/test_social_calendar.py
 )
 def test_a_channel_the_configuration_lacks_is_refused_at_its_line(
     channel: str, expected: str

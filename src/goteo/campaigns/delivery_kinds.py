@@ -6,4 +6,9 @@ MARKETING = "marketing"  # a campaign's message to the contact: paced, suppresse
 TRANSACTIONAL = "transactional"  # asked for by the contact (a confirmation): never paced
 NOTIFICATION = "notification"  # to our own staff about the contact: never paced or suppressed
 WEBHOOK = "webhook"  # a JSON POST about the contact (webhook steps, CRM hand-off)
-KINDS = (MARKETING, TRANSACTIONAL, NOTIFICATION, WEBHOOK)
+# A public post from the organisation's account (a social step): no personal data, so no
+# personal consent or suppression applies and it is never paced; a paused campaign holds it.
+AUDIENCE = "audience"
+KINDS = (MARKETING, TRANSACTIONAL, NOTIFICATION, WEBHOOK, AUDIENCE)
+# channel -> the kind of a campaign step's row on it (marketing unless named here)
+STEP_KINDS = {"social": AUDIENCE}

@@ -44,6 +44,9 @@ class OutgoingEmail:
 class Delivered:
     delivery_id: int
     detail: str = ""
+    # What the provider made, when it says (a post's address): recorded as the delivery's
+    # message_id in place of the prepared one.
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Draft:
     locale: str
     contact: Mapping[str, Any]  # id, email, names, locale, timezone, attributes
     context: Mapping[str, Any]  # what the step stored with the row (coupon, event, url, …)
+    attempt: int = 1  # > 1: an earlier attempt may have reached the provider
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from goteo.channels import webhook, webhook_sinks
 from goteo.channels.base import Channel, EmailChannel
@@ -17,7 +18,9 @@ from goteo.channels.email import provider as email
 from goteo.channels.email.composer import Composer
 from goteo.channels.registry import Channels, OfferedChannels
 from goteo.channels.sms.config import sms_provider
+from goteo.channels.social import channel as social
 from goteo.config import ConfigError
+from goteo.social.models import SocialAccount
 
 
 def webhook_provider(url: str) -> webhook.WebhookProvider:
@@ -38,10 +41,12 @@ def webhook_provider(url: str) -> webhook.WebhookProvider:
 
 def build_channels(transport: EmailChannel, composer: Composer) -> Channels:
     """Every configured channel's provider: email through ``transport``, webhooks as
-    ``GOTEO_WEBHOOK_URL`` says, SMS when ``GOTEO_SMS_URL`` names a provider."""
+    ``GOTEO_WEBHOOK_URL`` says, social posts through each account's own provider, SMS when
+    ``GOTEO_SMS_URL`` names a provider."""
     providers: list[Channel] = [
         email.EmailProvider(transport, composer),
         webhook_provider(settings.GOTEO_WEBHOOK_URL),
+        social.SocialChannel(Path(settings.DATA_DIR)),
     ]
     sms = sms_provider(settings.GOTEO_SMS_URL, settings.BASE_URL)
     if sms is not None:
@@ -49,8 +54,21 @@ def build_channels(transport: EmailChannel, composer: Composer) -> Channels:
     return Channels(*providers)
 
 
+def social_accounts() -> frozenset[str] | None:
+    """The accounts the stored calendars declare; None when the database cannot be read
+    (``validate`` without one): then social steps are accepted and their accounts unchecked."""
+    try:
+        return frozenset(SocialAccount.objects.values_list("name", flat=True))
+    except DatabaseError:
+        return None
+
+
 def offered() -> dict[str, frozenset[str]]:
     """Channel name -> capabilities, for every channel configured here."""
+    return _with_social(_by_settings(), social_accounts())
+
+
+def _by_settings() -> dict[str, frozenset[str]]:
     found = {"email": email.CAPABILITIES}
     found["webhook"] = webhook_provider(settings.GOTEO_WEBHOOK_URL).capabilities
     sms = sms_provider(settings.GOTEO_SMS_URL, settings.BASE_URL)
@@ -59,5 +77,38 @@ def offered() -> dict[str, frozenset[str]]:
     return found
 
 
-def channel_check() -> OfferedChannels:
-    return OfferedChannels(offered())
+def _with_social(
+    found: dict[str, frozenset[str]], accounts: frozenset[str] | None
+) -> dict[str, frozenset[str]]:
+    if accounts is None or accounts:
+        found["social"] = social.CAPABILITIES
+    return found
+
+
+class ConfiguredCheck:
+    """The check ``validate`` and ``apply`` run: the channels the settings configure, and the
+    social accounts, read from the database only when a step posts."""
+
+    def __init__(self) -> None:
+        self.settings_only = OfferedChannels(_by_settings())
+        self._with_accounts: OfferedChannels | None = None
+
+    def _for(self, channel: str) -> OfferedChannels:
+        if channel != "social":
+            return self.settings_only
+        if self._with_accounts is None:
+            accounts = social_accounts()
+            found = _with_social(dict(self.settings_only.offered), accounts)
+            known = {} if accounts is None else {"social": accounts}
+            self._with_accounts = OfferedChannels(found, known)
+        return self._with_accounts
+
+    def __call__(self, channel: str, wanted: frozenset[str]) -> str | None:
+        return self._for(channel)(channel, wanted)
+
+    def account(self, channel: str, name: str) -> str | None:
+        return self._for(channel).account(channel, name)
+
+
+def channel_check() -> ConfiguredCheck:
+    return ConfiguredCheck()

@@ -1,9 +1,9 @@
 """Which channels this configuration offers, with what capabilities, and the providers.
 
 Every channel is configured like email: one URL setting (``GOTEO_EMAIL_URL``,
-``GOTEO_MAIL_URL``, ``GOTEO_SMS_URL``, ``GOTEO_WEBHOOK_URL``; social accounts in a document
-named by ``GOTEO_SOCIAL_ACCOUNTS``), with ``memory:`` and ``folder:`` providers for tests and
-trials. ``check_channel`` is what ``validate`` and ``apply`` ask about each send step; the
+``GOTEO_MAIL_URL``, ``GOTEO_SMS_URL``, ``GOTEO_WEBHOOK_URL``; social accounts are declared by
+the content calendars, ``goteo social apply``), with ``memory:`` and ``folder:`` providers for
+tests and trials. ``check_channel`` is what ``validate`` and ``apply`` ask about each send step; the
 worker routes every outbox row on its ``channel`` to the provider named here.
 """
 
@@ -28,7 +28,7 @@ SPECS = {
         ChannelSpec("email", "GOTEO_EMAIL_URL", "email provider"),
         ChannelSpec("mail", "GOTEO_MAIL_URL", "print provider"),
         ChannelSpec("sms", "GOTEO_SMS_URL", "SMS provider"),
-        ChannelSpec("social", "GOTEO_SOCIAL_ACCOUNTS", "social account"),
+        ChannelSpec("social", "declare one in a calendar: goteo social apply", "social account"),
         ChannelSpec("webhook", "GOTEO_WEBHOOK_URL", "webhook provider"),
     )
 }
@@ -46,8 +46,14 @@ class OfferedChannels:
     """``check(channel, capabilities)``: None when the configuration offers the channel with
     every capability asked for, else the problem."""
 
-    def __init__(self, offered: Mapping[str, frozenset[str]]) -> None:
+    def __init__(
+        self,
+        offered: Mapping[str, frozenset[str]],
+        accounts: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
         self.offered = offered  # channel name -> its declared capabilities
+        # channel name -> the accounts it posts from, where the configuration knows them
+        self.accounts = accounts or {}
 
     def __call__(self, channel: str, wanted: frozenset[str]) -> str | None:
         capabilities = self.offered.get(channel)
@@ -57,6 +63,14 @@ class OfferedChannels:
         if lacking:
             return f"the campaign needs {', '.join(lacking)}, which this {channel} provider lacks"
         return None
+
+    def account(self, channel: str, name: str) -> str | None:
+        """None when the channel has the account ``name`` (or its accounts are not known, or
+        the channel is not offered at all, which its own check reports)."""
+        known = self.accounts.get(channel)
+        if known is None or name in known or channel not in self.offered:
+            return None
+        return f"no account {name!r} is declared (declared: {', '.join(sorted(known))})"
 
 
 class Channels:

@@ -22,6 +22,7 @@ from goteo.cli.report import report
 from goteo.cli.running import outbox, serve, worker
 from goteo.cli.scoring import leads, scoring
 from goteo.cli.simulate import simulate
+from goteo.cli.social import social
 from goteo.cli.suppress import suppress
 from goteo.cli.users import user
 
@@ -52,3 +53,4 @@ main.add_command(scoring)
 main.add_command(leads)
 main.add_command(api_key)
 main.add_command(user)
+main.add_command(social)

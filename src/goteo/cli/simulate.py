@@ -21,7 +21,10 @@ from goteo.cli.output import (
 )
 
 if TYPE_CHECKING:
+    from goteo.channels.email.composer import Composer
+    from goteo.engine.commands import Send
     from goteo.engine.coupon_spec import CouponSpec
+    from goteo.engine.model import Campaign
 
 
 def _events(path: str | None, start: datetime) -> list[Any]:
@@ -102,12 +105,10 @@ def simulate(
 ) -> None:
     """Show what one contact would receive, when, and in which language."""
     setup_django()
-    from django.conf import settings
 
     from goteo.campaigns.versions import check_document
     from goteo.channels.email.composer import Composer, sender_from_settings
     from goteo.content.render import RenderError
-    from goteo.content.sms_render import sms_for_contact
     from goteo.engine.advance import ContactView
     from goteo.engine.problems import CampaignInvalid
     from goteo.engine.simulate import simulate as run
@@ -163,18 +164,33 @@ def simulate(
             if extra:
                 item["coupon"] = extra["coupon"]
             try:
-                if s.channel == "sms":  # the text itself, as the contact would read it
-                    item["subject"] = sms_for_contact(
-                        campaign, s.template, s.locale, row,
-                        base_url=settings.BASE_URL, message_id="0", extra=extra,
-                    )  # fmt: skip
-                else:
-                    message = composer.compose(0, campaign, s.template, s.locale, row, extra=extra)
-                    item["subject"] = message.subject
+                item["subject"] = _subject(composer, campaign, s, row, extra)
             except RenderError as exc:
                 item["subject"], item["error"] = None, str(exc)
     show_warnings(file, warnings)  # on stderr, so --json output stays one document
     emit(entries, as_json, lambda: table(_rows(entries), HEADERS))
+
+
+def _subject(
+    composer: Composer, campaign: Campaign, s: Send, row: dict[str, Any], extra: dict[str, Any]
+) -> str:
+    """An email's subject, an SMS's text as the contact would read it, or a social step's post
+    as it would be published."""
+    from django.conf import settings
+
+    from goteo.channels.social.channel import post_text
+    from goteo.content.render import one_line
+    from goteo.content.sms_render import sms_for_contact
+
+    if s.channel == "sms":
+        return sms_for_contact(
+            campaign, s.template, s.locale, row,
+            base_url=settings.BASE_URL, message_id="0", extra=extra,
+        )  # fmt: skip
+    if s.channel == "social":
+        text = post_text(composer.renderer, campaign, s.template, s.locale)
+        return f"post from {s.account}: {one_line(text)}"
+    return composer.compose(0, campaign, s.template, s.locale, row, extra=extra).subject
 
 
 HEADERS = ["when (contact's time)", "what", "step", "locale", "subject or decision"]

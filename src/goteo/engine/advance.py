@@ -239,7 +239,7 @@ class _Run:
             if opening > self.now:
                 return replace(state, wake_at=opening)
         locale = self._locale(step.template)
-        self._command(Send(step.id, step.channel, step.template, locale, step.coupon))
+        self._command(Send(step.id, step.channel, step.template, locale, step.coupon, step.account))
         return state.moved(self.campaign.successor(step), step.id)
 
     def _locale(self, template: str) -> str:

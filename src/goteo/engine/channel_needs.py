@@ -8,8 +8,9 @@ imports them from here). Whether the configuration offers them is the caller's q
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from goteo.engine.model import Campaign
 from goteo.engine.needs import event_needs
@@ -32,8 +33,15 @@ class ChannelNeed:
     capabilities: frozenset[str]
 
 
-# channel, capabilities needed -> a problem (``no SMS provider configured …``) or None
-ChannelCheck = Callable[[str, frozenset[str]], str | None]
+class ChannelCheck(Protocol):
+    def __call__(self, channel: str, wanted: frozenset[str]) -> str | None:
+        """A problem (``no SMS provider configured …``) when the configuration lacks the
+        channel or a capability ``wanted`` of it; else None."""
+        ...
+
+    def account(self, channel: str, name: str) -> str | None:
+        """A problem when the channel has no account ``name`` (a social step's); else None."""
+        ...
 
 
 def channel_needs(campaign: Campaign) -> Iterator[ChannelNeed]:

@@ -19,6 +19,7 @@ class Send:
     template: str
     locale: str
     coupon: CouponSpec | None = None
+    account: str | None = None  # social: the organisation's account that posts
 
 
 @dataclass(frozen=True)

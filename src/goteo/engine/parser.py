@@ -19,6 +19,7 @@ from goteo.engine.model import Campaign, Goal, Reentry, TemplateVariant, Trigger
 from goteo.engine.printed import Printed, PrintedIn, judge_printed
 from goteo.engine.problems import CampaignInvalid, Problem
 from goteo.engine.reachability import find_loop, unreachable_steps
+from goteo.engine.social_steps import check_social_steps
 from goteo.engine.step_parser import SLUG, StepParser
 from goteo.engine.steps import BranchStep, SplitStep, Step, WaitForStep
 from goteo.engine.window import is_valid_zone
@@ -277,10 +278,11 @@ class _Parser:
                 self.fail(
                     f"{path}.{k}", f"unknown key (expected {', '.join(sorted(VARIANT_KEYS))})"
                 )
-        # Text alone is an SMS template (engine/sms_steps.py); an email needs subject and html.
-        sms = "text" in body and "subject" not in body and "html" not in body
-        subject = "" if sms else self.text(body, "subject", path, required=True)
-        html = "" if sms else self.text(body, "html", path, required=True)
+        # Text alone is an SMS or social post template (engine/sms_steps.py, social steps);
+        # an email needs subject and html.
+        post = "text" in body and "subject" not in body and "html" not in body
+        subject = self.text(body, "subject", path, required=not post)
+        html = self.text(body, "html", path, required=not post)
         text = self.text(body, "text", path, required=False)
         preheader = self.text(body, "preheader", path, required=False)
         fields = {
@@ -296,6 +298,8 @@ class _Parser:
                 self.fail(f"{path}.{k}", message)
             for value in self.find_printed(source) if self.find_printed else ():
                 self.printed.append(PrintedIn(name, f"{path}.{k}", value))
+        if post and text is not None:
+            return TemplateVariant(subject="", html="", text=text, preheader=preheader)
         if subject is None or html is None:
             return None
         return TemplateVariant(subject=subject, html=html, text=text, preheader=preheader)
@@ -312,6 +316,7 @@ class _Parser:
             if step is not None:
                 parsed.append((i, step))
         steps = [step for _, step in parsed]
+        check_social_steps(parsed, templates, self.doc, self.fail)
         first_index: dict[str, int] = {}
         for i, step in parsed:
             if step.id in first_index:

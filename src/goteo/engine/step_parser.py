@@ -50,7 +50,7 @@ STEP_KINDS = (
 )
 # The keys each kind allows beside ``id`` and its own.
 EXTRA_KEYS: dict[str, set[str]] = {
-    "send": {"template", "coupon", "next", "max_segments"},
+    "send": {"template", "coupon", "next", "max_segments", "account"},
     "wait": {"next"},
     "wait_for": {"then", "else"},
     "branch": {"then", "else"},
@@ -143,8 +143,11 @@ class StepParser:
         self.problems(found)
         if isinstance(template, str) and template in self.templates:
             self.problems(template_problems(str(channel), template, self.templates[template], path))
+        account = self._account(raw, path, channel)
         coupon = None
-        if "coupon" in raw:
+        if "coupon" in raw and channel == "social":
+            self.fail(f"{path}.coupon", "a social post is public: coupons go to one contact each")
+        elif "coupon" in raw:
             coupon, found = parse_coupon_spec(raw["coupon"], f"{path}.coupon")
             self.problems(found)
         if not self._template(template, path, "send"):
@@ -157,7 +160,26 @@ class StepParser:
             next=self._target(raw, "next"),
             coupon=coupon,
             max_segments=max_segments,
+            account=account,
         )
+
+    def _account(self, raw: Mapping[str, Any], path: str, channel: Any) -> str | None:
+        """A social step names the organisation's account that posts (declared in a calendar)."""
+        account = raw.get("account")
+        if channel != "social":
+            if "account" in raw:
+                self.fail(f"{path}.account", "only a social step takes account")
+            return None
+        if account is None:
+            self.fail(f"{path}.account", "is required: the social account that posts")
+            return None
+        if not isinstance(account, str) or not SLUG.match(account):
+            self.fail(f"{path}.account", f"{account!r} must name a social account (see calendars)")
+            return None
+        problem = self.check_channel.account(channel, account) if self.check_channel else None
+        if problem is not None:
+            self.fail(f"{path}.account", f"{channel}: {problem}")
+        return account
 
     def _template(self, template: Any, path: str, kind: str) -> bool:
         if not isinstance(template, str):

@@ -24,6 +24,7 @@ class SendStep:
     next: str | None = None
     coupon: CouponSpec | None = None
     max_segments: int | None = None  # sms: warn past this many parts (engine/sms_steps.py)
+    account: str | None = None  # social: the organisation's account that posts
 
 
 @dataclass(frozen=True)

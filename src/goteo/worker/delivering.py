@@ -107,7 +107,7 @@ def _draft(row: dict[str, Any]) -> Draft:
     )
     return Draft(
         row["id"], row["kind"], campaign, row["template"], row["locale"], _contact(row),
-        row["context"] or {},
+        row["context"] or {}, row["attempts"],
     )  # fmt: skip
 
 
@@ -162,6 +162,8 @@ class _Recorder:
         if isinstance(result, Delivered):
             if DELIVERY_RECEIPTS in self.capabilities:  # receipts find the row by this id
                 common["provider_message_id"] = result.detail[:64]
+            if result.reference:  # what the provider calls the message (a post's address)
+                common["message_id"] = result.reference[:255]
             if self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common):
                 record_delivery(self.row, self.now)  # the exposure, in the same transaction
             self.tally.sent += 1

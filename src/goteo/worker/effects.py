@@ -14,7 +14,7 @@ from typing import Any
 
 from goteo.actions.coupons import coupon_context, issue_coupon
 from goteo.actions.scoring import add_points
-from goteo.campaigns.delivery_kinds import NOTIFICATION, WEBHOOK
+from goteo.campaigns.delivery_kinds import MARKETING, NOTIFICATION, STEP_KINDS, WEBHOOK
 from goteo.campaigns.outbox import NewDelivery
 from goteo.contacts.models import Contact
 from goteo.engine.commands import (
@@ -71,7 +71,9 @@ class Effects:
 
     def _send(self, journey: Journey, command: Send, now: datetime) -> None:
         context: dict[str, Any] = {}
-        if journey.event is not None:
+        if command.account is not None:  # a public post: the account, and no personal data
+            context = {"account": command.account, "at": now.isoformat()}
+        elif journey.event is not None:
             context["event"] = dict(journey.event)
         if command.coupon is not None:
             coupon = issue_coupon(
@@ -88,6 +90,7 @@ class Effects:
             now,
             step_id=command.step_id,
             channel=command.channel,
+            kind=STEP_KINDS.get(command.channel, MARKETING),
             template=command.template,
             locale=command.locale,
             context=context,

@@ -4,8 +4,8 @@ The facts are read right before sending, with the contact locked (``claims.send_
 decision itself is pure, so it is tested without a database. Marketing messages are also paced
 (``engine/pacing.py``): a frequency cap shared by every campaign, where higher priorities take
 the slots first, and quiet hours on the contact's wall clock. See docs/pacing.md. Every
-channel's messages pass here, notifications and webhooks included (docs/channels.md); an SMS
-also needs the contact's own SMS consent (docs/sms.md).
+channel's messages pass here, notifications, webhooks and social posts included
+(docs/channels.md); an SMS also needs the contact's own SMS consent (docs/sms.md).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from goteo.campaigns.delivery_kinds import NOTIFICATION, TRANSACTIONAL, WEBHOOK
+from goteo.campaigns.delivery_kinds import AUDIENCE, NOTIFICATION, TRANSACTIONAL, WEBHOOK
 from goteo.contacts.suppression_keys import HARD_REASONS
 from goteo.engine.pacing import Pacing, cap_allows, next_allowed
 from goteo.engine.window import zone
@@ -64,9 +64,9 @@ NO_PACING = Pacing()
 def decide(kind: str, facts: Facts, now: datetime, pacing: Pacing = NO_PACING) -> Verdict:
     if facts.contact_status is None:
         return Suppress("contact erased")
-    if kind in (NOTIFICATION, WEBHOOK):  # to our own side, about the contact
+    if kind in (NOTIFICATION, WEBHOOK, AUDIENCE):  # to our own side, or to the public
         if facts.campaign_status not in (None, "active"):
-            return Hold()  # a campaign's notify or webhook step, paused meanwhile
+            return Hold()  # a campaign's notify, webhook or social step, paused meanwhile
         return Send()
     if facts.consent_refusal is not None:
         return Suppress(facts.consent_refusal)

@@ -27,6 +27,7 @@ from goteo.worker.progress import Progress
 from goteo.worker.rate_limits import Throttle
 from goteo.worker.scheduler import run_enrollments
 from goteo.worker.sender_thread import SenderThread
+from goteo.worker.social import publish_due_posts
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class Worker:
             tally = send_claimed(ids, self.name, self.clock.now(), self._sender(), self.channels)
             self.totals.add(tally)
             work += len(ids)
+        work += publish_due_posts(self.name, self.clock.now())
         self.progress.tick(self.totals, self.clock.now())
         if self._heartbeat is None:
             self._heartbeat = Heartbeat(self.name)

@@ -1,0 +1,1 @@
+"""Django app: content calendars (versioned), their accounts, scheduled posts and published ones."""

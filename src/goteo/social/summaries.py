@@ -1,0 +1,35 @@
+"""Read models for the calendars: what ``goteo social list`` shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Min, Q
+
+from goteo.social.models import PostStatus, SocialCalendar
+
+
+def calendar_rows() -> list[dict[str, Any]]:
+    calendars = (
+        SocialCalendar.objects.select_related("current_version")
+        .annotate(
+            scheduled=Count("posts", filter=Q(posts__status=PostStatus.SCHEDULED)),
+            n_published=Count("posts", filter=Q(posts__status=PostStatus.PUBLISHED)),
+            failed=Count("posts", filter=Q(posts__status=PostStatus.FAILED)),
+            next_due=Min("posts__due_at", filter=Q(posts__status=PostStatus.SCHEDULED)),
+        )
+        .order_by("key")
+    )
+    return [
+        {
+            "key": c.key,
+            "name": c.name,
+            "version": c.current_version.number if c.current_version else None,
+            "accounts": sorted(c.accounts.values_list("name", flat=True)),
+            "scheduled": c.scheduled,
+            "published": c.n_published,
+            "failed": c.failed,
+            "next_due": c.next_due.isoformat() if c.next_due else None,
+        }
+        for c in calendars
+    ]
