@@ -8,10 +8,13 @@ import io
 from pathlib import Path
 
 import pypdf
+import pytest
 from tests.pdf_layout import text_lines
 
 from goteo.channels.base import Delivered
+from goteo.channels.direct_mail.factory import mail_provider
 from goteo.channels.direct_mail.formats import page_format
+from goteo.channels.direct_mail.lob import LobChannel
 from goteo.channels.direct_mail.print_house import MANIFEST, MERGED, PrintHouse, batch_id_of
 from goteo.channels.direct_mail.render import Mailer, MailerTemplate, render_mailer
 from goteo.contacts.postal import check_postal
@@ -104,3 +107,21 @@ def test_crash_after_the_batch_before_the_spool_is_cleared(tmp_path: Path) -> No
     assert house.export() is None  # the restarted export sees them in the batch
     assert house.spooled() == [] and len(list(house.batches.iterdir())) == 1
     assert len(_manifest(batch.folder)) == 1
+
+
+def test_provider_from_url(tmp_path: Path) -> None:
+    sender, _ = check_postal(PEOPLE[0][2])
+    assert sender is not None
+    house = mail_provider(f"folder:{tmp_path}", secret="s", sender=sender)
+    assert isinstance(house, PrintHouse) and house.folder == tmp_path
+    api = mail_provider("lob+http://k%3Ay@127.0.0.1:8025/x", secret="s", sender=sender)
+    assert isinstance(api, LobChannel)
+    assert (api.scheme, api.host, api.port, api.prefix, api.api_key) == (
+        "http", "127.0.0.1", 8025, "/x", "k:y"
+    )  # fmt: skip
+    secure = mail_provider("lob://key@api.example.com", secret="s", sender=sender)
+    assert isinstance(secure, LobChannel) and secure.scheme == "https"
+    for bad, message in [("lob://api.example.com", "API key"), ("ftp://x", "not a print"),
+                         ("folder:", "needs a path")]:  # fmt: skip
+        with pytest.raises(ValueError, match=f"GOTEO_MAIL_URL: .*{message}"):
+            mail_provider(bad, secret="s", sender=sender)
