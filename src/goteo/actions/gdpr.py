@@ -33,7 +33,7 @@ from goteo.worker.gate import email_hash
 
 CONTACT_FIELDS = (
     "id", "email", "first_name", "last_name", "locale", "timezone", "attributes", "status",
-    "paused_until", "soft_bounces", "created_at", "updated_at",
+    "postal_address", "paused_until", "soft_bounces", "created_at", "updated_at",
 )  # fmt: skip
 CONSENT_FIELDS = (
     "form__key", "topics", "source", "ip", "user_agent", "submitted_at", "confirmed_at",

@@ -16,7 +16,9 @@ from goteo.contacts.fields import ContactInput, check_contact
 from goteo.contacts.models import Contact
 
 BATCH = 500
-UPDATABLE = ["first_name", "last_name", "locale", "timezone", "attributes", "updated_at"]
+UPDATABLE = [
+    "first_name", "last_name", "locale", "timezone", "attributes", "postal_address", "updated_at"
+]  # fmt: skip
 
 
 @dataclass
@@ -105,6 +107,8 @@ def do_import_csv(stream: IO[str], progress: Callable[[int], None] | None = None
 def _merge(into: ContactInput, later: ContactInput) -> None:
     into.fields.update(later.fields)
     into.attributes.update(later.attributes)
+    if later.postal_address is not None:
+        into.postal_address = later.postal_address
 
 
 def _flush(batch: dict[str, ContactInput], report: ImportReport) -> None:

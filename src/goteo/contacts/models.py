@@ -21,6 +21,9 @@ class Contact(models.Model):
     locale = models.CharField(max_length=35, blank=True, default="")
     timezone = models.CharField(max_length=64, blank=True, default="")
     attributes = models.JSONField(default=dict, blank=True)
+    # Checked per country (goteo.contacts.postal): name, lines, city, postal_code, region,
+    # country; empty when unknown.
+    postal_address = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=20, choices=ContactStatus.choices, default=ContactStatus.ACTIVE
     )

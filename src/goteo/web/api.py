@@ -29,6 +29,7 @@ CONTACT_FIELDS = (
     "timezone",
     "status",
     "attributes",
+    "postal_address",
     "created_at",
     "updated_at",
 )

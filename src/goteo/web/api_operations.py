@@ -32,6 +32,19 @@ def _object(required: list[str], properties: dict[str, Any], closed: bool = True
     return schema
 
 
+POSTAL = {
+    "type": "object",
+    "description": "Checked per country; {} clears it. CSV columns: address_name, "
+    "address_line1-3, address_city, address_postal_code, address_region, address_country",
+    "properties": {
+        "name": TEXT,
+        "lines": {"type": "array", "items": TEXT, "maxItems": 3},
+        "city": TEXT,
+        "postal_code": TEXT,
+        "region": TEXT,
+        "country": {"type": "string", "description": "ISO 3166 alpha-2, like PL"},
+    },
+}
 CONTACT = {
     "id": {"type": "integer"},
     "email": TEXT,
@@ -41,6 +54,7 @@ CONTACT = {
     "timezone": TEXT,
     "status": {"type": "string", "enum": list(ContactStatus.values)},
     "attributes": {"type": "object"},
+    "postal_address": POSTAL,
     "created_at": WHEN,
     "updated_at": WHEN,
 }
@@ -210,6 +224,7 @@ UPSERT = {
     "locale": TEXT,
     "timezone": TEXT,
     "attributes": {"type": "object"},
+    "postal_address": POSTAL,
     "subscribe": {
         "description": "List keys to subscribe to (their campaigns enroll the contact)",
         "oneOf": [TEXT, {"type": "array", "items": TEXT}],
