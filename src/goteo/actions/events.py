@@ -32,7 +32,7 @@ MAX_KEY_LENGTH = 200
 MAX_EMAIL_LENGTH = 320
 FUTURE_TOLERANCE = timedelta(minutes=10)  # clock skew allowed; later timestamps are refused
 ANONYMOUS_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-SOURCES = ("api", "tracking", "email", "system")
+SOURCES = ("api", "tracking", "email", "mail", "system")
 
 
 @dataclass(frozen=True)

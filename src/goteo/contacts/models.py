@@ -183,7 +183,7 @@ class Event(models.Model):
     occurred_at = models.DateTimeField()
     received_at = models.DateTimeField()
     idempotency_key = models.CharField(max_length=200, null=True, unique=True)
-    source = models.CharField(max_length=16, default="api")  # api, tracking, email, system
+    source = models.CharField(max_length=16, default="api")  # api, tracking, email, mail, system
     delivery_id = models.BigIntegerField(null=True)  # for opened and clicked: which message
 
     class Meta:
