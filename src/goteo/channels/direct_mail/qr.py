@@ -10,7 +10,6 @@ import segno
 
 from goteo.contacts.tracking_tokens import mail_token
 
-
 MASK = 2
 
 
