@@ -1,10 +1,10 @@
-# Goteo: make demo | make test | make lint | make bench
+# Goteo: make demo | make test | make test-fast | make lint | make bench
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-unit test-sqlite test-postgres lint bench clean
+.PHONY: demo test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,17 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
 	GOTEO_TEST_DB=postgres $(BIN)/python -m pytest -p no:cacheprovider tests/integration $(PYTEST_ARGS)
 
+# The edit loop: lint, then everything but the tests marked slow, on SQLite only.
+test-fast: $(STAMP)
+	$(MAKE) lint
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not slow" tests $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/mypy tests
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.send_throughput $(BENCH_ARGS)

@@ -58,6 +58,7 @@ def setup(db_url: str, port: int) -> None:
         GOTEO_POSTAL_ADDRESS="Goteo Bench, Calle Mayor 1, 28013 Madrid, Spain",
         DJANGO_SETTINGS_MODULE="goteo.settings",
     )  # GOTEO_DKIM_* come from the caller's environment (send_throughput --dkim)
+    os.environ.setdefault("GOTEO_DKIM", "off")  # unsigned unless --dkim: comparable figures
     import django
 
     django.setup()

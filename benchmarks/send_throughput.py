@@ -162,6 +162,7 @@ def enable_dkim(folder: Path) -> None:
 
     key_file = generate_key_pair(folder / "dkim", "bench")
     os.environ.update(
+        GOTEO_DKIM="auto",
         GOTEO_DKIM_SELECTOR="bench",
         GOTEO_DKIM_PRIVATE_KEY_FILE=str(key_file),
         GOTEO_DKIM_DOMAIN="goteo.example.com",

@@ -10,6 +10,8 @@ os.environ.setdefault("GOTEO_FROM", "Goteo Tests <news@goteo.example.com>")
 os.environ.setdefault("GOTEO_BASE_URL", "http://testserver")
 os.environ.setdefault("GOTEO_API_KEY", "test-api-key")
 os.environ.setdefault("GOTEO_POSTAL_ADDRESS", "Goteo Tests, 1 Example Street, Barcelona")
+# The webhook receivers of the tests listen on loopback (test_webhook_ssrf.py empties this).
+os.environ.setdefault("GOTEO_WEBHOOK_ALLOW", "127.0.0.1/32,::1/128")
 if os.environ.get("GOTEO_TEST_DB") == "postgres":
     os.environ["GOTEO_DATABASE_URL"] = os.environ.get(
         "GOTEO_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/goteo"

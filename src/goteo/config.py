@@ -76,7 +76,8 @@ _SIMPLE = {
 
 
 def email_settings(url: str) -> EmailConfig:
-    """Parse ``GOTEO_EMAIL_URL``: smtp://…, smtps://…, console:, memory:, file:///…, anymail+esp://."""
+    """Parse ``GOTEO_EMAIL_URL``: smtp://…, smtps://…, console:, memory:, file:///… (or
+    folder:/…), anymail+esp://."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -84,9 +85,11 @@ def email_settings(url: str) -> EmailConfig:
         return EmailConfig(
             kind="console" if scheme == "console" else "memory", django_backend=_SIMPLE[scheme]
         )
-    if scheme == "file":
+    if scheme in ("file", "folder"):  # folder:/path is the name every channel's test provider has
         if not parts.path:
-            raise ConfigError("file: email URL needs a folder, like file:///var/mail/goteo")
+            raise ConfigError(
+                f"{scheme}: email URL needs a folder, like {scheme}:///var/mail/goteo"
+            )
         return EmailConfig(
             kind="file",
             django_backend="django.core.mail.backends.filebased.EmailBackend",
@@ -125,3 +128,11 @@ def email_settings(url: str) -> EmailConfig:
         f"GOTEO_EMAIL_URL {url!r} is not understood; use smtp://, smtps://, console:, memory:,"
         " file:///folder or anymail+<provider>://<api-key>@"
     )
+
+
+def dkim_mode(value: str) -> str:
+    """``GOTEO_DKIM``: ``auto`` (sign over SMTP, with a generated key if none is set) or ``off``."""
+    mode = value.strip().lower() or "auto"
+    if mode not in ("auto", "off"):
+        raise ConfigError(f"GOTEO_DKIM={value!r}: use auto (the default) or off")
+    return mode

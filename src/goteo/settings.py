@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from goteo.config import database_settings, email_settings, load_settings_file
+from goteo.config import database_settings, dkim_mode, email_settings, load_settings_file
 from goteo.measurement_config import attribution_window, default_currency
 from goteo.web.webhook_config import webhook_settings
 from goteo.worker.pacing_config import check_pacing
+from goteo.worker.rate_limits import parse_rate_limits
 
 load_settings_file(os.environ.get("GOTEO_SETTINGS_FILE"))
 
@@ -30,8 +31,16 @@ GOTEO_POSTAL_ADDRESS = os.environ.get("GOTEO_POSTAL_ADDRESS", "")
 GOTEO_SOFT_BOUNCE_LIMIT = int(os.environ.get("GOTEO_SOFT_BOUNCE_LIMIT", "3"))
 GOTEO_COMPLAINT_MIN_SENT = int(os.environ.get("GOTEO_COMPLAINT_MIN_SENT", "300"))
 GOTEO_WEBHOOK_MAX_AGE = int(os.environ.get("GOTEO_WEBHOOK_MAX_AGE", "300"))
+# Refused (forged) webhooks of one provider that make a WARNING: this many within this many
+# seconds, in one web process (goteo.web.webhook_refusals).
+GOTEO_WEBHOOK_WARN_AFTER = int(os.environ.get("GOTEO_WEBHOOK_WARN_AFTER", "10"))
+GOTEO_WEBHOOK_WARN_WINDOW = int(os.environ.get("GOTEO_WEBHOOK_WARN_WINDOW", "300"))
 # Outgoing webhooks (webhook steps, CRM hand-off) are signed with this (SECRET_KEY if empty).
 GOTEO_WEBHOOK_SIGNING_SECRET = os.environ.get("GOTEO_WEBHOOK_SIGNING_SECRET", "")
+# Where webhook calls go: http: (each step's target), memory: or folder:/path (docs/channels.md).
+GOTEO_WEBHOOK_URL = os.environ.get("GOTEO_WEBHOOK_URL", "http:")
+# Non-public networks webhooks may reach all the same (127.0.0.1/32,10.0.0.0/8); none by default.
+GOTEO_WEBHOOK_ALLOW = os.environ.get("GOTEO_WEBHOOK_ALLOW", "")
 # Where notify steps for "owner" go when the contact has no owner yet.
 GOTEO_SALES_ADDRESS = os.environ.get("GOTEO_SALES_ADDRESS", "")
 # Public forms (docs/forms.md): submissions per IP per 10 minutes and per address per hour,
@@ -56,7 +65,9 @@ GOTEO_TRACK_CLICKS = os.environ.get("GOTEO_TRACK_CLICKS", "1").strip().lower() n
 CSRF_FAILURE_VIEW = "goteo.web.forms_views.csrf_failure"
 _BASE = urlsplit(BASE_URL)
 CSRF_TRUSTED_ORIGINS = [f"{_BASE.scheme}://{_BASE.netloc}"] if _BASE.netloc else []
-# DKIM signing of SMTP mail: a selector and a PEM private key; the domain defaults to From's.
+# DKIM signing of SMTP mail (docs/deliverability.md): on by default with a key Goteo makes in
+# DATA_DIR; a selector and a PEM private key of your own win; the domain defaults to From's.
+GOTEO_DKIM = dkim_mode(os.environ.get("GOTEO_DKIM", "auto"))
 GOTEO_DKIM_SELECTOR = os.environ.get("GOTEO_DKIM_SELECTOR", "")
 GOTEO_DKIM_PRIVATE_KEY_FILE = os.environ.get("GOTEO_DKIM_PRIVATE_KEY_FILE", "")
 GOTEO_DKIM_DOMAIN = os.environ.get("GOTEO_DKIM_DOMAIN", "")
@@ -65,6 +76,9 @@ ALLOWED_HOSTS = [h for h in os.environ.get("GOTEO_ALLOWED_HOSTS", "*").split(","
 GOTEO_FREQUENCY_CAP = os.environ.get("GOTEO_FREQUENCY_CAP", "").strip()
 GOTEO_QUIET_HOURS = os.environ.get("GOTEO_QUIET_HOURS", "").strip()
 check_pacing(GOTEO_FREQUENCY_CAP, GOTEO_QUIET_HOURS)  # a bad value stops every command at start
+# Messages a second per channel and worker, like email:50,webhook:5 (docs/channels.md).
+GOTEO_RATE_LIMITS = os.environ.get("GOTEO_RATE_LIMITS", "").strip()
+parse_rate_limits(GOTEO_RATE_LIMITS)
 # Conversions (docs/measurement.md): the events that are purchases, how long before one a touch
 # still earns the credit, and the currency of a value sent without one.
 GOTEO_CONVERSION_EVENTS = [
@@ -83,6 +97,7 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "goteo.web.request_guard.RefuseUnreadableRequests",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -107,9 +122,27 @@ EMAIL_BACKEND = EMAIL_CONFIG.django_backend
 # Sending settings, plus the webhook credentials (GOTEO_WEBHOOK_SECRET and signing keys).
 ANYMAIL = {**EMAIL_CONFIG.anymail, **webhook_settings(os.environ)}
 
+# Warnings and errors by default, and the worker's progress line (GOTEO_LOG_LEVEL, when set,
+# applies to that too: WARNING silences it, INFO or DEBUG show more).
+_LOG_LEVEL = os.environ.get("GOTEO_LOG_LEVEL", "").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("GOTEO_LOG_LEVEL", "WARNING")},
+    "formatters": {
+        "console": {
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S",
+        }
+    },
+    # Refused requests are one line at INFO (goteo.web.log_levels).
+    "filters": {"client_errors": {"()": "goteo.web.log_levels.ClientErrorsAtInfo"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "console",
+            "filters": ["client_errors"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": _LOG_LEVEL or "WARNING"},
+    "loggers": {"goteo.worker.progress": {"level": _LOG_LEVEL or "INFO"}},
 }

@@ -6,9 +6,6 @@ import mailbox
 import os
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import policy
@@ -19,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.procs import free_port, goteo, goteo_json, start_goteo
+from tests.integration.procs import free_port, goteo, goteo_json, start_goteo, wait_until_healthy
 from tests.smtp_sink import SmtpSink
 
 CHROMIUM = "/usr/bin/chromium"
@@ -104,22 +101,6 @@ class Site:
         return str(self.message["List-Unsubscribe"]).split(",")[0].strip().strip("<>")
 
 
-def _wait_until_healthy(url: str, server: Any, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            out, err = server.communicate()
-            raise AssertionError(f"goteo serve stopped:\n{out}\n{err}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url}/healthz did not answer within {seconds} s")
-
-
 @pytest.fixture
 def site(tmp_path: Path, goteo_env: dict[str, str]) -> Iterator[Site]:
     """``goteo serve`` on a free port, over a database where one contact got one email.
@@ -164,7 +145,7 @@ def site(tmp_path: Path, goteo_env: dict[str, str]) -> Iterator[Site]:
 
     server = start_goteo(env, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1")
     try:
-        _wait_until_healthy(url, server)
+        wait_until_healthy(url, server)
         yield Site(url=url, env=env, contact=contact, message=message)
     finally:
         if server.poll() is None:

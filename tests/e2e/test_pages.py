@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from tests.e2e.conftest import Site
 from tests.integration.procs import goteo
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and server
 
 
 def contact_status(site: Site) -> str:
@@ -77,3 +78,34 @@ def test_a_damaged_unsubscribe_link_changes_nothing(page: Any, site: Site) -> No
     assert response is not None and response.status == 404
     expect(page.locator("h1")).to_have_text("This link is not valid")
     assert contact_status(site) == "active"
+
+
+FORM = """\
+key: signup
+name: Noticias
+locale: es
+topics: [news]
+consent: Quiero recibir las noticias por correo.
+"""
+
+
+def test_outbox_labels_a_confirmation_email(page: Any, site: Site, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    form = tmp_path / "form.yaml"
+    form.write_text(FORM, encoding="utf-8")
+    goteo(site.env, "form", "apply", str(form))
+    page.goto(f"{site.url}/f/signup")
+    page.get_by_label("Correo electrónico").fill("luis@example.com")
+    page.get_by_role("button", name="Suscribirme").click()
+    expect(page.locator("h1")).to_have_text("Revisa tu bandeja de entrada")
+
+    page.goto(f"{site.url}/outbox")
+    row = page.locator("#deliveries tr", has_text="luis@example.com")
+    expect(row).to_have_count(1)
+    expect(row.locator("td").nth(3)).to_have_text("confirmation")
+    expect(row.locator("td").nth(4)).to_have_text("confirm")
+    marketing = page.locator("#deliveries tr", has_text=site.contact)
+    expect(marketing.locator("td").nth(3)).to_have_text("e2e-welcome")
+    expect(page.locator("#deliveries")).not_to_contain_text("None")
+    page.screenshot(path=str(tmp_path / "outbox.png"), full_page=True)

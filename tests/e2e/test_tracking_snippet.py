@@ -18,10 +18,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import _wait_until_healthy
-from tests.integration.procs import free_port, goteo, start_goteo
+from tests.integration.procs import free_port, goteo, start_goteo, wait_until_healthy
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and server
 
 STUB = (
     "window.goteo = window.goteo || [];"
@@ -103,7 +102,7 @@ def setup(tmp_path: Path, goteo_env: dict[str, str], database_url: str) -> Itera
     pages = serve_folder(folder, site_port)
     server = start_goteo(env, "serve", "--bind", f"127.0.0.1:{goteo_port}", "--workers", "1")
     try:
-        _wait_until_healthy(goteo_url, server)
+        wait_until_healthy(goteo_url, server)
         other = f"http://localhost:{site_port}"
         yield Setup(goteo_url, site_url, other, database_url)
     finally:

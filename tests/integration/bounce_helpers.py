@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from goteo.actions.campaigns import do_apply_campaign
 from goteo.actions.contacts import do_upsert_contact
 from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus
-from goteo.contacts.models import Contact, Suppression
-from goteo.worker.composer import message_id, sender_from_settings
+from goteo.channels.email.composer import message_id, sender_from_settings
+from goteo.contacts.models import Contact, ProviderEvent, Suppression
 
 SENT_AT = datetime(2025, 3, 5, 14, 3, 10, tzinfo=UTC)
 
@@ -29,7 +30,7 @@ def campaign(key: str = "welcome") -> Campaign:
     return do_apply_campaign(CAMPAIGN.format(key=key)).campaign
 
 
-def sent_delivery(email: str, to: Campaign, step: str = "hello") -> Delivery:
+def sent_delivery(email: str, to: Campaign | None, step: str = "hello") -> Delivery:
     """A contact (created if new) and one message of ``to`` already sent to it."""
     contact = do_upsert_contact({"email": email, "first_name": "Ana"}).contact
     delivery = Delivery.objects.create(
@@ -82,3 +83,11 @@ def many_sent(to: Campaign, count: int, prefix: str = "reader") -> list[Delivery
 def suppressions() -> dict[str, tuple[str, str]]:
     """The whole list: hash → (reason, detail)."""
     return {s.email_hash: (s.reason, s.detail) for s in Suppression.objects.all()}
+
+
+def webhook_state() -> tuple[Any, ...]:
+    """Everything a provider webhook may change."""
+    events = sorted(ProviderEvent.objects.values_list("provider", "event_id", "event_type"))
+    contacts = sorted(Contact.objects.values_list("email", "status", "soft_bounces"))
+    campaigns = sorted(Campaign.objects.values_list("key", "status", "status_reason"))
+    return events, suppressions(), contacts, campaigns

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header, make_header
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from email.utils import parseaddr
 from typing import Any
@@ -19,11 +19,13 @@ from goteo.actions.campaigns import do_apply_campaign
 from goteo.actions.contacts import do_upsert_contact
 from goteo.campaigns.models import Delivery, Enrollment
 from goteo.channels.base import EmailChannel, OutgoingEmail, Result
+from goteo.channels.configured import build_channels
+from goteo.channels.email.composer import Composer, sender_from_settings
 from goteo.channels.email.factory import email_channel
+from goteo.channels.email.provider import EmailProvider
 from goteo.config import email_settings
 from goteo.engine.clock import ManualClock
 from goteo.worker.claims import claim_enrollments
-from goteo.worker.composer import Composer, sender_from_settings
 from goteo.worker.loop import Worker
 from goteo.worker.scheduler import run_enrollments
 
@@ -33,23 +35,35 @@ T0 = datetime(2025, 3, 5, 14, 0, tzinfo=UTC)
 
 def make_worker(sink: SmtpSink, clock: ManualClock, **options: Any) -> Worker:
     """A worker in this process, sending to ``sink`` over SMTP, on ``clock``."""
-    channel = email_channel(email_settings(f"{sink.url}?timeout=5"))
-    return Worker(
-        clock=clock, channel=channel, composer=Composer(sender_from_settings()), **options
-    )
+    transport = email_channel(email_settings(f"{sink.url}?timeout=5"))
+    channels = build_channels(transport, Composer(sender_from_settings()))
+    return Worker(clock=clock, channels=channels, **options)
+
+
+def run_now(worker: Worker) -> None:
+    """Set the worker's manual clock to now and run it until nothing is due."""
+    assert isinstance(worker.clock, ManualClock)
+    worker.clock.set(datetime.now(UTC))
+    worker.run_until_idle()
 
 
 def close_worker(worker: Worker) -> None:
     """Release what the worker holds: its sending machinery and the SMTP connection."""
-    close = getattr(worker, "close", None)
-    if callable(close):
-        close()
-    else:
-        worker.channel.close()
+    worker.close()
+
+
+def spy_on_email(worker: Worker, before_send: Callable[[OutgoingEmail], None]) -> SpyChannel:
+    """Put a ``SpyChannel`` around the worker's email transport."""
+    email = worker.channels["email"]
+    assert isinstance(email, EmailProvider)
+    spy = SpyChannel(email.transport, before_send)
+    email.transport = spy
+    return spy
 
 
 class SpyChannel:
-    """Wraps a channel; calls ``before_send(message)`` before each message is handed over."""
+    """Wraps an email transport; calls ``before_send(message)`` before each message is handed
+    over."""
 
     def __init__(self, inner: EmailChannel, before_send: Callable[[OutgoingEmail], None]) -> None:
         self.inner = inner
@@ -112,9 +126,21 @@ def parse(raw: bytes) -> EmailMessage:
     return parsed
 
 
-def body_text(part: EmailMessage) -> str:
+def body_text(part: MIMEPart) -> str:
     """A text part's content with the wire's CRLF line ends as plain newlines."""
     return str(part.get_content()).replace("\r\n", "\n")
+
+
+def html_of(message: EmailMessage) -> str:
+    part = message.get_body(("html",))
+    assert part is not None, "no HTML part"
+    return body_text(part)
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None, "no text part"
+    return body_text(part)
 
 
 def to_display_name(msg: EmailMessage) -> str:

@@ -93,8 +93,9 @@ def _form(content_type: str, body: bytes) -> dict[str, bytes]:
     )
     if not message.is_multipart():
         return {}
-    fields = {}
+    fields: dict[str, bytes] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        fields[str(name)] = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        fields[str(name)] = payload if isinstance(payload, bytes) else b""
     return fields

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +23,12 @@ from tests.integration.flow_helpers import (
     T0,
     Inbox,
     add_contacts,
-    body_text,
     close_worker,
     deliveries_of,
     enrollment_of,
+    html_of,
     make_worker,
+    text_of,
 )
 from tests.smtp_sink import SmtpSink
 
@@ -95,18 +95,6 @@ def post_event(client: Client, name: str, **properties: Any) -> int:
     return event_id
 
 
-def html_of(message: EmailMessage) -> str:
-    part = message.get_body(("html",))
-    assert isinstance(part, EmailMessage)
-    return body_text(part)
-
-
-def text_of(message: EmailMessage) -> str:
-    part = message.get_body(("plain",))
-    assert isinstance(part, EmailMessage)
-    return body_text(part)
-
-
 def run_at(worker: Worker, clock: ManualClock, delta: timedelta) -> None:
     clock.advance(delta)
     worker.run_until_idle()
@@ -162,7 +150,7 @@ def test_two_reminders_then_the_coupon_purchase_converts_and_credits_the_step(
     # Two hours later Ana buys with the code: the coupon, not the earlier click, earns the credit.
     clock.advance(2 * HOUR)
     purchase_id = post_event(client, "purchase", coupon=code, value=49.90, currency="EUR")
-    coupon.refresh_from_db()
+    coupon = Coupon.objects.get(id=coupon.id)
     assert (coupon.redeemed_at, coupon.redeemed_event_id) == (clock.now(), purchase_id)
     conversion = Conversion.objects.get(event_id=purchase_id)
     assert (conversion.contact_id, conversion.name) == (ana, "purchase")

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -20,6 +21,7 @@ from tests.integration.flow_helpers import (
     close_worker,
     deliveries_of,
     enrollment_of,
+    html_of,
     make_worker,
     people,
     simple_template,
@@ -55,7 +57,7 @@ def run(sink: SmtpSink, clock: ManualClock) -> None:
         close_worker(worker)
 
 
-CART_STEPS = [
+CART_STEPS: list[dict[str, Any]] = [
     {"wait_for": {"event": "purchase", "timeout": "24h"}, "then": "thanks", "else": "reminder"},
     {"id": "reminder", "send": "email", "template": "reminder"},
     {"exit": "reminded"},
@@ -91,7 +93,7 @@ def test_event_trigger_then_wait_for_takes_the_branch_of_what_happened(
     clock.advance(22 * HOUR)
     run(smtp_sink, clock)
     (reminder,) = inbox.new()
-    assert "bo@" in reminder["to"] and "blue hat" in reminder.get_body(("html",)).get_content()
+    assert "bo@" in reminder["to"] and "blue hat" in html_of(reminder)
     assert enrollment_of("bo@example.com", "cart").end_reason == "reminded"
 
 
@@ -107,7 +109,7 @@ def test_a_repeated_trigger_event_does_not_start_a_second_journey(smtp_sink: Smt
 
 
 def test_goal_converts_the_journey_wherever_it_is(smtp_sink: SmtpSink) -> None:
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"send": "email", "template": "thanks"},
         {"wait": "3d"},
         {"id": "late", "send": "email", "template": "reminder"},
@@ -157,7 +159,7 @@ def test_segment_trigger_enrolls_matching_contacts_once(smtp_sink: SmtpSink) -> 
 def test_update_score_notify_and_webhook_steps(
     smtp_sink: SmtpSink, receiver: WebhookReceiver
 ) -> None:
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"update": {"attributes": {"stage": "lead"}, "add_tags": ["warm"]}},
         {"score": 15},
         {"branch": {"tags": {"contains": "warm"}}, "then": "tell"},
@@ -219,7 +221,7 @@ def test_a_failing_webhook_is_retried_later_then_delivered(
 
 
 def test_split_records_the_group_and_the_holdout_receives_nothing(smtp_sink: SmtpSink) -> None:
-    steps = [
+    steps: list[dict[str, Any]] = [
         {
             "split": [
                 {"name": "mail", "weight": 1},
@@ -269,9 +271,7 @@ def test_an_empty_coupon_pool_pauses_the_campaign_and_sends_nothing_without_a_co
     import_pool("vip", ["SECOND-CODE"], T0)
     do_set_campaign_status("vip", "active")
     run(smtp_sink, clock)
-    codes = {
-        m["to"].addresses[0].addr_spec: m.get_body(("html",)).get_content() for m in inbox.new()
-    }
+    codes = {m["to"].addresses[0].addr_spec: html_of(m) for m in inbox.new()}
     assert len(codes) == 2
     assert sorted("FIRST-CODE" in body for body in codes.values()) == [False, True]
     assert "SECOND-CODE" in codes[waiting.contact.email]

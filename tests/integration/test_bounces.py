@@ -94,7 +94,9 @@ def test_soft_bounces_suppress_at_the_limit(settings: Any) -> None:
     contact = Contact.objects.get(id=contact_id)
     assert (contact.soft_bounces, contact.status) == (3, "bounced")
     assert suppression_reason(contact.email) == "soft_bounces"
-    assert "3 soft bounces" in suppressions()[ProviderEvent.objects.first().recipient_hash][1]
+    event = ProviderEvent.objects.first()
+    assert event is not None
+    assert "3 soft bounces" in suppressions()[event.recipient_hash][1]
 
 
 @pytest.mark.django_db
@@ -261,6 +263,7 @@ def inbound_port(inbound_env: dict[str, str]) -> Iterator[int]:
         assert server.returncode == 0, err
 
 
+@pytest.mark.slow  # runs `goteo inbound` as a real process
 def test_goteo_inbound_end_to_end(
     tmp_path: Path, inbound_env: dict[str, str], smtp_sink: SmtpSink, inbound_port: int
 ) -> None:

@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pytest
 from tests.integration.procs import goteo, goteo_json
 from tests.smtp_sink import SmtpSink
 
 from goteo.cli import main as goteo_main
+
+pytestmark = pytest.mark.slow  # every test here runs `goteo` as a real process
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "welcome.yaml"
 
@@ -190,6 +193,95 @@ def test_validate_names_every_problem_with_file_line_and_path(
     assert valid == f"{as_json_file}: valid (from-json, 1 step)"
 
 
+WARNED_CAMPAIGN = """\
+key: warned
+steps:
+  - send: email
+    template: hello
+templates:
+  hello:
+    en:
+      subject: "Hi {{ contact.first_name }}"
+      html: "<p>Hello {{ contact.attributes.company }}</p>"
+"""
+
+
+def test_warnings_follow_problems_and_fail_only_with_strict(
+    tmp_path: Path, goteo_env: dict[str, str]
+) -> None:
+    path = write(tmp_path / "warned.yaml", WARNED_CAMPAIGN)
+    result = goteo(goteo_env, "campaign", "validate", path)
+    assert result.stdout == f"{path}: valid (warned, 1 step)\n"
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"{path}: 2 warning(s):"
+    printed = [m.groupdict() for m in map(PROBLEM_LINE.match, lines[1:]) if m]
+    assert [(p["line"], p["path"]) for p in printed] == [
+        ("8", "templates.hello.en.subject"),
+        ("9", "templates.hello.en.html"),
+    ]
+    assert 'write {{ contact.first_name | default: "…" }}' in printed[0]["message"]
+
+    stderr = refused(goteo(goteo_env, "campaign", "validate", "--strict", path, check=False))
+    assert stderr.startswith(f"{path}: refused by --strict (warned, 1 step)\n{path}: 2 warning")
+    strict_json = goteo(goteo_env, "campaign", "validate", "--strict", "--json", path, check=False)
+    assert strict_json.returncode == 1
+    report = json.loads(strict_json.stdout)
+    assert report["valid"] is False and len(report["warnings"]) == 2
+
+    broken = write(tmp_path / "broken.yaml", WARNED_CAMPAIGN.replace("send: email", "send: fax"))
+    stderr = refused(goteo(goteo_env, "campaign", "validate", broken, check=False))
+    assert stderr.splitlines()[:2] == [
+        f"{broken}: refused, 1 problem(s):",
+        f"  {broken}:line 3: steps[0].send: 'fax' is not a channel (available: email)",
+    ]
+    assert stderr.splitlines()[2] == "and 2 warning(s):"
+
+    simulated = goteo(goteo_env, "simulate", path, "--json")
+    assert json.loads(simulated.stdout)[0]["subject"] == "Hi"
+    assert simulated.stderr.startswith(f"{path}: 2 warning(s):\n")
+
+    env = migrated(goteo_env)
+    applied = goteo(env, "campaign", "apply", path)
+    assert applied.stdout == "warned: created (version 1)\n"
+    assert applied.stderr.startswith(f"{path}: 2 warning(s):\n  {path}:line 8: ")
+    again = goteo_json(env, "campaign", "apply", path)
+    assert again["outcome"] == "unchanged" and len(again["warnings"]) == 2
+
+
+def test_simulate_shows_a_render_problem_as_such_and_the_coupon(
+    tmp_path: Path, goteo_env: dict[str, str]
+) -> None:
+    # assign hides the missing value from validation; the strict campaign fails at render.
+    source = WARNED_CAMPAIGN.replace("key: warned\n", "key: warned\nstrict: true\n").replace(
+        'subject: "Hi {{ contact.first_name }}"',
+        'subject: "{% assign n = contact.first_name %}Hi {{ n }}, {{ coupon.code }}"',
+    )
+    source = source.replace(
+        'html: "<p>Hello {{ contact.attributes.company }}</p>"', 'html: "<p>Hello</p>"'
+    ).replace("    template: hello\n", "    template: hello\n    coupon: {percent_off: 15}\n")
+    path = write(tmp_path / "strict.yaml", source)
+    start = ("--start", "2025-03-07T10:00:00Z", "--days", "1")
+    entries = goteo_json(goteo_env, "simulate", path, *start)
+    (send,) = [e for e in entries if e["kind"] == "send"]
+    assert send["subject"] is None
+    assert send["error"].startswith("template 'hello' (en) subject: ")
+    assert "contact.first_name is undefined (the campaign is strict" in send["error"]
+    assert send["coupon"]["discount"] == "15%"
+
+    named = goteo_json(goteo_env, "simulate", path, *start, "--contact", '{"first_name": "Ana"}')
+    code = named[0]["coupon"]["code"]
+    assert named[0]["subject"] == f"Hi Ana, {code}" and "error" not in named[0]
+
+    human = goteo(goteo_env, "simulate", path, *start).stdout.splitlines()
+    assert [line.split()[2:4] for line in human[2:]] == [
+        ["not", "sent"],
+        ["coupon", "step-1"],
+        ["end", "completed:"],
+    ]
+    assert "not sent  step-1  en      cannot render: template 'hello' (en) subject:" in human[2]
+    assert human[3].endswith("(15%)")
+
+
 def test_validate_unreadable_files_gives_a_clear_error(
     tmp_path: Path, goteo_env: dict[str, str]
 ) -> None:
@@ -225,7 +317,7 @@ def test_campaign_apply_versions_list_pause_and_resume(
     assert again == "welcome: unchanged (version 1)"
     write(Path(path), EXAMPLE.read_text(encoding="utf-8").replace("Three tips", "Four tips"))
     changed = goteo_json(env, "campaign", "apply", path)
-    assert changed == {"key": "welcome", "version": 2, "outcome": "new version"}
+    assert changed == {"key": "welcome", "version": 2, "outcome": "new version", "warnings": []}
 
     listed = goteo_json(env, "campaign", "list")
     assert listed == [
@@ -341,7 +433,14 @@ def test_contacts_import_takes_good_rows_reports_bad_ones_and_updates(
         "new@example.com,Nuevo,,\n",
     )
     report = goteo_json(env, "contacts", "import", update)
-    assert report == {"created": 1, "updated": 1, "unchanged": 1, "errors": [], "enrolled": {}}
+    assert report == {
+        "created": 1,
+        "updated": 1,
+        "unchanged": 1,
+        "errors": [],
+        "repeated": [],
+        "enrolled": {},
+    }
     contacts = exported(env)
     assert sorted(contacts) == [
         "new@example.com",

@@ -27,13 +27,14 @@ from tests.smtp_sink import SmtpSink
 from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.enroll import do_enroll
 from goteo.channels.email import verp
+from goteo.channels.email.composer import Composer, sender_from_settings
 from goteo.channels.email.dkim import generate_key_pair, load_private_key, public_key_record
+from goteo.channels.email.provider import EmailProvider
 from goteo.channels.email.smtp import SmtpChannel
 from goteo.config import ConfigError, email_settings
 from goteo.contacts.tokens import unsubscribe_token
 from goteo.content.system import SYSTEM_MESSAGES
 from goteo.engine.clock import ManualClock
-from goteo.worker.composer import Composer, sender_from_settings
 from goteo.worker.loop import Worker
 from goteo.worker.setup import build_worker
 
@@ -165,12 +166,13 @@ def test_a_bare_template_gets_the_footer_in_each_language(
         locale = recipient.partition("@")[0]
         label = LABELS.get(locale, LABELS["en"])  # German falls back to the English variant
         rich, plain = parts(msg)
+        colon = "\u00a0: " if locale == "fr" else ": "  # French typography
         assert f'lang="{locale if locale in LABELS else "en"}"' in rich
         assert f">{label}</a>" in rich and rich.index("<div ") < rich.index("</body>")
         assert plain.startswith(f"{GREETINGS.get(locale, 'Hello')} Sam\n\n-- \n")
         assert plain.endswith(
             f"{settings.GOTEO_POSTAL_ADDRESS}\n{plain.splitlines()[-2]}\n"
-            f"{label}: {settings.BASE_URL}/u/{unsubscribe_token(ids[recipient])}\n"
+            f"{label}{colon}{settings.BASE_URL}/u/{unsubscribe_token(ids[recipient])}\n"
         )
 
 
@@ -246,10 +248,24 @@ def test_development_backends_only_warn_without_a_postal_address(
     assert "GOTEO_POSTAL_ADDRESS is empty: allowed with the memory backend only" in caplog.text
 
 
-def test_the_worker_signs_only_when_dkim_is_configured(key_file: Path) -> None:
+def email_transport(worker: Worker) -> object:
+    provider = worker.channels.get("email")
+    assert isinstance(provider, EmailProvider)
+    return provider.transport
+
+
+def test_the_worker_signs_with_the_configured_key_else_the_generated_one(
+    key_file: Path, tmp_path: Path
+) -> None:
     config = email_settings("smtp://127.0.0.1:2525")
-    with override_settings(EMAIL_CONFIG=config):
+    with override_settings(EMAIL_CONFIG=config, GOTEO_DKIM="off"):
         unsigned = build_worker(ManualClock(T0))
+    with override_settings(EMAIL_CONFIG=config, DATA_DIR=tmp_path):
+        generated = build_worker(ManualClock(T0))
+    generated_smtp = email_transport(generated)
+    assert isinstance(generated_smtp, SmtpChannel) and generated_smtp.signer is not None
+    assert generated_smtp.signer.selector == "goteo"
+    assert (tmp_path / "dkim" / "goteo.private.pem").exists()
     with override_settings(
         EMAIL_CONFIG=config,
         GOTEO_DKIM_SELECTOR=SELECTOR,
@@ -257,14 +273,16 @@ def test_the_worker_signs_only_when_dkim_is_configured(key_file: Path) -> None:
         GOTEO_DKIM_DOMAIN="mail.example.org",
     ):
         signed = build_worker(ManualClock(T0))
-    assert isinstance(unsigned.channel, SmtpChannel) and unsigned.channel.signer is None
-    assert isinstance(signed.channel, SmtpChannel) and signed.channel.signer is not None
-    assert (signed.channel.signer.selector, signed.channel.signer.domain) == (
+    unsigned_smtp, signed_smtp = (email_transport(w) for w in (unsigned, signed))
+    assert isinstance(unsigned_smtp, SmtpChannel) and unsigned_smtp.signer is None
+    assert isinstance(signed_smtp, SmtpChannel) and signed_smtp.signer is not None
+    assert (signed_smtp.signer.selector, signed_smtp.signer.domain) == (
         SELECTOR,
         "mail.example.org",
     )
 
 
+@pytest.mark.slow  # runs `goteo worker` as real processes
 def test_goteo_worker_explains_an_unusable_setting_in_one_line(
     goteo_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -284,8 +302,8 @@ def test_goteo_worker_explains_an_unusable_setting_in_one_line(
 
 def test_templates_can_link_the_preference_centre() -> None:
     from goteo.campaigns.versions import parse_checked
+    from goteo.channels.email.composer import Composer, Sender
     from goteo.contacts.tokens import contact_from_preference_token
-    from goteo.worker.composer import Composer, Sender
 
     campaign = parse_checked(
         "key: prefs\nsteps:\n  - send: email\n    template: t\ntemplates:\n  t:\n    en:\n"

@@ -8,10 +8,13 @@ import re
 import stat
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from tests.integration.procs import goteo, goteo_json
 
 from goteo.channels.email.dkim import load_private_key
+
+pytestmark = pytest.mark.slow  # every test here runs `goteo` as a real process
 
 DOMAIN_ENV = {
     "GOTEO_FROM": "Shop News <news@shop.example.com>",

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from goteo.actions import events as events_action
+from goteo.actions import reactions
 from goteo.actions.campaigns import do_apply_campaign
 from goteo.actions.events import EventInput, do_record_events
 from goteo.campaigns.models import Enrollment
@@ -46,7 +47,7 @@ def post(client: Client, body: Any, **headers: str) -> Any:
 def reacted(monkeypatch: pytest.MonkeyPatch) -> list[EventFact]:
     """Every fact passed to the real ``react``, so a test can see each one fired once."""
     seen: list[EventFact] = []
-    real = events_action.react
+    real = reactions.react
 
     def spy(facts: list[EventFact], now: datetime) -> None:
         seen.extend(facts)
@@ -209,7 +210,8 @@ def test_anonymous_visitors_are_kept_and_linked_ones_resolved(client: Client) ->
     assert visitor.contact_id is None
     assert visitor.first_seen == datetime(2025, 5, 1, 10, tzinfo=UTC)
     assert visitor.last_seen == datetime(2025, 5, 1, 11, 30, tzinfo=UTC)
-    assert list(Event.objects.values_list("contact_id", "anonymous_id")) == [(None, "v-123")] * 2
+    assert Event.objects.count() == 2
+    assert Event.objects.filter(contact__isnull=True, anonymous_id="v-123").count() == 2
 
     ana = Contact.objects.create(email="ana@example.com")
     Visitor.objects.filter(id=visitor.id).update(contact=ana)
@@ -244,3 +246,35 @@ def test_record_events_reports_duplicates_and_keeps_input_order(
     assert (stored.source, stored.delivery_id) == ("email", 7)
     again = do_record_events(items[1:2], now)
     assert (again.stored, again.duplicates) == ([], [0])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("contact_id", [2**63, 72636960602372471521280])
+def test_a_contact_id_past_64_bits_is_refused(client: Client, contact_id: int) -> None:
+    response = post(client, {"contact_id": contact_id, "name": "x"})
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "contact_id": "must be a positive whole number (an id we gave)"
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("timestamp", "problem"),
+    [
+        ("2025-06-19T19:56:01-20:39", "its UTC offset must be from -14:00 to +14:00"),
+        ("2025-06-19T19:56:01+14:01", "its UTC offset must be from -14:00 to +14:00"),
+        ("0085-06-19T19:56:01Z", "is before 1970"),
+        ("0001-01-01T00:00:00+14:00", "is before 1970"),
+    ],
+)
+def test_a_timestamp_no_clock_shows_is_refused(
+    client: Client, timestamp: str, problem: str
+) -> None:
+    response = post(client, {"anonymous_id": "visitor-1", "name": "x", "timestamp": timestamp})
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"timestamp": problem}
+    ok = post(
+        client, {"anonymous_id": "visitor-1", "name": "x", "timestamp": "2025-06-19T19:56:01+14:00"}
+    )
+    assert ok.status_code == 200, ok.json()

@@ -41,6 +41,7 @@ def test_validate_and_apply_a_form_file(tmp_path: Path) -> None:
         "outcome": "created",
         "new_consent_version": True,
         "url": "http://testserver/f/signup",
+        "warnings": [],
     }
     assert run("form", "apply", str(good))[1].startswith("signup: unchanged")
     assert run("form", "apply", str(bad))[0] == 1

@@ -11,8 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -32,6 +35,7 @@ from tests.smtp_sink import SmtpSink
 from goteo.actions.confirming import do_confirm
 from goteo.actions.errors import ActionError
 from goteo.actions.gdpr import do_erase_contact, do_export_contact
+from goteo.actions.gdpr_sections import SECTIONS
 from goteo.actions.importing import do_import_csv
 from goteo.actions.subscriptions import do_subscribe
 from goteo.campaigns.models import Delivery, DeliveryStatus, Enrollment
@@ -40,20 +44,22 @@ from goteo.contacts.models import (
     Consent,
     ConsentText,
     Contact,
+    Event,
     ProviderEvent,
+    ScoreEntry,
     Subscription,
     Suppression,
 )
+from goteo.contacts.suppression_keys import email_hash
 from goteo.contacts.tokens import confirm_token
 from goteo.engine.clock import ManualClock
-from goteo.worker.gate import email_hash
 from goteo.worker.loop import Worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ANA, BOB = "ana@example.com", "bob@example.com"
 WORDING = "Send me the newsletter. I can leave whenever I want."
-AUTH = {"HTTP_AUTHORIZATION": "Bearer test-api-key"}
+AUTH = {"Authorization": "Bearer test-api-key"}
 
 
 @pytest.fixture
@@ -155,7 +161,11 @@ def test_export_contains_everything_about_the_contact(world: dict[str, int]) -> 
     )
     assert contact["attributes"] == {"plan": "pro"} and contact["status"] == "active"
     (consent,) = data["consents"]
-    assert consent["consent_text"] == {"form_key": "signup", "version": "v1", "text": WORDING}
+    assert (consent["form"], consent["consent_version"], consent["consent_text"]) == (
+        "signup",
+        "v1",
+        WORDING,
+    )
     assert (consent["ip"], consent["source"], consent["topics"]) == (
         "203.0.113.7",
         "form",
@@ -164,12 +174,9 @@ def test_export_contains_everything_about_the_contact(world: dict[str, int]) -> 
     assert consent["submitted_at"].startswith("2025-03-05T13:55")
     assert consent["confirmed_at"].startswith("2025-03-05T14:00")
     assert [s["topic"] for s in data["subscriptions"]] == ["news"]
-    (journey,) = data["enrollments"]
-    assert (journey["campaign__key"], journey["status"], journey["version__number"]) == (
-        "welcome",
-        "active",
-        1,
-    )
+    (journey,) = data["journeys"]
+    assert (journey["campaign"], journey["status"], journey["version"]) == ("welcome", "active", 1)
+    assert journey["state"]["steps_run"] == journey["steps_run"] == ["hello"]
     (sent,) = data["deliveries"]
     assert (sent["subject"], sent["status"], sent["to_address"]) == ("Hello Ana", "sent", ANA)
     assert sent["sent_at"].startswith("2025-03-05T14:00") and sent["message_id"]
@@ -187,13 +194,13 @@ def test_export_from_the_api_and_the_command_line(world: dict[str, int], client:
     expected = do_export_contact(ANA)
     expected.pop("exported_at")
 
-    response = client.get(f"/api/v1/contacts/{ANA}/export", **AUTH)
+    response = client.get(f"/api/v1/contacts/{ANA}/export", headers=AUTH)
     assert response.status_code == 200
     body = response.json()
     assert body.pop("exported_at") and body == expected
     assert client.get(f"/api/v1/contacts/{ANA}/export").status_code == 401
-    assert client.get("/api/v1/contacts/nobody@example.com/export", **AUTH).status_code == 404
-    assert client.get("/api/v1/contacts/not-an-address/export", **AUTH).status_code == 400
+    assert client.get("/api/v1/contacts/nobody@example.com/export", headers=AUTH).status_code == 404
+    assert client.get("/api/v1/contacts/not-an-address/export", headers=AUTH).status_code == 400
 
     result = CliRunner().invoke(main, ["contacts", "export-data", ANA])
     assert result.exit_code == 0, result.output
@@ -232,16 +239,17 @@ def test_erase_leaves_only_the_suppressed_hash(world: dict[str, int]) -> None:
 
 def test_erase_from_the_api(world: dict[str, int], client: Client) -> None:
     assert client.delete(f"/api/v1/contacts/{ANA}").status_code == 401
-    assert client.get(f"/api/v1/contacts/{ANA}", **AUTH).status_code == 200  # reading still works
-    response = client.delete(f"/api/v1/contacts/{ANA}", **AUTH)
+    # reading still works
+    assert client.get(f"/api/v1/contacts/{ANA}", headers=AUTH).status_code == 200
+    response = client.delete(f"/api/v1/contacts/{ANA}", headers=AUTH)
     assert (response.status_code, response.json()) == (
         200,
         {"erased": True, "suppression": "erased"},
     )
     assert_erased(world)
-    assert client.get(f"/api/v1/contacts/{ANA}", **AUTH).status_code == 404
-    assert client.delete(f"/api/v1/contacts/{ANA}", **AUTH).status_code == 404
-    assert client.delete("/api/v1/contacts/not-an-address", **AUTH).status_code == 400
+    assert client.get(f"/api/v1/contacts/{ANA}", headers=AUTH).status_code == 404
+    assert client.delete(f"/api/v1/contacts/{ANA}", headers=AUTH).status_code == 404
+    assert client.delete("/api/v1/contacts/not-an-address", headers=AUTH).status_code == 400
 
 
 def test_erase_from_the_command_line_asks_first(world: dict[str, int]) -> None:
@@ -302,3 +310,53 @@ def test_reimported_address_gets_nothing_until_a_fresh_confirmed_opt_in(
     messages = inbox.new()
     got = sorted((m["to"].addresses[0].addr_spec, str(m["subject"])) for m in messages)
     assert got == [(ANA, "Again"), (BOB, "Again")]
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "gdpr.md"
+
+
+def documented(section: str) -> set[str]:
+    """The backquoted names in the docs/gdpr.md table row (or paragraph) about ``section``."""
+    text = DOCS.read_text(encoding="utf-8")
+    if section == "contact":
+        paragraph = text[text.index("`contact` holds") :].split("\n\n")[0]
+        return set(re.findall(r"`(\w+)`", paragraph)) - {"contact"}
+    (row,) = [line for line in text.splitlines() if line.startswith(f"| `{section}` |")]
+    return set(re.findall(r"`(\w+)`", row.split("|")[2]))
+
+
+def test_the_export_uses_the_documented_names(world: dict[str, int]) -> None:
+    Event.objects.create(
+        contact_id=world[ANA], name="purchase", properties={"order": "A-1"},
+        occurred_at=T0, received_at=T0, idempotency_key="order-A-1",
+    )  # fmt: skip
+    ScoreEntry.objects.create(contact_id=world[ANA], points=5, reason="purchase", created_at=T0)
+    data = do_export_contact(ANA)
+    sections = [k for k in data if k not in ("exported_at", "suppression", "other")]
+    text = DOCS.read_text(encoding="utf-8")
+    assert set(re.findall(r"^\| `(\w+)` \|", text, flags=re.MULTILINE)) >= set(data)
+    assert set(data["contact"]) == documented("contact")
+    for name in sections:
+        rows = data[name] if isinstance(data[name], list) else []
+        for row in rows:
+            assert set(row) == documented(name), name
+    assert {row["name"] for row in data["events"]} >= {"purchase"}
+    assert [(s["points"], s["reason"]) for s in data["score_changes"]] == [(5, "purchase")]
+    for model, (name, names) in SECTIONS.items():  # empty sections too
+        assert set(names) == documented(name), model
+    assert "__" not in json.dumps(sorted(_keys(data))) and data["other"] == {}
+
+
+def _keys(
+    value: Any, skip: tuple[str, ...] = ("raw", "properties", "state", "attributes")
+) -> set[str]:
+    """Every key of the export, except inside stored payloads."""
+    if isinstance(value, dict):
+        found = set(value)
+        for key, item in value.items():
+            if key not in skip:
+                found |= _keys(item)
+        return found
+    if isinstance(value, list):
+        return set().union(*(_keys(v) for v in value)) if value else set()
+    return set()

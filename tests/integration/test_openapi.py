@@ -15,8 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from goteo.actions.api_keys import do_create_api_key
+from goteo.contacts.api_scopes import SCOPES
 from goteo.contacts.models import Contact
-from goteo.web.api_scopes import SCOPES
 
 AUTH = {"Authorization": "Bearer test-api-key"}
 ANNOTATIONS = {"description", "summary", "title", "examples"}

@@ -18,12 +18,12 @@ from tests.conftest import on_postgres
 from tests.integration.flow_helpers import (
     T0,
     Inbox,
-    SpyChannel,
     add_contacts,
     apply,
     close_worker,
     make_worker,
     simple_template,
+    spy_on_email,
     write_pending_deliveries,
 )
 from tests.integration.slow_sink import SlowSink
@@ -36,7 +36,6 @@ from goteo.contacts.models import Contact
 from goteo.engine.clock import ManualClock
 from goteo.engine.pacing import parse_quiet_hours
 from goteo.worker.claims import claim_deliveries, send_facts
-from goteo.worker.composer import Composer, sender_from_settings
 from goteo.worker.delivering import send_claimed
 from goteo.worker.loop import Worker
 from goteo.worker.pacing_config import pacing_from_settings
@@ -81,6 +80,12 @@ ALERTS = [send("a1"), wait("3d", "w1"), send("a2"), wait("3d", "w2"), send("a3")
 OFFERS = [send("o1"), wait("2d", "w1"), send("o2")]
 NEWS = [send("n1"), wait("1d", "w1"), send("n2"), wait("1d", "w2"), send("n3")]
 PRIORITY = {"alerts": 10, "offers": 5, "news": 0}
+
+
+def priority_of(delivery: Delivery) -> int:
+    assert delivery.campaign is not None
+    return PRIORITY[delivery.campaign.key]
+
 
 # Who gets what when, in days after T0. At T0 a1 and o1 take both slots; everything else waits
 # for the next week, and the highest priority goes first (the oldest first within one).
@@ -135,7 +140,7 @@ def test_frequency_cap_with_priorities_over_weeks(
             assert later - earlier >= WEEK, email  # never more than 2 in any 7 days
         for high in sent:
             for low in sent:
-                if PRIORITY[high.campaign.key] > PRIORITY[low.campaign.key]:
+                if priority_of(high) > priority_of(low):
                     assert high.sent_at is not None and low.sent_at is not None
                     # A lower priority never went while a higher one was waiting.
                     assert not high.created_at <= low.sent_at < high.sent_at, (email, high, low)
@@ -235,10 +240,10 @@ def test_transactional_messages_are_not_paced(
         run_hourly(worker, clock, T0 + 8 * HOUR)  # until 22:00: quiet
         confirmations = []
         for _ in range(3):  # late at night and past the cap: each goes at once
-            row = do_queue_transactional(
+            delivery_id = do_queue_transactional(
                 ana, "confirm", {"confirm_url": "http://x/c/1", "form_name": "News"}, clock.now()
             )
-            confirmations.append(row.id)
+            confirmations.append(delivery_id)
             while worker.run_once():
                 pass
         assert [str(m["subject"]) for m in inbox.new()] == ["m1 for Ana"] + [
@@ -286,15 +291,14 @@ def test_two_workers_racing_for_the_last_slot(settings: Any, clock: ManualClock)
         assert claim_deliveries(b.name, b_clock.now(), 10, 60) == [low.id]
         assert claim_deliveries(a.name, a_clock.now(), 10, 60) == [high.id]
         a_sending = threading.Event()
-        a.channel = SpyChannel(a.channel, lambda message: a_sending.set())
-        composer = Composer(sender_from_settings())
+        spy_on_email(a, lambda message: a_sending.set())
         pacing = pacing_from_settings()
         results = {}
 
         def run(worker: Worker, ids: list[int], now: datetime) -> None:
-            sender = SenderThread(worker.channel, send_facts, pacing)
+            sender = SenderThread(send_facts, pacing)
             try:
-                results[worker.name] = send_claimed(ids, worker.name, now, sender, composer)
+                results[worker.name] = send_claimed(ids, worker.name, now, sender, worker.channels)
             finally:
                 sender.stop()
 
@@ -310,8 +314,8 @@ def test_two_workers_racing_for_the_last_slot(settings: Any, clock: ManualClock)
         run(b, [low.id], b_clock.now())  # B decides while A's message is on the wire
         thread_a.join(30)
     finally:
-        a.channel.close()
-        b.channel.close()
+        a.channels.close()
+        b.channels.close()
         sink.stop()
     assert (results[a.name].sent, results[b.name].postponed) == (1, 1)
     assert [rcpts for _, rcpts in sink.arrivals] == [["ana@example.com"]]

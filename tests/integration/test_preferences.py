@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -29,7 +29,7 @@ def _ana() -> tuple[Contact, str]:
     return contact, f"/p/{preference_token(contact.id)}"
 
 
-def _state(contact: Contact) -> tuple[str, str, object, list[str]]:
+def _state(contact: Contact) -> tuple[str, str, datetime | None, list[str]]:
     contact.refresh_from_db()
     topics = sorted(Subscription.objects.filter(contact=contact).values_list("topic", flat=True))
     return contact.status, contact.locale, contact.paused_until, topics

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 
 import pytest
@@ -17,7 +17,7 @@ from goteo.contacts.postal import PostalAddress, check_postal
 SECRET = "print-secret"
 
 
-def _address(data: dict[str, object]) -> PostalAddress:
+def _address(data: Mapping[str, object]) -> PostalAddress:
     address, errors = check_postal(data)
     assert address is not None, errors
     return address
@@ -113,7 +113,8 @@ def test_keys_differ_per_delivery_and_installation() -> None:
 def test_answers_are_typed(api: PrintApi, status: int, kind: type) -> None:
     api.status = status
     result = _channel(api).deliver(_mailer(44))
-    assert isinstance(result, kind) and f"answered {status}: try again" in result.reason
+    assert isinstance(result, kind) and isinstance(result, Retryable | Permanent)
+    assert f"answered {status}: try again" in result.reason
 
 
 def test_bad_key_is_permanent_and_named(api: PrintApi) -> None:

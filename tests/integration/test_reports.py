@@ -107,7 +107,7 @@ def spring() -> Campaign:
 def test_the_campaign_report(spring: Campaign) -> None:
     report = campaign_report("spring")
     assert report["campaign"] == {"key": "spring", "name": "Spring", "status": "active"}
-    assert report["goal"] == {"events": ["purchase"], "within": "1w3d"}
+    assert report["goal"] == {"events": ["purchase"], "within": "10d", "declared": True}
     assert {k: report[k] for k in ("enrolled", "contacts_sent", "messages_sent")} == {
         "enrolled": 6,
         "contacts_sent": 4,
@@ -157,7 +157,7 @@ def test_without_a_goal_the_conversion_events_within_30_days_count(settings: Any
     event(late, "signup", T0 + 31 * DAY)
     event(late, "purchase", T0 + DAY)
     report = campaign_report("plain")
-    assert report["goal"] == {"events": ["signup"], "within": "4w2d"}
+    assert report["goal"] == {"events": ["signup"], "within": "30d", "declared": False}
     assert report["variants"] == [
         {"variant": "", "enrolled": 2, "converted": 1, "conversion_rate": 0.5}
     ]
@@ -172,12 +172,29 @@ def test_goteo_report(spring: Campaign) -> None:
     assert json.loads(as_json.output) == campaign_report("spring")
     human = runner.invoke(main, ["report", "spring"])
     assert human.exit_code == 0, human.output
-    assert "goal: purchase within 1w3d" in human.output
+    assert "goal: purchase within 10d" in human.output
     assert "conversions 3, revenue 20.00 EUR, 20.00 USD" in human.output
     assert "holdout  2         1             50.00%" in human.output
     assert "exposures per contact (messages sent: contacts): 0: 2, 1: 3, 2: 1" in human.output
     missing = runner.invoke(main, ["report", "nope"])
     assert missing.exit_code == 1 and "no such campaign" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("events", "line"),
+    [
+        (None, "no goal (measured against purchases within 30 days)"),
+        (["order", "signup"], "no goal (measured against order or signup events within 30 days)"),
+    ],
+)
+def test_goteo_report_of_a_campaign_without_a_goal(
+    settings: Any, events: list[str] | None, line: str
+) -> None:
+    make_campaign("plain", "key: plain\nsteps: []\n")
+    settings.GOTEO_CONVERSION_EVENTS = events
+    human = CliRunner().invoke(main, ["report", "plain"])
+    assert human.exit_code == 0, human.output
+    assert human.output.splitlines()[1] == line
 
 
 def test_the_report_api(client: Client, spring: Campaign) -> None:

@@ -29,12 +29,12 @@ from goteo.actions.scoring import (
     score_events,
 )
 from goteo.campaigns.models import Delivery, Setting
+from goteo.channels.email.composer import Composer, Sender
 from goteo.cli import main
 from goteo.contacts.event_facts import EventFact
 from goteo.contacts.models import Contact, Event, ScoreEntry
 from goteo.content.system import SYSTEM_MESSAGES
 from goteo.engine.clock import ManualClock
-from goteo.worker.composer import Composer, Sender
 
 pytestmark = pytest.mark.django_db
 

@@ -18,10 +18,12 @@ from goteo.actions.suppression import (
     do_unsuppress,
     suppression_reason,
 )
+from goteo.campaigns.delivery_kinds import TRANSACTIONAL
 from goteo.contacts.models import Suppression
+from goteo.contacts.suppression_keys import email_hash
 from goteo.contacts.tokens import unsubscribe_token
 from goteo.worker.claims import send_facts
-from goteo.worker.gate import TRANSACTIONAL, Send, Suppress, decide, email_hash
+from goteo.worker.gate import Send, Suppress, decide
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +107,7 @@ def test_the_gate_reads_the_list_at_send_time_for_any_contact() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow  # runs `goteo suppress` as real processes
 def test_goteo_suppress_add_list_remove(goteo_env: dict[str, str], tmp_path: Path) -> None:
     env = goteo_env
     goteo(env, "migrate")

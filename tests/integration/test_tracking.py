@@ -4,6 +4,7 @@ merge, Do-Not-Track, CORS, limits, and the merge on a form submission."""
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -121,6 +122,8 @@ def test_do_not_track_and_gpc_drop_everything(client: Client, header: dict[str, 
     assert not Event.objects.filter(anonymous_id=aid).exists()
     assert not Visitor.objects.filter(anonymous_id=aid).exists()
     assert not Contact.objects.filter(email="dnt@example.com").exists()
+    name = next(iter(header))
+    assert response["Goteo-Dropped"] == f"everything: the request has {name}: 1"
 
 
 def test_cors_preflight_and_origins(client: Client, settings: Any) -> None:
@@ -170,8 +173,35 @@ def test_only_sensible_events_are_kept(client: Client) -> None:
     events[0] = {"name": "Bad Name!", "properties": {}}
     events[1] = {"name": "big", "properties": {"blob": "x" * 3000}}
     events[2] = {"name": "listy", "properties": []}
-    assert collect(client, {"anonymous_id": aid, "events": events}).status_code == 204
+    response = collect(client, {"anonymous_id": aid, "events": events})
+    assert response.status_code == 204
     assert Event.objects.filter(anonymous_id=aid).count() == MAX_EVENTS - 3
+    assert response["Goteo-Dropped"].split("; ") == [
+        "events[0]: name must be 1 to 64 lower-case letters, digits, _ or -",
+        "events[1]: properties are larger than 2048 bytes as JSON",
+        "events[2]: properties must be an object",
+        f"events[{MAX_EVENTS}:]: 5 past the limit of {MAX_EVENTS} a request",
+    ]
+
+
+def test_an_event_with_a_short_id_is_dropped_saying_why(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    aid = visitor()
+    short, kept = page_view(f"{SITE}/a"), page_view(f"{SITE}/b")
+    short["id"] = "abc123"
+    with caplog.at_level(logging.INFO, logger="goteo.web.tracking"):
+        response = collect(client, {"anonymous_id": aid, "events": [short, kept]})
+    assert response.status_code == 204 and response.content == b""
+    assert response["Goteo-Dropped"] == "events[0]: id is shorter than 8 characters"
+    assert response["Access-Control-Expose-Headers"] == "Goteo-Dropped"
+    stored = Event.objects.filter(anonymous_id=aid).values_list("properties__url", flat=True)
+    assert list(stored) == [f"{SITE}/b"]
+    logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "goteo.web.tracking"]
+    why = "events[0]: id is shorter than 8 characters"
+    assert logged == [(logging.INFO, f"/t/collect dropped {why}")]
+    everything_kept = collect(client, {"anonymous_id": aid, "events": [page_view(SITE)]})
+    assert "Goteo-Dropped" not in everything_kept
 
 
 def test_a_chatty_visitor_is_limited(client: Client) -> None:
@@ -185,9 +215,14 @@ def test_a_chatty_visitor_is_limited(client: Client) -> None:
 
 
 def test_identifies_from_one_address_are_limited(client: Client) -> None:
-    for i in range(12):
+    answers = [
         collect(client, {"anonymous_id": visitor(), "email": f"p{i}@example.com"})
+        for i in range(12)
+    ]
     assert Contact.objects.filter(email__startswith="p").count() == 10
+    assert [r.get("Goteo-Dropped") for r in answers] == [None] * 10 + [
+        "email: over 10 identifies a minute from here"
+    ] * 2
 
 
 @pytest.mark.parametrize("how", ["cookie", "field"])

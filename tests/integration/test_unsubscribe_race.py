@@ -20,11 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.conf import settings
 from tests.integration.procs import free_port, prepare_backlog, start_goteo
 from tests.integration.slow_sink import SlowSink
 
 from goteo.contacts.tokens import unsubscribe_token
+
+pytestmark = pytest.mark.slow  # it runs `goteo serve` and a worker as real processes
 
 MESSAGES = 40
 IN_FLIGHT = ("c5@example.com", "c15@example.com", "c25@example.com", "c35@example.com")
@@ -157,9 +160,9 @@ def test_nothing_arrives_after_the_unsubscribe_is_acknowledged(
         assert all(t < post.acknowledged for t in arrived), (email, arrived, post)
         assert statuses[email] == ("sent" if arrived else "suppressed"), email
     for email in IN_FLIGHT:
-        (arrived,) = sink.arrived_for(email)
+        (arrived_at,) = sink.arrived_for(email)
         post = posts[email]
         # The race really happened: asked while the message was on the wire, answered after.
-        assert post.issued < arrived < post.acknowledged, (email, post, arrived)
+        assert post.issued < arrived_at < post.acknowledged, (email, post, arrived_at)
     others = set(emails) - set(posts)
     assert all(len(sink.arrived_for(e)) == 1 and statuses[e] == "sent" for e in others)

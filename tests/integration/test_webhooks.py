@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from tests.integration.bounce_helpers import campaign, sent_delivery, suppressions
+from tests.integration.bounce_helpers import webhook_state as state
 from tests.integration.webhook_requests import (
     BASIC_AUTH,
     FORGED_RECIPIENT,
@@ -24,7 +25,6 @@ from tests.integration.webhook_requests import (
 )
 
 from goteo.actions.suppression import suppression_reason
-from goteo.campaigns.models import Campaign
 from goteo.contacts.models import Contact, ProviderEvent
 from goteo.web.webhook_providers import PROVIDERS
 
@@ -54,14 +54,6 @@ def post(client: Client, request: Request) -> Any:
         content_type=request.content_type,
         headers=request.headers,
     )
-
-
-def state() -> tuple[Any, ...]:
-    """Everything a webhook may change."""
-    events = sorted(ProviderEvent.objects.values_list("provider", "event_id", "event_type"))
-    contacts = sorted(Contact.objects.values_list("email", "status", "soft_bounces"))
-    campaigns = sorted(Campaign.objects.values_list("key", "status", "status_reason"))
-    return events, suppressions(), contacts, campaigns
 
 
 def raw_event(esp: str, fixture: str, message_id: str) -> Any:

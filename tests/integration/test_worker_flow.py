@@ -20,34 +20,35 @@ from django.conf import settings
 from tests.integration.flow_helpers import (
     T0,
     Inbox,
-    SpyChannel,
     add_contacts,
     apply,
     body_text,
+    campaign_source,
     close_worker,
     deliveries_of,
     enrollment_of,
     make_worker,
     people,
     simple_template,
+    spy_on_email,
     subjects_by_recipient,
     to_display_name,
     write_pending_deliveries,
 )
 from tests.smtp_sink import SmtpSink
 
-from goteo.actions.campaigns import do_set_campaign_status
+from goteo.actions.campaigns import do_apply_campaign, do_set_campaign_status
 from goteo.actions.contacts import do_set_status
 from goteo.actions.enroll import EnrollReport, do_enroll
 from goteo.actions.importing import do_import_csv
 from goteo.actions.subscriptions import do_subscribe
 from goteo.campaigns.models import Delivery, DeliveryStatus, Enrollment, EnrollmentStatus
 from goteo.channels.base import OutgoingEmail
+from goteo.channels.email.composer import message_id, sender_from_settings
 from goteo.contacts.models import Contact, Subscription
 from goteo.contacts.tokens import unsubscribe_token
 from goteo.engine.clock import ManualClock
 from goteo.worker.backoff import MAX_ATTEMPTS
-from goteo.worker.composer import message_id, sender_from_settings
 from goteo.worker.loop import Worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -326,8 +327,7 @@ def test_status_change_during_a_claimed_batch_wins(
             do_set_status(other, status)
             left.append(other)
 
-    spy = SpyChannel(worker.channel, leave_during_first_send)
-    worker.channel = spy
+    spy = spy_on_email(worker, leave_during_first_send)
     totals = worker.run_until_idle()
 
     (stayed,) = set(ids) - set(left)
@@ -518,8 +518,7 @@ def test_server_dying_in_the_middle_of_a_batch_loses_nothing(
         if len(spy.sent_to) == 2:
             smtp_sink.stop()
 
-    spy = SpyChannel(worker.channel, stop_after_two)
-    worker.channel = spy
+    spy = spy_on_email(worker, stop_after_two)
     totals = worker.run_until_idle()
     assert (totals.sent, totals.retried, totals.failed) == (2, 3, 0)
     assert inbox.recipients() == spy.sent_to[:2]
@@ -600,8 +599,7 @@ def test_pause_during_a_claimed_batch_stops_the_rest_of_it(
         if not spy.sent_to:
             do_set_campaign_status("drip", "paused", reason="wrong copy")
 
-    spy = SpyChannel(worker.channel, pause_during_first_send)
-    worker.channel = spy
+    spy = spy_on_email(worker, pause_during_first_send)
     worker.run_until_idle()
     assert len(inbox.recipients()) == 1  # nothing after the pause
     held = Delivery.objects.exclude(status=DeliveryStatus.SENT)
@@ -693,14 +691,46 @@ def test_reentry_rules(worker: Worker, clock: ManualClock, inbox: Inbox) -> None
 # 8. A template that cannot be rendered for one contact ----------------------------------------
 
 
-def test_render_failure_fails_that_delivery_only(
+def test_a_missing_value_prints_as_nothing(
     worker: Worker, clock: ManualClock, inbox: Inbox
 ) -> None:
     template = simple_template(
-        "Your plan",
-        "<p>Hi {{ contact.first_name | default: 'x' }}, plan {{ contact.attributes.plan }}.</p>",
+        "Hi {{ contact.first_name }}",
+        "<p>Hi {{ contact.first_name }}, plan {{ contact.attributes.plan }}.</p>",
     )
-    apply("plans", ONE_SEND, {"hello": template})
+    applied = do_apply_campaign(campaign_source("plans", ONE_SEND, {"hello": template}))
+    assert [w.path for w in applied.warnings] == ["templates.hello.en.subject"] + [
+        "templates.hello.en.html"
+    ] * 2
+    ids = add_contacts(
+        {"email": "ana@example.com", "first_name": "Ana", "attributes": {"plan": "pro"}},
+        {"email": "bob@example.com"},
+    )
+    do_enroll("plans", ids.values(), clock.now())
+
+    totals = worker.run_until_idle()
+    assert (totals.sent, totals.failed) == (2, 0)
+    bodies = {}
+    for msg in inbox.all():
+        part = msg.get_body(("html",))
+        assert part is not None
+        bodies[msg["to"].addresses[0].addr_spec] = (msg["subject"], part.get_content())
+    assert bodies["ana@example.com"][0] == "Hi Ana"
+    assert "Hi Ana, plan pro." in bodies["ana@example.com"][1]
+    assert bodies["bob@example.com"][0] == "Hi"
+    assert "Hi , plan ." in bodies["bob@example.com"][1]
+
+
+def test_render_failure_in_a_strict_campaign_fails_that_delivery_only(
+    worker: Worker, clock: ManualClock, inbox: Inbox
+) -> None:
+    # Validation cannot see through assign, so the missing value is found at send time.
+    template = simple_template(
+        "Your plan",
+        "{% assign plan = contact.attributes.plan %}"
+        "<p>Hi {{ contact.first_name | default: 'x' }}, plan {{ plan }}.</p>",
+    )
+    apply("plans", ONE_SEND, {"hello": template}, strict=True)
     ids = add_contacts(
         {"email": "ana@example.com", "first_name": "Ana", "attributes": {"plan": "pro"}},
         {"email": "bob@example.com", "first_name": "Bob"},

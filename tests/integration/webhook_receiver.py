@@ -15,6 +15,7 @@ class Call:
     path: str
     headers: dict[str, str]
     body: bytes
+    answered: int = 200  # the status the receiver answered with
 
     @property
     def json(self) -> Any:
@@ -34,7 +35,9 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                receiver.calls.append(Call(self.path, dict(self.headers.items()), body))
+                receiver.calls.append(
+                    Call(self.path, dict(self.headers.items()), body, receiver.status)
+                )
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

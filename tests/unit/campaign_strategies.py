@@ -188,6 +188,7 @@ def to_document(campaign: Campaign) -> str:
         elif isinstance(step, WaitStep):
             raw["wait"] = format_duration(step.duration)
         else:
+            assert isinstance(step, ExitStep), step  # the strategies make only these three
             raw["exit"] = step.reason if step.reason != "exit step" else True
         if getattr(step, "next", None) is not None:
             raw["next"] = step.next  # type: ignore[union-attr]

@@ -107,7 +107,9 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
         "steps[2].if.attributes.a.b",
     }
     assert found["steps[2].if.any[0].score"] == "'x' is not a number"
-    assert found["steps[2].if.any[1].locale.gtee"].startswith("'gtee' does not apply to locale")
+    assert found["steps[2].if.any[1].locale.gtee"].startswith(
+        "unknown operator 'gtee' (for locale: equals,"
+    )
     assert found["steps[2].if.any[2].within"].startswith("'2 dayz' is not a duration")
     assert found["steps[2].if.lcoale"].startswith("unknown field 'lcoale' (fields: email,")
     assert "not an attribute name" in found["steps[2].if.attributes.a.b"]
@@ -131,6 +133,12 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
         ({"locale": ""}, "if.locale", "'' is empty text, which counts as missing"),
         ({"locale": False}, "if.locale", "False is not text (put it in quotes"),
         ({"locale": {"gt": 1}}, "if.locale.gt", "'gt' does not apply to locale"),
+        (
+            {"attributes.plan": {"exist": True}},
+            "if.attributes.plan.exist",
+            "unknown operator 'exist' (did you mean exists? for attributes.plan: equals,",
+        ),
+        ({"score": {"above": 1}}, "if.score.above", "unknown operator 'above' (for score: equals"),
         ({"score": {"contains": 1}}, "if.score.contains", "'contains' does not apply to score"),
         ({"score": True}, "if.score", "True is not a number"),
         ({"score": {"lt": float("inf")}}, "if.score.lt", "inf is not a number"),

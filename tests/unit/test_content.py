@@ -6,11 +6,12 @@ from typing import Any
 
 import pytest
 
-from goteo.content.checks import check_template
+from goteo.content.checks import check_template, printed_values
 from goteo.content.context import contact_context, render_context
 from goteo.content.liquid_env import environment_for
 from goteo.content.render import Renderer, RenderError
 from goteo.engine.parser import parse_campaign
+from goteo.engine.printed import Printed
 
 CAMPAIGN = """
 key: welcome
@@ -37,6 +38,8 @@ templates:
     en:
       subject: "Your plan"
       html: "<p>{{ contact.attributes.plan }}</p>"
+  es-bare:
+    en: {subject: "Hola {{ contact.first_name }}", html: "<p>{{ contact.full_name }}</p>"}
 """
 
 
@@ -137,9 +140,18 @@ def test_own_text_variant_is_used(campaign: Any) -> None:
     assert out.text == "Hola Ana Pérez, plan: pro"
 
 
-def test_undefined_value_without_default_raises(campaign: Any) -> None:
+def test_a_missing_value_prints_as_nothing(campaign: Any) -> None:
+    out = Renderer().render(campaign, "plan", "en", context())
+    assert out.html == "<html><head></head><body><p></p></body></html>"
+    bare = context() | {"contact": {"email": "a@example.com", "attributes": {}}}
+    assert Renderer().render(campaign, "es-bare", "en", bare).subject == "Hola"
+
+
+def test_a_strict_campaign_raises_on_a_missing_value() -> None:
+    strict = parse_campaign("strict: true\n" + CAMPAIGN.lstrip())
     with pytest.raises(RenderError, match=r"contact\.attributes\.plan is undefined"):
-        Renderer().render(campaign, "plan", "en", context())
+        Renderer().render(strict, "plan", "en", context())
+    assert Renderer().render(strict, "plan", "en", context(plan="pro")).text == "pro\n"
 
 
 def test_default_covers_a_missing_value(campaign: Any) -> None:
@@ -177,14 +189,39 @@ def test_contact_context_builds_full_name() -> None:
     assert contact["attributes"] == {"plan": "pro"}
 
 
-def test_a_name_some_contacts_lack_needs_a_default_or_a_guard() -> None:
-    (problem,) = check_template("html", "<p>Hi {{ contact.first_name }},</p>")
-    assert problem.startswith("contact.first_name is empty for some contacts")
-    assert (
-        check_template("html", "{% if contact.first_name %}{{ contact.first_name }}{% endif %}")
-        == []
+def test_values_some_contacts_lack_are_found_with_their_line() -> None:
+    source = (
+        "<p>Hi {{ contact.first_name }},</p>\n"
+        "<p>{{ contact.attributes.plan | upcase }} {{ contact.first_name }}</p>\n"
+        "{{ coupon.code }} {{ event.properties.sku }} {{ event.name }} {{ contact.email }}"
     )
-    assert check_template("subject", "Hi {{ contact.full_name | default: 'there' }}") == []
+    assert check_template("html", source) == []  # not wrong: judged with the campaign
+    assert printed_values(source) == [
+        Printed("contact.first_name", 1, "contact.first_name"),
+        Printed("contact.attributes.plan", 2, "contact.attributes.plan | upcase"),
+        Printed("coupon.code", 3, "coupon.code"),
+        Printed("event.properties.sku", 3, "event.properties.sku"),
+        Printed("event.name", 3, "event.name"),
+    ]
+    assert printed_values(source)[1].with_default() == (
+        '{{ contact.attributes.plan | default: "…" | upcase }}'
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% if contact.first_name %}{{ contact.first_name }}{% endif %}",
+        "{% unless contact.attributes.plan %}-{% else %}{{ contact.attributes.plan }}"
+        "{% endunless %}",
+        "{% if coupon %}{{ coupon.code }}{% endif %}",
+        "{% if x %}{% elsif event %}{{ event.properties.sku }}{% endif %}",
+        "Hi {{ contact.full_name | default: 'there' }}",
+        "{{ contact.attributes | json }} {{ contact.email }} {{ contact.first_names }}",
+    ],
+)
+def test_a_default_or_a_guard_covers_a_missing_value(source: str) -> None:
+    assert printed_values(source) == []
 
 
 def test_an_empty_name_is_undefined_when_rendering() -> None:

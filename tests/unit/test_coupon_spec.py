@@ -88,6 +88,10 @@ def test_a_pool_coupon_needs_no_discount_and_refuses_generation_keys() -> None:
             {"percent_off": 5, "amount_off": 5, "currency": "EUR"},
             (f"{PATH}.amount_off", "give percent_off or amount_off, not both"),
         ),
+        (  # one mistake: no knock-on "amount_off needs a currency"
+            {"percent_off": 5, "amount_off": 5},
+            (f"{PATH}.amount_off", "give percent_off or amount_off, not both"),
+        ),
         ({"expires_in": "7d"}, (PATH, "a generated coupon needs percent_off or amount_off")),
         (
             {"percent_off": 5, "expires_in": "a week"},

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from goteo.channels.email.bounce_status import severity, status_code
 from goteo.inbound.dsn import ARF, DSN, OTHER, parse_report
-from goteo.inbound.status import severity, status_code
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "dsn"
 

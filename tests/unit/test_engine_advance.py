@@ -59,6 +59,12 @@ def start(c: Campaign) -> EnrollmentState:
     return EnrollmentState.start(c.first_step_id)
 
 
+def first_send(outcome: Outcome) -> Send:
+    command = outcome.commands[0]
+    assert isinstance(command, Send), command
+    return command
+
+
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=MADRID)
 
@@ -356,7 +362,7 @@ def test_send_locale_falls_back_from_region_to_language_to_default(
 
     outcome = advance(c, start(c), ContactView(locale=contact_locale), T0)
 
-    assert outcome.commands[0].locale == chosen
+    assert first_send(outcome).locale == chosen
 
 
 def test_locale_fallback_is_per_template() -> None:
@@ -365,8 +371,8 @@ def test_locale_fallback_is_per_template() -> None:
 
     second = advance(c, first.state, ContactView(locale="fr-CA"), T0 + timedelta(days=2))
 
-    assert first.commands[0].locale == "fr-ca"
-    assert second.commands[0].locale == "en"  # nudge has no French variant
+    assert first_send(first).locale == "fr-ca"
+    assert first_send(second).locale == "en"  # nudge has no French variant
 
 
 def test_campaign_default_locale_is_the_last_resort() -> None:
@@ -378,7 +384,7 @@ def test_campaign_default_locale_is_the_last_resort() -> None:
 
     outcome = advance(c, start(c), ContactView(locale="de-AT"), T0)
 
-    assert outcome.commands[0].locale == "es"
+    assert first_send(outcome).locale == "es"
 
 
 # -- state --------------------------------------------------------------------------------
@@ -443,9 +449,11 @@ def test_simulate_the_whole_journey() -> None:
     timeline = simulate(c, ContactView(locale="fr"), T0, days=10)
 
     assert timeline == [
-        Entry(T0, "send", Send("step-1", "email", "welcome", "fr")),
-        Entry(T0 + timedelta(days=2), "send", Send("step-3", "email", "nudge", "en")),
-        Entry(T0 + timedelta(days=2), "end", detail="completed: completed"),
+        Entry(T0, "send", Send("step-1", "email", "welcome", "fr"), step_id="step-1"),
+        Entry(
+            T0 + timedelta(days=2), "send", Send("step-3", "email", "nudge", "en"), step_id="step-3"
+        ),
+        Entry(T0 + timedelta(days=2), "end", detail="completed: ran its last step, 'step-3'"),
     ]
 
 
@@ -466,7 +474,7 @@ def test_simulate_unsubscribe_stops_further_sends() -> None:
     )
 
     assert timeline == [
-        Entry(T0, "send", Send("step-1", "email", "welcome", "en")),
+        Entry(T0, "send", Send("step-1", "email", "welcome", "en"), step_id="step-1"),
         Entry(unsubscribed_at, "event", detail="unsubscribed"),
         Entry(unsubscribed_at, "end", detail="exited: contact unsubscribed"),
     ]

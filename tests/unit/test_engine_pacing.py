@@ -6,9 +6,9 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from campaign_strategies import ZONES, all_transitions
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.unit.campaign_strategies import ZONES, all_transitions
 
 from goteo.engine.pacing import (
     Cap,
@@ -330,3 +330,14 @@ def test_priority_must_be_a_whole_number(value: str) -> None:
     assert problem.path == "priority"
     assert problem.line == 8
     assert "whole number" in problem.message or "between" in problem.message
+
+
+@pytest.mark.parametrize("kind", ["notification", "webhook"])
+def test_messages_to_our_side_pass_the_gate_too(kind: str) -> None:
+    """Not paced and not stopped by the contact's unsubscribe, but held while their campaign
+    is paused, and never sent about an erased contact."""
+    unsubscribed = Facts("unsubscribed", None, "active", "unsubscribed", recent_sends=(NOW,) * 9)
+    assert decide(kind, unsubscribed, NOW, CAPPED) == Send()
+    assert decide(kind, Facts("active", None, None, None), NOW) == Send()  # no campaign
+    assert decide(kind, Facts("active", None, "paused", None), NOW) == Hold()
+    assert decide(kind, Facts(None, None, "active", None), NOW) == Suppress("contact erased")

@@ -330,14 +330,15 @@ def test_step_with_two_kinds() -> None:
     assert "a step needs exactly one of send, wait, wait_for" in problems[0].message
 
 
-@pytest.mark.parametrize("channel", ["sms", "direct_mail", "social"])
-def test_channels_not_supported_yet(channel: str) -> None:
+@pytest.mark.parametrize("channel", ["direct_mail", "fax", "webhook"])
+def test_an_unknown_channel_is_named_at_its_step(channel: str) -> None:
     text = with_steps(f"steps:\n  - send: {channel}\n    template: welcome\n")
 
     problems = problems_of(text)
 
     assert where(problems) == {("steps[0].send", line_of(text, "send:"))}
-    assert "is not available in this release" in problems[0].message
+    expected = "its own step" if channel == "webhook" else "is not a channel (available: email"
+    assert expected in problems[0].message
 
 
 @pytest.mark.parametrize("duration", ['"2 dayz"', '"2 days"', "2", '""', "0d", "-1d", "1.5d"])
@@ -695,6 +696,26 @@ def test_invalid_yaml_syntax_names_its_line(text: str, bad_line: int) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        # A key indented further than its siblings reads as the value above going on.
+        ("key: w\nsteps:\n  - send: email\n     template: welcome\n", "check the indentation"),
+        ("key: w\nsteps:\n  - send: email\n    template: welcome\n   wait: 2d\n", "indentation"),
+        ("templates:\n    a: 1\n  b: 2\n", "check the indentation"),
+        ("key: w\n\tname: x\n", "indent with spaces: YAML does not allow tabs"),
+        ("key: w\nname: Hi: there\n", "put quotes around text that contains ': '"),
+        ("key: w\nname: {a: b}, c\n", "put quotes around text"),
+    ],
+)
+def test_invalid_yaml_gets_the_hint_that_fits(text: str, hint: str) -> None:
+    (problem,) = problems_of(text)
+
+    assert hint in problem.message, problem.message
+    other = "put quotes" if "indent" in hint else "indentation"
+    assert other not in problem.message
+
+
+@pytest.mark.parametrize(
     "text",
     ["key: w\nname: 'unclosed\nsteps: []\n", "key: [w\n"],
 )
@@ -987,3 +1008,66 @@ def test_format_duration_round_trips(seconds: int) -> None:
     delta = timedelta(seconds=seconds)
 
     assert parse_duration(format_duration(delta)) == delta
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(days=30), "30d"),
+        (timedelta(weeks=4), "4w"),
+        (timedelta(days=14), "2w"),
+        (timedelta(days=8), "8d"),
+        (timedelta(hours=36), "1d12h"),
+        (timedelta(minutes=90), "1h30m"),
+        (timedelta(seconds=90), "1m30s"),
+        (timedelta(days=10, minutes=5), "10d5m"),
+        (timedelta(0), "0s"),
+    ],
+)
+def test_durations_are_printed_as_people_write_them(delta: timedelta, text: str) -> None:
+    assert format_duration(delta) == text
+
+
+@st.composite
+def written_durations(draw: st.DrawFn) -> str:
+    """A duration as a person writes it: whole weeks, or days, hours, minutes and seconds."""
+    if draw(st.booleans()):
+        return f"{draw(st.integers(1, 500))}w"
+    parts = [
+        (draw(st.integers(0, 400)), "d"),
+        (draw(st.integers(0, 23)), "h"),
+        (draw(st.integers(0, 59)), "m"),
+        (draw(st.integers(0, 59)), "s"),
+    ]
+    text = "".join(f"{n}{unit}" for n, unit in parts if n)
+    only_days = all(n == 0 for n, unit in parts if unit != "d")
+    if not text or (only_days and parts[0][0] % 7 == 0):
+        return "30d"  # nothing written, or whole weeks (written as weeks)
+    return text
+
+
+@given(written_durations())
+def test_a_written_duration_is_printed_back_as_written(text: str) -> None:
+    assert format_duration(parse_duration(text)) == text
+
+
+def test_a_misspelled_target_suggests_the_closest_step_id() -> None:
+    text = MINIMAL.replace(
+        "    template: hello\n",
+        "    template: hello\n"
+        "  - wait_for: {event: purchase, timeout: 1d}\n"
+        "    then: thank-you\n"
+        "    else: nudeg\n"
+        "  - id: nudge\n    send: email\n    template: hello\n    next: thanks\n"
+        "  - id: thanks\n    send: email\n    template: hello\n",
+    )
+    found = {p.path: p.message for p in problems_of(text)}
+
+    assert found == {
+        "steps[1].then": (
+            "refers to step 'thank-you', which does not exist (did you mean 'thanks'?)"
+        ),
+        "steps[1].else": "refers to step 'nudeg', which does not exist (did you mean 'nudge'?)",
+    }
+    far = problems_of(text.replace("nudeg", "zzz").replace("thank-you", "thanks"))
+    assert [p.message for p in far] == ["refers to step 'zzz', which does not exist"]

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from campaign_strategies import ZONES, moments
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.unit.campaign_strategies import ZONES, moments
 
 from goteo.engine.advance import ContactView, Send, advance
 from goteo.engine.model import Campaign, Reentry, SendStep, TemplateVariant, Trigger

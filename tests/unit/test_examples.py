@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from goteo.campaigns.versions import parse_checked
+from goteo.channels.email.composer import Composer, Sender
 from goteo.engine.advance import ContactView
 from goteo.engine.commands import Update
 from goteo.engine.conditions import EventRecord, Facts, evaluate, matches_where
@@ -23,7 +24,6 @@ from goteo.engine.model import Campaign
 from goteo.engine.simulate import ContactEvent, Entry, simulate
 from goteo.engine.steps import SplitStep
 from goteo.forms.definition import parse_form
-from goteo.worker.composer import Composer, Sender
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CAMPAIGNS = sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.endswith("-form.yaml"))
@@ -41,6 +41,10 @@ def load(name: str) -> Campaign:
 def sends(timeline: list[Entry]) -> list[tuple[timedelta, str]]:
     """(time since the start, step) of every send."""
     return [(e.at - T0, e.send.step_id) for e in timeline if e.send is not None]
+
+
+def first_send(timeline: list[Entry]) -> Any:
+    return next(e.send for e in timeline if e.send is not None)
 
 
 def ending(timeline: list[Entry]) -> tuple[timedelta, str]:
@@ -61,7 +65,7 @@ HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 def test_the_classic_flows_and_the_welcome_series_are_shipped() -> None:
     assert {p.stem for p in CAMPAIGNS} == {*FLOWS, "welcome"}
-    assert [p.stem for p in FORMS] == ["newsletter-form"]
+    assert [p.stem for p in FORMS] == ["newsletter-de-form", "newsletter-form"]
 
 
 @pytest.mark.parametrize("path", CAMPAIGNS, ids=lambda p: p.stem)
@@ -77,8 +81,9 @@ def test_every_campaign_parses_with_the_full_template_checks(path: Path) -> None
 
 
 @pytest.mark.parametrize("path", FORMS, ids=lambda p: p.stem)
-def test_every_form_parses(path: Path) -> None:
-    assert parse_form(path.read_text(encoding="utf-8")).key == "newsletter"
+def test_every_form_parses_without_warnings(path: Path) -> None:
+    form = parse_form(path.read_text(encoding="utf-8"))
+    assert form.key == path.stem.removesuffix("-form") and form.warnings == ()
 
 
 SAMPLE_CONTEXT = {
@@ -149,31 +154,34 @@ def test_abandoned_cart_without_a_purchase_sends_two_reminders_the_second_with_a
     assert second.coupon.expires_in == 7 * DAY
     assert second.coupon.prefix == "CART-" and second.coupon.generated
     # The journey stays open for the rest of the goal window, then ends without a purchase.
-    assert ending(timeline) == (25 * HOUR + 6 * DAY, "exited: no purchase")
+    assert ending(timeline) == (
+        25 * HOUR + 6 * DAY,
+        "exited at exit step 'no-purchase': no purchase",
+    )
 
 
 def test_abandoned_cart_purchase_after_the_first_reminder_converts_with_no_second() -> None:
     timeline = simulate(load("abandoned-cart"), BOB, T0, days=10, events=[at(3 * HOUR, "purchase")])
     assert sends(timeline) == [(HOUR, "reminder")]
-    assert ending(timeline) == (3 * HOUR, "converted: goal: purchase")
+    assert ending(timeline) == (3 * HOUR, "converted: reached its goal (purchase)")
 
 
 def test_abandoned_cart_purchase_before_the_first_reminder_sends_nothing() -> None:
     timeline = simulate(load("abandoned-cart"), BOB, T0, days=10, events=[at(HOUR / 2, "purchase")])
     assert sends(timeline) == []
-    assert ending(timeline) == (HOUR / 2, "converted: goal: purchase")
+    assert ending(timeline) == (HOUR / 2, "converted: reached its goal (purchase)")
 
 
 def test_abandoned_cart_purchase_after_the_coupon_converts_within_the_week() -> None:
     timeline = simulate(load("abandoned-cart"), BOB, T0, days=10, events=[at(4 * DAY, "purchase")])
     assert [step for _, step in sends(timeline)] == ["reminder", "coupon-reminder"]
-    assert ending(timeline) == (4 * DAY, "converted: goal: purchase")
+    assert ending(timeline) == (4 * DAY, "converted: reached its goal (purchase)")
 
 
 def test_abandoned_cart_purchase_after_the_goal_window_is_not_a_conversion() -> None:
     late = 7 * DAY + HOUR / 2  # past the 7-day goal, still inside the coupon window
     timeline = simulate(load("abandoned-cart"), BOB, T0, days=10, events=[at(late, "purchase")])
-    assert ending(timeline) == (late, "exited: purchased")
+    assert ending(timeline) == (late, "exited at exit step 'purchased': purchased")
 
 
 # Browse abandonment ---------------------------------------------------------------------------
@@ -191,23 +199,23 @@ def test_browse_abandonment_starts_on_product_pages_only() -> None:
 def test_browse_abandonment_nudges_after_two_quiet_hours() -> None:
     timeline = simulate(load("browse-abandonment"), ANA, T0, days=5)
     assert sends(timeline) == [(2 * HOUR, "still-thinking")]
-    send = timeline[0].send
-    assert send is not None and (send.template, send.locale) == ("still-thinking", "es")
-    assert ending(timeline) == (2 * HOUR + 3 * DAY, "completed: completed")
+    send = first_send(timeline)
+    assert (send.template, send.locale) == ("still-thinking", "es")
+    assert ending(timeline) == (2 * HOUR + 3 * DAY, "completed: ran its last step, 'goal-window'")
 
 
 def test_browse_abandonment_stops_when_the_product_goes_into_the_cart() -> None:
     events = [at(HOUR, "added_to_cart")]
     timeline = simulate(load("browse-abandonment"), BOB, T0, days=5, events=events)
     assert sends(timeline) == []
-    assert ending(timeline) == (HOUR, "exited: added to cart")
+    assert ending(timeline) == (HOUR, "exited at exit step 'added-to-cart': added to cart")
 
 
 @pytest.mark.parametrize("when", [HOUR, DAY], ids=["before-the-email", "after-the-email"])
 def test_browse_abandonment_purchase_converts(when: timedelta) -> None:
     timeline = simulate(load("browse-abandonment"), BOB, T0, days=5, events=[at(when, "purchase")])
     assert len(sends(timeline)) == (0 if when < 2 * HOUR else 1)
-    assert ending(timeline) == (when, "converted: goal: purchase")
+    assert ending(timeline) == (when, "converted: reached its goal (purchase)")
 
 
 # Post-purchase --------------------------------------------------------------------------------
@@ -239,7 +247,7 @@ def test_post_purchase_series_and_a_cross_sell_sized_to_the_order(
     assert timeline.index(next(e for e in timeline if e.kind == "update")) < timeline.index(
         next(e for e in timeline if e.kind == "send")
     ), "the buyer is tagged before the first email"
-    assert ending(timeline) == (21 * DAY, "completed: completed")
+    assert ending(timeline) == (21 * DAY, "completed: ran its last step, 'series-done'")
 
 
 def test_post_purchase_cross_sell_reads_orders_of_the_last_30_days_only() -> None:
@@ -282,15 +290,15 @@ def test_win_back_variants_get_we_miss_you_with_their_coupon(variant: str, perce
     seed = _seed_for(campaign, variant)
     timeline = simulate(campaign, ANA, T0, days=40, seed=seed)
     ((when, step),) = sends(timeline)
-    send = timeline[0].send
+    send = first_send(timeline)
     assert when == timedelta(0) and step == f"miss-you-{percent}"
-    assert send is not None and (send.template, send.locale) == ("we-miss-you", "es")
+    assert (send.template, send.locale) == ("we-miss-you", "es")
     assert send.coupon is not None and send.coupon.percent_off == Decimal(percent)
     assert send.coupon.expires_in == 14 * DAY
-    assert ending(timeline) == (30 * DAY, "completed: completed")
+    assert ending(timeline) == (30 * DAY, "completed: ran its last step, 'goal-window'")
 
     bought = simulate(campaign, ANA, T0, days=40, seed=seed, events=[at(5 * DAY, "purchase")])
-    assert ending(bought) == (5 * DAY, "converted: goal: purchase")
+    assert ending(bought) == (5 * DAY, "converted: reached its goal (purchase)")
 
 
 def test_win_back_holdout_receives_nothing() -> None:
@@ -315,6 +323,7 @@ def test_win_back_split_is_45_45_10() -> None:
 # goteo simulate -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs `goteo simulate` as a real process
 def test_goteo_simulate_shows_the_abandoned_cart_flow(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOTEO_", "DJANGO_"))}
     env |= {"GOTEO_DATA_DIR": str(tmp_path / "data"), "GOTEO_SECRET_KEY": "simulate-test"}
@@ -343,23 +352,30 @@ def test_goteo_simulate_shows_the_abandoned_cart_flow(tmp_path: Path) -> None:
 
     timeline = run()
     assert [(e["kind"], e.get("step"), e.get("locale")) for e in timeline] == [
+        ("wait_for", "first-wait", None),
         ("send", "reminder", "es"),
+        ("wait_for", "second-wait", None),
         ("send", "coupon-reminder", "es"),
+        ("wait_for", "coupon-window", None),
         ("end", None, None),
     ]
-    assert [e["local"] for e in timeline[:2]] == [
+    assert timeline[0]["detail"] == "else -> 'reminder': no event purchase within 1h"
+    assert timeline[3]["coupon"]["code"].startswith("CART-")
+    assert timeline[3]["coupon"]["discount"] == "10%"
+    sent = [e for e in timeline if e["kind"] == "send"]
+    assert [e["local"] for e in sent] == [
         "2025-03-05T16:00:00+01:00",
         "2025-03-06T16:00:00+01:00",
     ]
-    assert [e["subject"] for e in timeline[:2]] == [
+    assert [e["subject"] for e in sent] == [
         "Te dejaste algo en el carrito",
         "Un 10% de descuento en lo que te espera en el carrito",
     ]
     assert all("error" not in e for e in timeline), timeline
-    assert timeline[-1]["detail"] == "exited: no purchase"
+    assert timeline[-1]["detail"] == "exited at exit step 'no-purchase': no purchase"
 
     events = tmp_path / "events.yaml"
     events.write_text("- {at: 3h, name: purchase, properties: {value: 49.9}}\n")
     bought = run("--events", str(events))
-    assert [e["kind"] for e in bought] == ["send", "event", "end"]
-    assert bought[-1]["detail"] == "converted: goal: purchase"
+    assert [e["kind"] for e in bought] == ["wait_for", "send", "event", "end"]
+    assert bought[-1]["detail"] == "converted: reached its goal (purchase)"

@@ -31,7 +31,8 @@ def test_a_bare_message_gets_both_in_its_language(locale: str) -> None:
     assert f'<a href="{URL}" style="color:#666666">{LABELS[locale]}</a>' in html
     assert "Shop &amp; Co, Calle Mayor 1" in html
     assert text.startswith("Hi\n\n-- \nShop & Co, Calle Mayor 1, 28013 Madrid, Spain\n")
-    assert text.endswith(f"{LABELS[locale]}: {URL}\n")
+    colon = "\u00a0: " if locale == "fr" else ": "  # French typography
+    assert text.endswith(f"{LABELS[locale]}{colon}{URL}\n")
 
 
 @pytest.mark.parametrize(

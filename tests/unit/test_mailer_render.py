@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from tests.pdf_layout import Line, page_sizes, text_lines
 
@@ -38,13 +40,13 @@ TEXTS = {
 }
 
 
-def _address(data: dict[str, object]) -> PostalAddress:
+def _address(data: Mapping[str, object]) -> PostalAddress:
     address, errors = check_postal(data)
     assert address is not None, errors
     return address
 
 
-def _render(fmt: str, data: dict[str, object], lang: str) -> list[Line]:
+def _render(fmt: str, data: Mapping[str, object], lang: str) -> list[Line]:
     first = str(data["name"]).split()[0]
     mailer = render_mailer(
         TEMPLATE,
@@ -72,7 +74,7 @@ def _inside(line: Line, fmt: str) -> bool:
 
 @pytest.mark.parametrize(("data", "lang"), [(POLISH, "pl"), (RUSSIAN, "ru")])
 @pytest.mark.parametrize("fmt", ["a4", "letter"])
-def test_letter_glyphs_and_window(fmt: str, data: dict[str, object], lang: str) -> None:
+def test_letter_glyphs_and_window(fmt: str, data: Mapping[str, object], lang: str) -> None:
     lines = _render(fmt, data, lang)
     text = "\n".join(line.text for line in lines)
     # The body in the contact's language, every letter extracted back as itself.

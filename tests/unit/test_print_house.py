@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Mapping
 from pathlib import Path
 
 import pypdf
@@ -31,7 +32,7 @@ PEOPLE = [
 ]  # fmt: skip
 
 
-def _mailer(delivery_id: int, fmt: str, data: dict[str, object]) -> Mailer:
+def _mailer(delivery_id: int, fmt: str, data: Mapping[str, object]) -> Mailer:
     address, errors = check_postal(data)
     assert address is not None, errors
     return render_mailer(

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 
 from goteo.actions.errors import ActionError
+from goteo.contacts.api_scopes import SCOPES
 from goteo.contacts.models import ApiKey
-from goteo.web.api_scopes import SCOPES
 
 # last_used_at is written at most this often per key, not on every request.
 TOUCH_EVERY = timedelta(minutes=1)

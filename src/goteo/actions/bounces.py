@@ -24,8 +24,8 @@ from django.db.models import F
 from goteo.actions.campaigns import do_set_campaign_status
 from goteo.actions.suppression import do_suppress
 from goteo.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from goteo.channels.email.bounce_status import HARD, severity
 from goteo.contacts.models import Contact, ContactStatus, ProviderEvent, SuppressionReason
-from goteo.inbound.status import HARD, severity
 
 HARD_BOUNCE, SOFT_BOUNCE = "hard_bounce", "soft_bounce"
 COMPLAINT, UNSUBSCRIBE, DELIVERED = "complaint", "unsubscribe", "delivered"

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from goteo.actions.errors import ActionError
 from goteo.campaigns.models import Campaign, CampaignStatus, CampaignVersion
-from goteo.campaigns.versions import checksum, parse_checked
+from goteo.campaigns.versions import check_document, checksum
 from goteo.engine.model import Campaign as CampaignModel
+from goteo.engine.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -18,15 +19,17 @@ class Applied:
     version: CampaignVersion
     outcome: str  # "created", "new version" or "unchanged"
     definition: CampaignModel
+    warnings: list[Problem] = field(default_factory=list)  # what may be wrong: it was applied
 
 
 def do_apply_campaign(source: str) -> Applied:
-    """Validate (raising CampaignInvalid with every problem) and store a version.
+    """Validate (raising CampaignInvalid with every problem) and store a version; the result
+    carries the document's warnings.
 
     Applying the same document again changes nothing; a changed one becomes the next version.
     Enrollments in flight keep the version they started on.
     """
-    definition = parse_checked(source)
+    definition, warnings = check_document(source)
     digest = checksum(source)
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().filter(key=definition.key).first()
@@ -35,7 +38,7 @@ def do_apply_campaign(source: str) -> Applied:
             campaign = Campaign(key=definition.key)
         current = campaign.current_version if not created else None
         if current is not None and current.checksum == digest:
-            return Applied(campaign, current, "unchanged", definition)
+            return Applied(campaign, current, "unchanged", definition, warnings)
         campaign.name = definition.name
         campaign.trigger_kind = definition.trigger.kind
         campaign.trigger_value = definition.trigger.value or ""
@@ -47,7 +50,8 @@ def do_apply_campaign(source: str) -> Applied:
         )
         campaign.current_version = version
         campaign.save(update_fields=["current_version"])
-    return Applied(campaign, version, "created" if created else "new version", definition)
+    outcome = "created" if created else "new version"
+    return Applied(campaign, version, outcome, definition, warnings)
 
 
 def do_set_campaign_status(key: str, status: str, reason: str = "") -> Campaign:

@@ -11,8 +11,8 @@ from django.db import transaction
 from goteo.actions.subscriptions import do_subscribe
 from goteo.actions.suppression import do_unsuppress, suppression_reason
 from goteo.contacts.models import Consent, Contact, ContactStatus, SuppressionReason
+from goteo.contacts.suppression_keys import HARD_REASONS
 from goteo.contacts.tokens import read_confirm_token
-from goteo.worker.gate import HARD_REASONS
 
 # Suppressions a confirmed subscription lifts: the person's own earlier choice, or their
 # erasure; bounces, complaints and an operator's block stay.

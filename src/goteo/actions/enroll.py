@@ -16,7 +16,7 @@ from goteo.bulk_sql import select_in
 from goteo.campaigns.enrollment_store import insert_enrollments
 from goteo.campaigns.models import Campaign, Enrollment
 from goteo.campaigns.versions import campaign_for_version
-from goteo.contacts.models import ContactStatus
+from goteo.contacts.models import Contact, ContactStatus
 from goteo.engine.state import EnrollmentState
 
 CHUNK = 1000
@@ -75,8 +75,6 @@ def _enroll_chunk(
     report: EnrollReport,
     events: Mapping[int, Mapping[str, Any]],
 ) -> None:
-    from goteo.contacts.models import Contact
-
     version = campaign.current_version
     assert version is not None
     definition = campaign_for_version(version.id, version.checksum)

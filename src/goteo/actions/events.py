@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -21,17 +21,20 @@ from django.utils import timezone
 from goteo.actions.reactions import react
 from goteo.contacts import event_store
 from goteo.contacts.event_facts import EventFact
-from goteo.contacts.fields import normalize_email
-from goteo.engine.parser import SLUG
+from goteo.contacts.fields import control_problem, normalize_email, nul_problem
+from goteo.engine.step_parser import SLUG
 from goteo.sqlite_writer import write_turn
 
+MAX_ID = 2**63 - 1  # ids are 64-bit: a larger number names no contact
 FIELDS = ("name", "email", "contact_id", "anonymous_id", "properties", "timestamp")
 ALLOWED = frozenset((*FIELDS, "idempotency_key"))
 MAX_PROPERTIES_BYTES = 8192  # the properties object, as compact JSON
 MAX_KEY_LENGTH = 200
 MAX_EMAIL_LENGTH = 320
+MAX_OFFSET = timedelta(hours=14)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(minutes=10)  # clock skew allowed; later timestamps are refused
-ANONYMOUS_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+ANONYMOUS_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}\Z")
 SOURCES = ("api", "tracking", "email", "mail", "system")
 
 
@@ -95,6 +98,8 @@ def check_event(raw: Any, now: datetime) -> tuple[EventInput | None, dict[str, s
     key = raw.get("idempotency_key")
     if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH):
         errors["idempotency_key"] = f"must be text of 1 to {MAX_KEY_LENGTH} characters"
+    elif key is not None and (problem := control_problem(key)):
+        errors["idempotency_key"] = f"must be one line of text: {problem}"
     if errors:
         if email is not None:  # refused anyway: name every problem, the address's too
             try:
@@ -126,12 +131,14 @@ def _who(
             errors["email"] = "an email address is required"
         elif len(given) > MAX_EMAIL_LENGTH:
             errors["email"] = f"at most {MAX_EMAIL_LENGTH} characters"
+        elif problem := control_problem(given.strip()):
+            errors["email"] = f"not an email address: {problem}"  # never looked up
         else:
             email = given.strip()
     value = raw.get("contact_id")
     if value is not None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            errors["contact_id"] = "must be a positive whole number"
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+            errors["contact_id"] = "must be a positive whole number (an id we gave)"
         else:
             contact_id = value
     value = raw.get("anonymous_id")
@@ -153,6 +160,10 @@ def _properties(value: Any, errors: dict[str, str]) -> tuple[dict[str, Any], str
         errors["properties"] = "must be a JSON object"
         return {}, None
     encoded = _ENCODE(value)
+    # JSON writes a NUL as \u0000; only then is the walk through the values needed.
+    if "\\u0000" in encoded and (problem := nul_problem(value)):
+        errors["properties"] = f"{problem}, which cannot be stored"
+        return {}, None
     # A character is at most 4 bytes in UTF-8: only text that long needs counting in bytes.
     if len(encoded) * 4 > MAX_PROPERTIES_BYTES:
         size = len(encoded.encode())
@@ -174,8 +185,15 @@ def _timestamp(value: Any, now: datetime, errors: dict[str, str]) -> datetime | 
             when = datetime.fromisoformat(value)
         except ValueError:
             when = None
-    if when is None or when.utcoffset() is None:
+    offset = when.utcoffset() if when is not None else None
+    if when is None or offset is None:
         errors["timestamp"] = "must be ISO 8601 with a UTC offset, like 2025-05-01T10:00:00Z"
+        return None
+    if abs(offset) > MAX_OFFSET:  # no place is further from UTC; PostgreSQL takes no more
+        errors["timestamp"] = "its UTC offset must be from -14:00 to +14:00"
+        return None
+    if when < EARLIEST:
+        errors["timestamp"] = "is before 1970"
         return None
     if when > now + FUTURE_TOLERANCE:
         errors["timestamp"] = "is in the future"

@@ -12,16 +12,20 @@ from django.db import IntegrityError, transaction
 
 from goteo.actions.confirming import activate_with_consent
 from goteo.actions.messages import do_queue_transactional
+from goteo.campaigns.delivery_kinds import TRANSACTIONAL
 from goteo.campaigns.models import Delivery
 from goteo.contacts.fields import ContactInput, check_contact
 from goteo.contacts.models import Consent, ConsentText, Contact, ContactStatus, Form
 from goteo.contacts.tokens import confirm_token
+from goteo.content.system import FORM_MESSAGE
+from goteo.engine import locales
 from goteo.forms.definition import (
     FormDefinition,
     consent_version,
     definition_of_source,
     parse_form,
 )
+from goteo.forms.texts import BODY, SUBJECT, confirmation_locale
 
 HONEYPOT = "website"  # a field people never see; only robots fill it in
 IP_WINDOW, ADDRESS_WINDOW, CONFIRM_WINDOW = timedelta(minutes=10), timedelta(hours=1), timedelta(1)
@@ -88,6 +92,9 @@ def check_submission(
     values = {name: _one(data.get(name)) for name in definition.fields}
     checked, problems = check_contact({k: v for k, v in values.items() if v is not None})
     errors = {name: ERROR_CODES.get(name, "invalid_field") for name in problems}
+    chosen = values.get("locale")
+    if chosen and locales.normalize(chosen) not in definition.language_choices:
+        errors["locale"] = ERROR_CODES["locale"]  # only a language the menu offers
     if len(definition.topics) == 1:
         topics = definition.topic_keys
     else:
@@ -191,12 +198,18 @@ def _queue_confirmation(contact: Contact, consent: Consent, form: Form, now: dat
     """Queue the confirmation email, unless this address had its share today."""
     sent_today = Delivery.objects.filter(
         contact=contact,
-        kind="transactional",
+        kind=TRANSACTIONAL,
         template="confirm",
         created_at__gt=now - CONFIRM_WINDOW,
     ).count()
     if sent_today >= settings.GOTEO_CONFIRMATIONS_PER_DAY:
         return False
     url = f"{settings.BASE_URL}/c/{confirm_token(consent.id)}"
-    do_queue_transactional(contact, "confirm", {"confirm_url": url, "form_name": form.name}, now)
+    context: dict[str, Any] = {"confirm_url": url, "form_name": form.name}
+    definition = definition_of_source(form.source)
+    locale = confirmation_locale(definition, contact.locale)
+    own = definition.texts_for(locale)
+    if SUBJECT in own:  # the form's own words (a body comes with every subject)
+        context[FORM_MESSAGE] = {"subject": own[SUBJECT], "html": own[BODY]}
+    do_queue_transactional(contact, "confirm", context, now, locale=locale)
     return True

@@ -1,13 +1,15 @@
 """A person's rights over their data (GDPR articles 15, 17 and 20): export it, erase it.
 
-Export gathers everything stored about one contact as plain JSON. Erasure deletes the contact
-and every row about them, and keeps only the hash of the address on the suppression list
-(reason ``erased``), so that nothing is sent to it again unless the person subscribes anew and
-confirms. See docs/gdpr.md.
+Export gathers everything stored about one contact as plain JSON, under the names documented
+in docs/gdpr.md (``gdpr_sections``), the contact's own fields read through the contact card.
+Erasure deletes the contact and every row about them, and keeps only the hash of the address
+on the suppression list (reason ``erased``), so that nothing is sent to it again unless the
+person subscribes anew and confirms. See docs/gdpr.md.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,10 +19,11 @@ from django.db.models import Model, Q, QuerySet
 from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.utils import timezone
 
+from goteo.actions.contact_card import ContactCard, card_of, find_contact
 from goteo.actions.errors import ActionError
+from goteo.actions.gdpr_sections import SECTIONS, readable
 from goteo.actions.suppression import do_suppress
 from goteo.campaigns.models import Delivery, Enrollment
-from goteo.contacts.fields import normalize_email
 from goteo.contacts.models import (
     Consent,
     Contact,
@@ -29,42 +32,20 @@ from goteo.contacts.models import (
     Suppression,
     SuppressionReason,
 )
-from goteo.worker.gate import email_hash
+from goteo.contacts.suppression_keys import email_hash
 
-CONTACT_FIELDS = (
-    "id", "email", "first_name", "last_name", "locale", "timezone", "attributes", "status",
-    "postal_address", "paused_until", "soft_bounces", "created_at", "updated_at",
-)  # fmt: skip
-CONSENT_FIELDS = (
-    "form__key", "topics", "source", "ip", "user_agent", "submitted_at", "confirmed_at",
-    "consent_text__form_key", "consent_text__version", "consent_text__text",
-)  # fmt: skip
-ENROLLMENT_FIELDS = (
-    "campaign__key", "version__number", "status", "state", "enrolled_at", "due_at", "ended_at",
-    "end_reason",
-)  # fmt: skip
-DELIVERY_FIELDS = (
-    "campaign__key", "kind", "step_id", "channel", "template", "locale", "status", "attempts",
-    "to_address", "subject", "message_id", "created_at", "next_attempt_at", "sent_at",
-    "last_error",
-)  # fmt: skip
-EVENT_FIELDS = (
-    "provider", "event_id", "event_type", "message_id", "delivery_id", "description", "raw",
-    "occurred_at", "received_at",
-)  # fmt: skip
-SHOWN = (Subscription, Consent, Enrollment, Delivery, ProviderEvent)  # each has its own section
+# Read through the contact card (subscriptions, consents, journeys) or a section of their own.
+SHOWN = (Subscription, Consent, Enrollment, *SECTIONS)
 
 
 def _contact(email: str, *, lock: bool = False) -> Contact:
-    try:
-        normalized = normalize_email(email)
-    except ValueError as exc:
-        raise ActionError("not an email address", {"email": str(exc)}) from None
-    query = Contact.objects.select_for_update() if lock else Contact.objects.all()
-    contact = query.filter(email=normalized).first()
-    if contact is None:
+    contact = find_contact(email)
+    if not lock:
+        return contact
+    locked = Contact.objects.select_for_update().filter(id=contact.id).first()
+    if locked is None:
         raise ActionError("no such contact", {"email": f"{email!r} is not a contact"})
-    return contact
+    return locked
 
 
 def _references() -> list[ForeignObjectRel]:
@@ -102,32 +83,45 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _consent(row: dict[str, Any]) -> dict[str, Any]:
-    wording = {k.removeprefix("consent_text__"): row.pop(k) for k in list(row) if "text__" in k}
-    row["form"] = row.pop("form__key")
-    row["consent_text"] = wording if wording.get("version") else None
-    return row
+def _theirs(model: type[Model], contact: Contact) -> QuerySet[Any]:
+    return model._default_manager.filter(contact=contact)
+
+
+def _section(query: QuerySet[Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    return [readable(row, names) for row in query.order_by("id").values(*names.values())]
+
+
+def _journeys(card: ContactCard) -> list[dict[str, Any]]:
+    """The card's journeys, each with its stored state (where it is, what it remembers)."""
+    states = dict(Enrollment.objects.filter(contact_id=card.id).values_list("id", "state"))
+    return [asdict(j) | {"state": states.get(j.id)} for j in card.journeys]
 
 
 def do_export_contact(email: str) -> dict[str, Any]:
-    """Everything stored about one contact, as JSON-ready data."""
+    """Everything stored about one contact, as JSON-ready data under documented names."""
     contact = _contact(email)
-    by_id = Contact.objects.filter(id=contact.id)
+    now = timezone.now()
+    card = card_of(contact, now)
+    sections = {
+        name: _section(
+            _events(contact) if model is ProviderEvent else _theirs(model, contact), names
+        )
+        for model, (name, names) in SECTIONS.items()
+    }
     others = {
-        relation.related_model._meta.label: list(_rows_of(relation, contact).values())
+        str(relation.related_model._meta.verbose_name_plural): list(
+            _rows_of(relation, contact).values()
+        )
         for relation in _references()
         if relation.related_model not in SHOWN
     }
     data = {
-        "exported_at": timezone.now(),
-        "contact": by_id.values(*CONTACT_FIELDS).get(),
-        "subscriptions": list(contact.subscriptions.order_by("id").values("topic", "created_at")),
-        "consents": [
-            _consent(row) for row in contact.consents.order_by("id").values(*CONSENT_FIELDS)
-        ],
-        "enrollments": list(contact.enrollments.order_by("id").values(*ENROLLMENT_FIELDS)),
-        "deliveries": list(contact.deliveries.order_by("id").values(*DELIVERY_FIELDS)),
-        "provider_events": list(_events(contact).order_by("id").values(*EVENT_FIELDS)),
+        "exported_at": now,
+        "contact": card.person(),
+        "subscriptions": [asdict(s) for s in card.subscriptions],
+        "consents": [asdict(c) for c in card.consents],
+        "journeys": _journeys(card),
+        **sections,
         "suppression": Suppression.objects.filter(email_hash=email_hash(contact.email))
         .values("reason", "created_at")
         .first(),

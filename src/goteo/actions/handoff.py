@@ -14,7 +14,9 @@ from typing import Any
 
 from django.db.models import Q
 
+from goteo.campaigns.delivery_kinds import MARKETING, NOTIFICATION, WEBHOOK
 from goteo.campaigns.models import Delivery, Enrollment, Setting
+from goteo.campaigns.outbox import NewDelivery, enqueue
 from goteo.contacts.models import Contact, Event, ScoreEntry
 from goteo.engine.conditions import EventRecord, Facts, event_names, lookback
 from goteo.engine.scoring import Crossing, ScoringRules, choose_owner, crossing, decayed
@@ -117,41 +119,37 @@ def _facts(contact: Contact, events: Sequence[EventRecord]) -> Facts:
 
 def _queue(leads: list[Contact], rules: ScoringRules, now: datetime) -> None:
     numbers = _handoff_numbers([c.id for c in leads])
-    rows: list[Delivery] = []
+    rows: list[NewDelivery] = []
     for lead in leads:
         n = numbers.get(lead.id, 0) + 1
         history = lead_history(lead.id)
         if rules.notify and lead.owner:
             context = {"to": lead.owner} | notification_context(lead, rules, history)
             rows.append(
-                Delivery(
+                NewDelivery(
                     contact_id=lead.id,
-                    kind="notification",
+                    kind=NOTIFICATION,
                     channel="email",
                     step_id=f"handoff-{n}",
                     template=TEMPLATE,
                     locale="en",
                     context=context,
-                    next_attempt_at=now,
-                    created_at=now,
                 )
             )
         if rules.webhook:
             payload = webhook_payload(lead, rules, history)
             rows.append(
-                Delivery(
+                NewDelivery(
                     contact_id=lead.id,
-                    kind="webhook",
+                    kind=WEBHOOK,
                     channel="webhook",
                     step_id=f"handoff-webhook-{n}",
                     template="",
                     locale="",
                     context={"url": rules.webhook, "payload": payload},
-                    next_attempt_at=now,
-                    created_at=now,
                 )
             )
-    Delivery.objects.bulk_create(rows)
+    enqueue(rows, now)
 
 
 def _handoff_numbers(contact_ids: list[int]) -> dict[int, int]:
@@ -177,7 +175,7 @@ def lead_history(contact_id: int) -> dict[str, list[dict[str, Any]]]:
         .order_by("-enrolled_at", "-id")
     )
     messages = (
-        Delivery.objects.filter(contact_id=contact_id, kind="marketing")
+        Delivery.objects.filter(contact_id=contact_id, kind=MARKETING)
         .select_related("campaign")
         .order_by("-created_at", "-id")
     )

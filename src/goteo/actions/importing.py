@@ -1,4 +1,8 @@
-"""CSV import: good rows go in (upserted by email), bad rows are reported with their line."""
+"""CSV import: good rows go in (upserted by email), bad rows are reported with their line.
+
+A row repeating an earlier row's address (in any case) is reported with both lines; its values
+win, and the cells it leaves empty keep the earlier row's.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from django.utils import timezone
 
 from goteo.actions.contacts import apply_input
 from goteo.actions.errors import ActionError
+from goteo.contacts.csv_cells import restore
 from goteo.contacts.fields import ContactInput, check_contact
 from goteo.contacts.models import Contact
 
@@ -21,12 +26,26 @@ UPDATABLE = [
 ]  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Repeat:
+    """A row whose address an earlier row of the file already had."""
+
+    line: int
+    first_line: int
+    email: str
+
+    @property
+    def message(self) -> str:
+        return f"repeats line {self.first_line} ({self.email}); the later row was used"
+
+
 @dataclass
 class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+    repeats: list[Repeat] = field(default_factory=list)  # rows merged into an earlier one
     emails: list[str] = field(default_factory=list)  # every imported address, in file order
 
     @property
@@ -56,7 +75,7 @@ class _Lines:
         self.record_start = 0
 
 
-def _rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(stream: IO[str], raw: bool) -> Iterator[tuple[int, dict[str, str]]]:
     lines = _Lines(stream)
     reader = csv.DictReader(lines)
     if reader.fieldnames is None:
@@ -78,29 +97,44 @@ def _rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
         if None in row:
             yield start, {"__error__": "more values than columns"}
             continue
-        yield start, {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
+        cells = {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
+        yield start, cells if raw else {k: restore(v) for k, v in cells.items()}
 
 
-def do_import_csv(stream: IO[str], progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Import contacts from CSV text; each batch of rows is one transaction."""
+def do_import_csv(
+    stream: IO[str], progress: Callable[[int], None] | None = None, *, raw: bool = False
+) -> ImportReport:
+    """Import contacts from CSV text; each batch of rows is one transaction.
+
+    A cell neutralised by an export (``'=1``) is read as the value it stands for (``=1``);
+    with ``raw``, every cell is taken as it is (for files written with ``--raw``).
+    """
     report = ImportReport()
     batch: dict[str, ContactInput] = {}
-    for line, row in _rows(stream):
+    first_lines: dict[str, int] = {}  # address -> the line it first appeared on
+    again: set[str] = set()  # addresses of the batch stored by an earlier batch: not counted
+    for line, row in _rows(stream, raw):
         if "__error__" in row:
             report.errors.append((line, row["__error__"]))
         else:
             checked, errors = check_contact(row)
             if checked is None:
                 report.errors.append((line, "; ".join(f"{k}: {v}" for k, v in errors.items())))
-            elif checked.email in batch:
-                _merge(batch[checked.email], checked)
+            elif checked.email in first_lines:
+                report.repeats.append(Repeat(line, first_lines[checked.email], checked.email))
+                if checked.email in batch:
+                    _merge(batch[checked.email], checked)
+                else:  # the earlier row is stored already: this one updates it
+                    batch[checked.email] = checked
+                    again.add(checked.email)
             else:
+                first_lines[checked.email] = line
                 batch[checked.email] = checked
         if len(batch) >= BATCH:
-            _flush(batch, report)
+            _flush(batch, report, again)
         if progress is not None:
             progress(1)
-    _flush(batch, report)
+    _flush(batch, report, again)
     return report
 
 
@@ -111,7 +145,7 @@ def _merge(into: ContactInput, later: ContactInput) -> None:
         into.postal_address = later.postal_address
 
 
-def _flush(batch: dict[str, ContactInput], report: ImportReport) -> None:
+def _flush(batch: dict[str, ContactInput], report: ImportReport, again: set[str]) -> None:
     if not batch:
         return
     with transaction.atomic():
@@ -125,7 +159,7 @@ def _flush(batch: dict[str, ContactInput], report: ImportReport) -> None:
                 new.append(contact)
             elif apply_input(contact, checked):
                 changed.append(contact)
-            else:
+            elif email not in again:
                 report.unchanged += 1
         Contact.objects.bulk_create(new, batch_size=BATCH)
         now = timezone.now()
@@ -133,6 +167,7 @@ def _flush(batch: dict[str, ContactInput], report: ImportReport) -> None:
             contact.updated_at = now  # bulk_update does not apply auto_now
         Contact.objects.bulk_update(changed, UPDATABLE, batch_size=BATCH)
     report.created += len(new)
-    report.updated += len(changed)
-    report.emails.extend(batch)
+    report.updated += sum(1 for c in changed if c.email not in again)  # counted once, before
+    report.emails.extend(e for e in batch if e not in again)
     batch.clear()
+    again.clear()

@@ -9,36 +9,24 @@ and changes nothing. The effects (suppression, contact status, campaign pause) a
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from goteo.actions.bounces import Target, apply_outcome, outcome
 from goteo.campaigns.models import Delivery, DeliveryStatus
+from goteo.channels.email.message_ids import delivery_of
 from goteo.contacts.fields import normalize_email
 from goteo.contacts.models import Contact, ProviderEvent
-from goteo.worker.composer import message_id as our_message_id
-from goteo.worker.composer import sender_from_settings
-from goteo.worker.gate import email_hash
-
-_OUR_MESSAGE_ID = re.compile(r"^<?goteo\.(\d{1,18})\.([0-9a-f]{16})@[^>]*>?$", re.IGNORECASE)
+from goteo.contacts.suppression_keys import email_hash
 
 
 def our_delivery_id(message_id: str) -> int | None:
     """The delivery a Message-ID of ours names, or None (not ours, or its mac is wrong)."""
-    match = _OUR_MESSAGE_ID.match((message_id or "").strip())
-    if match is None:
-        return None
-    number = int(match.group(1))
-    expected = our_message_id(number, sender_from_settings())
-    expected_mac = expected.split(".")[2].partition("@")[0]
-    if not hmac.compare_digest(expected_mac, match.group(2).lower()):
-        return None
-    return number
+    return delivery_of(message_id, settings.SECRET_KEY)
 
 
 def stable_event_id(raw: Any) -> str:

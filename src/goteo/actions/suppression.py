@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from goteo.actions.errors import ActionError
 from goteo.contacts.models import Suppression, SuppressionReason
-from goteo.worker.gate import email_hash
+from goteo.contacts.suppression_keys import email_hash
 
 # Weakest first. ``unsubscribed`` stops marketing only; the others stop every message.
 STRENGTH = {

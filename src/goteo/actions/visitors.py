@@ -22,7 +22,7 @@ from goteo.actions.reactions import wake_contacts
 from goteo.actions.scoring import score_events
 from goteo.contacts import event_store
 from goteo.contacts.event_facts import EventFact
-from goteo.contacts.fields import normalize_email
+from goteo.contacts.fields import normalize_email, nul_problem
 from goteo.contacts.models import Event, Visitor
 
 # What the snippet generates (32 hex digits); other clients may use any id of 16 to 64 of
@@ -50,6 +50,7 @@ def do_collect(anonymous_id: str, events: Sequence[TrackedEvent], now: datetime)
     """Record a visitor's events (on the contact too, once the visitor is identified)."""
     if not VISITOR_ID.match(anonymous_id):
         raise ValueError("not a visitor id")
+    events = [e for e in events if nul_problem(e.properties) is None]  # cannot be stored
     if not events:
         return Collected(0)
     recent = Event.objects.filter(

@@ -36,7 +36,7 @@ def campaign_report(key: str) -> dict[str, Any]:
     campaign = Campaign.objects.select_related("current_version").filter(key=key).first()
     if campaign is None:
         raise NoSuchCampaign(key)
-    goal_events, within = campaign_goal(campaign)
+    goal_events, within, declared = campaign_goal(campaign)
     deliveries = Delivery.objects.filter(campaign=campaign)
     totals = deliveries.aggregate(
         sent=Count("contact", filter=SENT, distinct=True),
@@ -47,7 +47,11 @@ def campaign_report(key: str) -> dict[str, Any]:
     conversions = Conversion.objects.filter(campaign=campaign)
     return {
         "campaign": {"key": campaign.key, "name": campaign.name, "status": campaign.status},
-        "goal": {"events": sorted(goal_events), "within": format_duration(within)},
+        "goal": {
+            "events": sorted(goal_events),
+            "within": format_duration(within),
+            "declared": declared,
+        },
         "enrolled": Enrollment.objects.filter(campaign=campaign).count(),
         "contacts_sent": totals["sent"],
         "messages_sent": totals["messages"],
@@ -61,8 +65,9 @@ def campaign_report(key: str) -> dict[str, Any]:
     }
 
 
-def campaign_goal(campaign: Campaign) -> tuple[frozenset[str], timedelta]:
-    """The goal of the current version: ``goal: {event: purchase, within: 30d}``.
+def campaign_goal(campaign: Campaign) -> tuple[frozenset[str], timedelta, bool]:
+    """The goal of the current version: ``goal: {event: purchase, within: 30d}``, and whether
+    the campaign declares it.
 
     Without one, the conversion events (``GOTEO_CONVERSION_EVENTS``) within 30 days count.
     """
@@ -72,14 +77,14 @@ def campaign_goal(campaign: Campaign) -> tuple[frozenset[str], timedelta]:
     data = yamlsource.load(version.source).data if version is not None else None
     goal = data.get("goal") if isinstance(data, dict) else None
     if not isinstance(goal, dict):
-        return fallback, within
+        return fallback, within, False
     event = goal.get("event")
     names = [event] if isinstance(event, str) else event if isinstance(event, list) else []
     # A stored version was validated when applied; if not, the default window stands.
     with contextlib.suppress(DurationError):
         within = parse_duration(goal["within"]) if "within" in goal else within
     found = frozenset(n for n in names if isinstance(n, str))
-    return found or fallback, within
+    return found or fallback, within, True
 
 
 def _revenue(conversions: Any) -> dict[str, str]:

@@ -9,17 +9,33 @@ from django.db.models import Count, Q
 from goteo.campaigns.models import Campaign, Delivery
 
 DELIVERY_FIELDS = (
-    "id", "status", "to_address", "contact__email", "campaign__key", "step_id", "locale",
-    "subject", "message_id", "attempts", "sent_at", "last_error",
+    "id", "status", "kind", "to_address", "contact__email", "campaign__key", "template",
+    "step_id", "locale", "subject", "message_id", "attempts", "sent_at", "last_error",
 )  # fmt: skip
+# What a delivery that belongs to no campaign is, by its kind.
+_OWN_MESSAGES = {"notification": "lead hand-off", "webhook": "lead hand-off webhook"}
+_TRANSACTIONAL = {"confirm": "confirmation"}
 
 
 def recent_deliveries(limit: int, status: str | None = None) -> list[dict[str, Any]]:
-    """The newest deliveries first."""
+    """The newest deliveries first, each with its ``source`` (see ``delivery_source``)."""
     query = Delivery.objects.order_by("-id")
     if status:
         query = query.filter(status=status)
-    return list(query.values(*DELIVERY_FIELDS)[:limit])
+    return [
+        row | {"source": delivery_source(row)} for row in query.values(*DELIVERY_FIELDS)[:limit]
+    ]
+
+
+def delivery_source(row: dict[str, Any]) -> str:
+    """What sent it, for people: the campaign's key, or "confirmation" (double opt-in),
+    "lead hand-off" (the owner's notification) and "lead hand-off webhook"."""
+    if row.get("campaign__key"):
+        return str(row["campaign__key"])
+    if row.get("kind") == "transactional":
+        template = str(row.get("template") or "")
+        return _TRANSACTIONAL.get(template, template or "transactional")
+    return _OWN_MESSAGES.get(str(row.get("kind")), str(row.get("kind") or ""))
 
 
 def campaign_rows() -> list[dict[str, Any]]:

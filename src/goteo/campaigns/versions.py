@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 
 from goteo.engine.model import Campaign
-from goteo.engine.parser import parse_campaign
+from goteo.engine.parser import parse_campaign, parse_with_warnings
+from goteo.engine.problems import Problem
 
 _cache: dict[tuple[int, str], Campaign] = {}
 
@@ -16,9 +17,17 @@ def checksum(source: str) -> str:
 
 def parse_checked(source: str) -> Campaign:
     """Parse with the full template checks (what ``validate`` and ``apply`` use)."""
-    from goteo.content.checks import check_template
+    return check_document(source)[0]
 
-    return parse_campaign(source, check_template=check_template)
+
+def check_document(source: str) -> tuple[Campaign, list[Problem]]:
+    """Parse with the full template checks, refusing a send step whose channel (or a
+    capability it needs) this configuration lacks: the campaign and its warnings, or
+    CampaignInvalid with every problem (and the warnings)."""
+    from goteo.channels.configured import channel_check
+    from goteo.content.checks import check_template, printed_values
+
+    return parse_with_warnings(source, check_template, printed_values, channel_check())
 
 
 def campaign_for_version(version_id: int, source_checksum: str) -> Campaign:

@@ -1,16 +1,23 @@
 """The channel protocol: thin providers on a fat base.
 
-The worker owns this interface. A channel takes one ready message at a time (keeping its
-connection open between calls) and answers with a typed result: delivered, retryable (try again
-later) or permanent (never retry). The worker records each result as soon as it has it, so a
-crash can leave at most the one in-flight message per connection unrecorded.
+The worker owns this interface. A channel is a provider with a name, its declared
+capabilities and two steps: ``prepare`` turns one outbox row (a ``Draft``: the step's template,
+the contact, the campaign) into the channel's payload, and ``deliver`` sends one prepared
+message (keeping its connection open between calls) and answers with a typed result:
+delivered, retryable (try again later) or permanent (never retry). Everything else (claims and
+leases, the send-time gate, retry timing, recording each result at once) is the worker's, the
+same for every channel, so a crash can leave at most the one in-flight message per connection
+unrecorded. Adding a channel is one module: see docs/channels.md. The capability names are
+in ``goteo.engine.channel_needs``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
+
+from goteo.engine.model import Campaign
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,60 @@ class Permanent:
 Result = Delivered | Retryable | Permanent
 
 
+@dataclass(frozen=True)
+class Draft:
+    """One outbox row as ``prepare`` sees it."""
+
+    delivery_id: int
+    kind: str  # goteo.campaigns.delivery_kinds
+    campaign: Campaign  # the enrollment's version, or the system messages
+    template: str
+    locale: str
+    contact: Mapping[str, Any]  # id, email, names, locale, timezone, attributes
+    context: Mapping[str, Any]  # what the step stored with the row (coupon, event, url, …)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A message ready for ``deliver``, with what the worker records about it."""
+
+    delivery_id: int
+    payload: Any  # the channel's own: an OutgoingEmail, a webhook call, …
+    to_address: str  # where it goes, as recorded on the delivery
+    # The suppression list's key for the recipient (goteo.contacts.suppression_keys), or
+    # None when the channel does not reach a personal address.
+    address_hash: str | None = None
+    subject: str = ""
+    message_id: str = ""
+    links: tuple[str, ...] = ()
+
+
+class PrepareError(ValueError):
+    """The row cannot become a message (a template that fails, no recipient): it fails, with
+    this reason, and is never retried."""
+
+
+class Channel(Protocol):
+    name: str
+    capabilities: frozenset[str]
+
+    def prepare(self, draft: Draft) -> Prepared:
+        """Render the row for this channel; raises ``PrepareError``. Runs in the worker's
+        main thread, ahead of the message on the wire."""
+        ...
+
+    def deliver(self, message: Prepared) -> Result:
+        """Send one message. Never raises for a delivery problem: it returns a result."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the channel may be used again afterwards (it reconnects)."""
+        ...
+
+
 class EmailChannel(Protocol):
+    """An email transport (SMTP, a Django mail backend) behind the email channel."""
+
     name: str
     capabilities: frozenset[str]
 

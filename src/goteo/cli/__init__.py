@@ -7,6 +7,7 @@ import click
 from goteo.cli.api_keys import api_key
 from goteo.cli.campaigns import campaign
 from goteo.cli.consent import consent
+from goteo.cli.contact_list import list_ as list_contacts
 from goteo.cli.contact_show import show as show_contact
 from goteo.cli.contacts import contacts, enroll
 from goteo.cli.coupons import coupons
@@ -16,8 +17,9 @@ from goteo.cli.forms import form
 from goteo.cli.gdpr import erase, export_data
 from goteo.cli.group import GoteoGroup
 from goteo.cli.inbound import inbound
+from goteo.cli.migrate import migrate
 from goteo.cli.report import report
-from goteo.cli.running import migrate, outbox, serve, worker
+from goteo.cli.running import outbox, serve, worker
 from goteo.cli.scoring import leads, scoring
 from goteo.cli.simulate import simulate
 from goteo.cli.suppress import suppress
@@ -38,6 +40,7 @@ main.add_command(dns)
 main.add_command(form)
 main.add_command(consent)
 contacts.add_command(show_contact)
+contacts.add_command(list_contacts)
 contacts.add_command(export_data)
 contacts.add_command(erase)
 main.add_command(suppress)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from goteo.cli.output import emit, fail, json_option, setup_django, table
-from goteo.web.api_scopes import SCOPES
+from goteo.contacts.api_scopes import SCOPES
 
 
 @click.group(name="api-key")

@@ -8,9 +8,11 @@ from goteo.cli.output import (
     emit,
     fail,
     json_option,
+    listed_problems,
     read_document,
     refuse_document,
     setup_django,
+    show_warnings,
     table,
 )
 
@@ -22,32 +24,40 @@ def campaign() -> None:
 
 @campaign.command()
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--strict", is_flag=True, help="Fail (exit status 1) on warnings too, for CI.")
 @json_option
-def validate(file: str, as_json: bool) -> None:
-    """Check a campaign file; print every problem with its path and line."""
+def validate(file: str, strict: bool, as_json: bool) -> None:
+    """Check a campaign file; print every problem, then every warning, with its line."""
     setup_django()
-    from goteo.campaigns.versions import parse_checked
+    from goteo.campaigns.versions import check_document
     from goteo.engine.problems import CampaignInvalid
 
     try:
-        c = parse_checked(read_document(file))
+        c, warnings = check_document(read_document(file))
     except CampaignInvalid as exc:
-        refuse_document(file, exc.problems, as_json)
+        refuse_document(file, exc.problems, as_json, exc.warnings)
         return
+    refused = strict and bool(warnings)
     info = {
-        "valid": True,
+        "valid": not refused,
         "file": file,
         "key": c.key,
         "steps": len(c.steps),
         "templates": {k: sorted(v) for k, v in c.templates.items()},
+        "warnings": listed_problems(warnings),
     }
-    emit(
-        info,
-        as_json,
-        lambda: click.echo(
-            f"{file}: valid ({c.key}, {len(c.steps)} step{'s' if len(c.steps) != 1 else ''})"
-        ),
-    )
+
+    def human() -> None:
+        steps = f"{len(c.steps)} step{'s' if len(c.steps) != 1 else ''}"
+        if refused:
+            click.secho(f"{file}: refused by --strict ({c.key}, {steps})", fg="red", err=True)
+        else:
+            click.echo(f"{file}: valid ({c.key}, {steps})")
+        show_warnings(file, warnings)
+
+    emit(info, as_json, human)
+    if refused:
+        raise SystemExit(1)
 
 
 @campaign.command()
@@ -62,16 +72,20 @@ def apply(file: str, as_json: bool) -> None:
     try:
         result = do_apply_campaign(read_document(file))
     except CampaignInvalid as exc:
-        refuse_document(file, exc.problems, as_json)
+        refuse_document(file, exc.problems, as_json, exc.warnings)
         return
-    info = {"key": result.campaign.key, "version": result.version.number, "outcome": result.outcome}
-    emit(
-        info,
-        as_json,
-        lambda: click.echo(
-            f"{result.campaign.key}: {result.outcome} (version {result.version.number})"
-        ),
-    )
+    info = {
+        "key": result.campaign.key,
+        "version": result.version.number,
+        "outcome": result.outcome,
+        "warnings": listed_problems(result.warnings),
+    }
+
+    def human() -> None:
+        click.echo(f"{result.campaign.key}: {result.outcome} (version {result.version.number})")
+        show_warnings(file, result.warnings)
+
+    emit(info, as_json, human)
 
 
 @campaign.command(name="list")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 
 import click
 
-from goteo.cli.output import fail, setup_django
+from goteo.cli.output import fail, raw_option, setup_django
 
 
 @click.group()
@@ -20,10 +19,15 @@ def consent() -> None:
 @click.option("--form", "form_key", metavar="KEY", help="Only the records of this form.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of CSV.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV (the default).")
-def export(form_key: str | None, as_json: bool, as_csv: bool) -> None:
-    """Write every consent record to standard output, oldest first."""
+@raw_option
+def export(form_key: str | None, as_json: bool, as_csv: bool, raw: bool) -> None:
+    """Write every consent record to standard output, oldest first.
+
+    CSV cells a spreadsheet would run as formulas get a leading apostrophe, unless --raw.
+    """
     setup_django()
     from goteo.contacts.consent_export import COLUMNS, consent_rows
+    from goteo.contacts.csv_cells import CsvWriter
     from goteo.contacts.models import Form
 
     if as_json and as_csv:
@@ -35,7 +39,7 @@ def export(form_key: str | None, as_json: bool, as_csv: bool) -> None:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False, default=str))
         return
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = CsvWriter(sys.stdout, raw=raw)
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow([_cell(row[c]) for c in COLUMNS])

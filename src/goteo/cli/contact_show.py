@@ -1,7 +1,8 @@
-"""``goteo contacts show``: one contact, its subscriptions and its consent records."""
+"""``goteo contacts show``: one contact's card (``goteo.actions.contact_card``)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -9,47 +10,57 @@ import click
 from goteo.cli.output import emit, fail, json_option, setup_django, table
 
 FIELDS = ("id", "email", "first_name", "last_name", "locale", "timezone", "status")
+LEAD = ("score", "owner", "hot_at", "paused_until", "preferences_url")
 
 
 @click.command()
 @click.argument("email")
 @json_option
 def show(email: str, as_json: bool) -> None:
-    """One contact: fields, subscriptions, consent records and its preference centre link."""
+    """One contact: fields, attributes, tags, score, owner, subscriptions, consent records,
+    journeys and its preference centre link."""
     setup_django()
     from django.conf import settings
 
-    from goteo.contacts.consent_export import consent_summary
-    from goteo.contacts.fields import normalize_email
-    from goteo.contacts.models import Contact
+    from goteo.actions.contact_card import contact_card
+    from goteo.actions.errors import ActionError
+    from goteo.campaigns import journey_clock
     from goteo.contacts.tokens import preference_token
 
     try:
-        address = normalize_email(email)
-    except ValueError as exc:
-        fail("not an email address", {"email": str(exc)}, as_json)
+        card = contact_card(email, journey_clock.now())
+    except ActionError as exc:
+        fail(exc.message, exc.fields, as_json)
         return
-    contact = Contact.objects.filter(email=address).first()
-    if contact is None:
-        fail("no such contact", {"email": f"{email!r} is not a contact"}, as_json)
-        return
-    info = {name: getattr(contact, name) for name in FIELDS} | {
-        "attributes": contact.attributes,
-        "paused_until": contact.paused_until,
-        "created_at": contact.created_at,
-        "preferences_url": f"{settings.BASE_URL}/p/{preference_token(contact.id)}",
+    info = card.as_json() | {
+        "preferences_url": f"{settings.BASE_URL}/p/{preference_token(card.id)}"
     }
-    info |= consent_summary(contact.id)
-
     emit(info, as_json, lambda: _print(info))
 
 
+def _line(name: str, value: object) -> None:
+    click.echo(f"{name + ':':17}{'' if value is None else value}")
+
+
 def _print(info: dict[str, Any]) -> None:
-    for name in (*FIELDS, "paused_until", "preferences_url"):
-        click.echo(f"{name + ':':17}{'' if info[name] is None else info[name]}")
-    click.echo(f"{'subscriptions:':17}{', '.join(info['subscriptions']) or '(none)'}")
-    if not info["consents"]:
-        click.echo(f"{'consents:':17}(none)")
+    for name in FIELDS:
+        _line(name, info[name])
+    attributes = info["attributes"]
+    _line("attributes", "" if attributes else "(none)")
+    for name, value in sorted(attributes.items()):
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        click.echo(f"  {name}: {shown}")
+    _line("tags", ", ".join(info["tags"]) or "(none)")
+    for name in LEAD:
+        _line(name, info[name] if name != "owner" else info[name] or "(nobody)")
+    _line("subscriptions", ", ".join(info["subscriptions"]) or "(none)")
+    _consents(info["consents"])
+    _journeys(info["journeys"])
+
+
+def _consents(consents: list[dict[str, Any]]) -> None:
+    if not consents:
+        _line("consents", "(none)")
         return
     click.echo("consents:")
     table(
@@ -62,7 +73,28 @@ def _print(info: dict[str, Any]) -> None:
                 c["confirmed_at"],
                 (c["consent_version"] or "")[:12],
             ]
-            for c in info["consents"]
+            for c in consents
         ],
         ["form", "topics", "ip", "submitted", "confirmed", "text version"],
+    )
+
+
+def _journeys(journeys: list[dict[str, Any]]) -> None:
+    if not journeys:
+        _line("journeys", "(none)")
+        return
+    click.echo("journeys:")
+    table(
+        [
+            [
+                f"{j['campaign']} v{j['version']}",
+                j["status"],
+                j["step"] or "",
+                j["enrolled_at"],
+                j["due_at"] if j["status"] == "active" else j["ended_at"],
+                j["end_reason"],
+            ]
+            for j in journeys
+        ],
+        ["campaign", "status", "next step", "enrolled", "due / ended", "reason"],
     )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from goteo.cli.output import emit, fail, json_option, setup_django
+from goteo.cli.output import emit, fail, json_option, raw_option, setup_django
 
 
 @click.group()
@@ -86,11 +85,13 @@ def add(
 @contacts.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--subscribe", metavar="TOPIC", help="Subscribe everyone imported to a list.")
+@click.option("--raw", is_flag=True, help="Take cells as they are (a file exported with --raw).")
 @json_option
-def import_(file: str, subscribe: str | None, as_json: bool) -> None:
+def import_(file: str, subscribe: str | None, raw: bool, as_json: bool) -> None:
     """Import a CSV (email, first_name, last_name, locale, timezone, other columns = attributes).
 
     Bad rows are reported with their line numbers; good rows go in. Re-importing updates.
+    The apostrophe an export puts before a formula-like cell ('=1) is taken away.
     """
     setup_django()
     from goteo.actions.errors import ActionError
@@ -98,14 +99,15 @@ def import_(file: str, subscribe: str | None, as_json: bool) -> None:
     from goteo.contacts.models import Contact
 
     path = Path(file)
-    total = max(sum(1 for _ in path.open("rb")) - 1, 0)
+    with path.open("rb") as lines:
+        total = max(sum(1 for _ in lines) - 1, 0)
     try:
         with path.open(encoding="utf-8-sig", newline="") as stream:
             show = not as_json and sys.stderr.isatty() and total > 1000
             with click.progressbar(
                 length=total, label="importing", file=sys.stderr, hidden=not show
             ) as bar:
-                report = do_import_csv(stream, progress=bar.update)
+                report = do_import_csv(stream, progress=bar.update, raw=raw)
     except (ActionError, UnicodeDecodeError) as exc:
         fields = exc.fields if isinstance(exc, ActionError) else {"file": "not UTF-8 text"}
         fail(str(getattr(exc, "message", "cannot read file")), fields, as_json)
@@ -117,15 +119,21 @@ def import_(file: str, subscribe: str | None, as_json: bool) -> None:
         "updated": report.updated,
         "unchanged": report.unchanged,
         "errors": [{"line": ln, "message": m} for ln, m in report.errors],
+        "repeated": [
+            {"line": r.line, "repeats": r.first_line, "email": r.email, "message": r.message}
+            for r in report.repeats
+        ],
         "enrolled": enrolled,
     }
 
     def human() -> None:
+        repeated = f"{len(report.repeats)} repeated, " if report.repeats else ""
         click.echo(
             f"{report.imported} imported ({report.created} new, {report.updated} updated, "
-            f"{report.unchanged} unchanged), {len(report.errors)} rejected"
+            f"{report.unchanged} unchanged), {repeated}{len(report.errors)} rejected"
         )
-        for line, message in report.errors:
+        notes = [*report.errors, *((r.line, r.message) for r in report.repeats)]
+        for line, message in sorted(notes):
             click.echo(f"  line {line}: {message}", err=True)
 
     emit(info, as_json, human)
@@ -136,9 +144,15 @@ def import_(file: str, subscribe: str | None, as_json: bool) -> None:
 @contacts.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-def export(fmt: str, as_json: bool) -> None:
-    """Write every contact to standard output (CSV, or JSON lines)."""
+@raw_option
+def export(fmt: str, as_json: bool, raw: bool) -> None:
+    """Write every contact to standard output (CSV, or JSON lines).
+
+    CSV cells a spreadsheet would run as formulas (=, +, -, @, tab, CR first) get a leading
+    apostrophe, which ``goteo contacts import`` takes away again; --raw writes them as stored.
+    """
     setup_django()
+    from goteo.contacts.csv_cells import CsvWriter
     from goteo.contacts.models import Contact
 
     columns = ["email", "first_name", "last_name", "locale", "timezone", "status"]
@@ -148,7 +162,7 @@ def export(fmt: str, as_json: bool) -> None:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
     extra = sorted({k for a in Contact.objects.values_list("attributes", flat=True) for k in a})
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = CsvWriter(sys.stdout, raw=raw)
     writer.writerow(columns + extra)
     for row in query.iterator(chunk_size=2000):
         attributes = row.pop("attributes")
@@ -185,7 +199,7 @@ def enroll(
     setup_django()
     from goteo.actions.enroll import do_enroll
     from goteo.actions.errors import ActionError
-    from goteo.contacts.selection import select
+    from goteo.cli.selection import select
     from goteo.engine.clock import SystemClock
 
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -18,6 +19,7 @@ from goteo.cli.output import (
 
 if TYPE_CHECKING:
     from goteo.contacts.models import Form
+    from goteo.engine.problems import Problem
 
 
 @click.group()
@@ -43,8 +45,21 @@ def validate(file: str, as_json: bool) -> None:
         "key": d.key,
         "topics": d.topic_keys,
         "double_opt_in": d.double_opt_in,
+        "warnings": _warnings(d.warnings),
     }
-    emit(info, as_json, lambda: click.echo(f"{file}: valid ({d.key})"))
+    emit(info, as_json, lambda: _say(f"{file}: valid ({d.key})", file, d.warnings))
+
+
+def _warnings(problems: Sequence[Problem]) -> list[dict[str, Any]]:
+    return [{"line": p.line, "path": p.path, "message": p.message} for p in problems]
+
+
+def _say(summary: str, file: str, warnings: Sequence[Problem]) -> None:
+    """The summary line, then each warning with its line (on stderr)."""
+    extra = f", {len(warnings)} warning(s):" if warnings else ""
+    click.echo(summary + extra)
+    for warning in warnings:
+        click.secho(f"  {file}:{warning}", fg="yellow", err=True)
 
 
 @form.command()
@@ -70,8 +85,10 @@ def apply(file: str, as_json: bool) -> None:
         "new_consent_version": result.new_consent_version,
         "url": f"{settings.BASE_URL}/f/{key}",
     }
+    info["warnings"] = _warnings(result.definition.warnings)
     extra = ", new consent text version" if result.new_consent_version else ""
-    emit(info, as_json, lambda: click.echo(f"{key}: {result.outcome}{extra} ({info['url']})"))
+    summary = f"{key}: {result.outcome}{extra} ({info['url']})"
+    emit(info, as_json, lambda: _say(summary, file, result.definition.warnings))
 
 
 @form.command(name="list")

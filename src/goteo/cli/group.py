@@ -1,4 +1,4 @@
-"""The ``goteo`` group: a setting found unusable while a command runs is a one-line error."""
+"""The ``goteo`` group: an unusable setting or database met while a command runs is one line."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from goteo.cli.database import explained_database_errors
 from goteo.cli.output import fail
 from goteo.config import ConfigError
 
@@ -13,10 +14,12 @@ from goteo.config import ConfigError
 class GoteoGroup(click.Group):
     """Turns a ``ConfigError`` (a DKIM key that cannot be read, a missing postal address…)
     into ``error: configuration: …`` on standard error and exit status 1, like the errors
-    found while the settings load."""
+    found while the settings load; and a database that is not set up (or cannot be reached)
+    into one line saying so, such as ``error: the database is not set up: run `goteo migrate```."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with explained_database_errors():
+                return super().invoke(ctx)
         except ConfigError as exc:
             fail(f"configuration: {exc}")

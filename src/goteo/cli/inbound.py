@@ -7,6 +7,7 @@ import threading
 
 import click
 
+from goteo.cli.database import require_usable
 from goteo.cli.output import fail, setup_django
 
 
@@ -27,6 +28,7 @@ def inbound(bind: str) -> None:
     """
     host, port = _split_bind(bind)
     setup_django()
+    require_usable()
     from goteo.inbound.server import inbound_controller
 
     controller, handler = inbound_controller(host, port)

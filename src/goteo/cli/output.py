@@ -12,6 +12,11 @@ from typing import Any
 import click
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+raw_option = click.option(
+    "--raw",
+    is_flag=True,
+    help="CSV cells exactly as stored, without the apostrophe before formula-like ones.",
+)
 
 
 def setup_django() -> None:
@@ -69,13 +74,30 @@ def read_document(path: str) -> str:
         raise  # unreachable: fail exits
 
 
-def refuse_document(path: str, problems: Sequence[Any], as_json: bool) -> None:
-    """Print every problem of a refused document (path and line each) and exit with status 1."""
-    listed = [{"line": p.line, "path": p.path, "message": p.message} for p in problems]
+def listed_problems(problems: Sequence[Any]) -> list[dict[str, Any]]:
+    return [{"line": p.line, "path": p.path, "message": p.message} for p in problems]
+
+
+def refuse_document(
+    path: str, problems: Sequence[Any], as_json: bool, warnings: Sequence[Any] = ()
+) -> None:
+    """Print every problem of a refused document (path and line each), then its warnings,
+    and exit with status 1."""
+    listed = listed_problems(problems)
     if as_json:
-        emit({"valid": False, "file": path, "problems": listed}, True, lambda: None)
+        report = {"valid": False, "file": path, "problems": listed}
+        emit(report | {"warnings": listed_problems(warnings)}, True, lambda: None)
     else:
         click.secho(f"{path}: refused, {len(listed)} problem(s):", fg="red", err=True)
         for problem in problems:
             click.echo(f"  {path}:{problem}", err=True)
+        show_warnings(path, warnings, lead="and ")
     raise SystemExit(1)
+
+
+def show_warnings(path: str, warnings: Sequence[Any], lead: str = "") -> None:
+    """A document's warnings, each with its line, on stderr (nothing when there are none)."""
+    if warnings:
+        click.secho(f"{lead or path + ': '}{len(warnings)} warning(s):", fg="yellow", err=True)
+        for warning in warnings:
+            click.echo(f"  {path}:{warning}", err=True)

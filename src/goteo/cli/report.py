@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import click
 
 from goteo.cli.output import emit, fail, json_option, setup_django, table
+from goteo.engine.durations import parse_duration
 
 
 @click.command()
@@ -32,10 +34,23 @@ def _money(revenue: dict[str, str]) -> str:
     return ", ".join(f"{amount} {currency}" for currency, amount in revenue.items()) or "-"
 
 
+def goal_line(goal: dict[str, Any]) -> str:
+    """``goal: purchase within 2w``, or what a campaign without a goal is measured against:
+    ``no goal (measured against purchases within 30 days)``."""
+    events = " or ".join(goal["events"])
+    if goal["declared"]:
+        return f"goal: {events} within {goal['within']}"
+    what = "purchases" if goal["events"] == ["purchase"] else f"{events} events"
+    within = parse_duration(goal["within"])
+    if within % timedelta(days=1):
+        return f"no goal (measured against {what} within {goal['within']})"
+    days = within.days
+    return f"no goal (measured against {what} within {days} day{'' if days == 1 else 's'})"
+
+
 def _print(data: dict[str, Any]) -> None:
-    goal = data["goal"]
     click.echo(f"{data['campaign']['key']}: {data['campaign']['name']}")
-    click.echo(f"goal: {' or '.join(goal['events'])} within {goal['within']}")
+    click.echo(goal_line(data["goal"]))
     click.echo(
         f"enrolled {data['enrolled']}, sent to {data['contacts_sent']} "
         f"({data['messages_sent']} messages), opened {data['opened']}, "

@@ -16,6 +16,7 @@ from goteo.cli.output import (
     json_option,
     refuse_document,
     setup_django,
+    show_warnings,
     table,
 )
 
@@ -101,18 +102,18 @@ def simulate(
 ) -> None:
     """Show what one contact would receive, when, and in which language."""
     setup_django()
-    from goteo.campaigns.versions import parse_checked
+    from goteo.campaigns.versions import check_document
+    from goteo.channels.email.composer import Composer, sender_from_settings
     from goteo.content.render import RenderError
     from goteo.engine.advance import ContactView
     from goteo.engine.problems import CampaignInvalid
     from goteo.engine.simulate import simulate as run
     from goteo.engine.window import zone
-    from goteo.worker.composer import Composer, sender_from_settings
 
     try:
-        campaign = parse_checked(Path(file).read_text(encoding="utf-8"))
+        campaign, warnings = check_document(Path(file).read_text(encoding="utf-8"))
     except CampaignInvalid as exc:
-        refuse_document(file, exc.problems, as_json)
+        refuse_document(file, exc.problems, as_json, exc.warnings)
         return
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {file}: {exc}")
@@ -149,35 +150,55 @@ def simulate(
             "kind": entry.kind,
             "detail": entry.detail,
         }
+        if entry.step_id:
+            item["step"] = entry.step_id
+        entries.append(item)
         if entry.send is not None:
             s = entry.send
-            item |= {
-                "step": s.step_id,
-                "channel": s.channel,
-                "template": s.template,
-                "locale": s.locale,
-            }
+            item |= {"channel": s.channel, "template": s.template, "locale": s.locale}
+            extra = _sample_coupon(s.coupon, entry.at) if s.coupon is not None else {}
+            if extra:
+                item["coupon"] = extra["coupon"]
             try:
-                extra = _sample_coupon(s.coupon, entry.at) if s.coupon is not None else {}
                 message = composer.compose(0, campaign, s.template, s.locale, row, extra=extra)
                 item["subject"] = message.subject
             except RenderError as exc:
-                item["subject"], item["error"] = "", str(exc)
-        entries.append(item)
-    emit(
-        entries,
-        as_json,
-        lambda: table(
-            [
+                item["subject"], item["error"] = None, str(exc)
+    show_warnings(file, warnings)  # on stderr, so --json output stays one document
+    emit(entries, as_json, lambda: table(_rows(entries), HEADERS))
+
+
+HEADERS = ["when (contact's time)", "what", "step", "locale", "subject or decision"]
+
+
+def _rows(entries: list[dict[str, Any]]) -> list[list[str]]:
+    """One row per entry; a send's coupon and a message that cannot be rendered get a row of
+    their own, so a render problem never reads as a subject."""
+    rows = []
+    for e in entries:
+        when = e["local"][:16].replace("T", " ")
+        step, locale = e.get("step", ""), e.get("locale", "")
+        if "error" in e:
+            rows.append([when, "not sent", step, locale, f"cannot render: {e['error']}"])
+        else:
+            rows.append([when, e["kind"], step, locale, e.get("subject") or e["detail"]])
+        if "coupon" in e:
+            coupon = e["coupon"]
+            terms = ", ".join(
+                t
+                for t in (
+                    coupon.get("discount"),
+                    coupon.get("expires_on") and f"until {coupon['expires_on']}",
+                )
+                if t
+            )
+            rows.append(
                 [
-                    e["local"][:16].replace("T", " "),
-                    e["kind"],
-                    e.get("step", ""),
-                    e.get("locale", ""),
-                    e.get("subject") or e.get("error") or e["detail"],
+                    when,
+                    "coupon",
+                    step,
+                    "",
+                    f"{coupon['code']} ({terms})" if terms else coupon["code"],
                 ]
-                for e in entries
-            ],
-            ["when (contact's time)", "what", "step", "locale", "subject"],
-        ),
-    )
+            )
+    return rows

@@ -1,11 +1,11 @@
-"""Consent records as plain data: for one contact (API, CLI) or for everyone (export)."""
+"""Consent records as plain data: for one contact (the contact card) or everyone (export)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from goteo.contacts.models import Consent, Subscription
+from goteo.contacts.models import Consent
 
 COLUMNS = (
     "email",
@@ -34,7 +34,10 @@ _VALUES = {
 
 
 def _rows(query: Any) -> Iterator[dict[str, Any]]:
-    for row in query.order_by("id").values(*_VALUES.values()).iterator(chunk_size=2000):
+    values = query.order_by("id").values(*_VALUES.values(), "consent_text__form_key")
+    for row in values.iterator(chunk_size=2000):
+        # A deleted form leaves its key on the consent text the person agreed to.
+        row["form__key"] = row["form__key"] or row["consent_text__form_key"]
         yield {name: row[source] for name, source in _VALUES.items()}
 
 
@@ -44,15 +47,6 @@ def consents_of(contact_id: int) -> list[dict[str, Any]]:
         {k: v for k, v in row.items() if k != "email"}
         for row in _rows(Consent.objects.filter(contact_id=contact_id))
     ]
-
-
-def consent_summary(contact_id: int) -> dict[str, Any]:
-    """What the API and ``goteo contacts show`` add to a contact: consents, subscriptions."""
-    topics = Subscription.objects.filter(contact_id=contact_id).order_by("topic")
-    return {
-        "consents": consents_of(contact_id),
-        "subscriptions": list(topics.values_list("topic", flat=True)),
-    }
 
 
 def consent_rows(form_key: str | None = None) -> Iterator[dict[str, Any]]:

@@ -1,9 +1,13 @@
-"""Validation and normalisation of contact fields: email, locale, time zone, attributes."""
+"""Validation and normalisation of contact fields: email, locale, time zone, attributes.
+
+``control_problem`` is the one check for control characters, used by every entry path (CSV,
+API, forms, events) so that no NUL, escape or line break gets into a one-line field.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +22,23 @@ CORE_FIELDS = ("email", "first_name", "last_name", "locale", "timezone")
 # Exported, but never set from outside: consent and status change only through their actions.
 READ_ONLY = ("id", "status", "created_at", "updated_at")
 NAME_MAX = 200
+# C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MULTILINE_OK = "\t\n\r"  # allowed in free text (attribute values), never in one-line fields
+
+
+def control_problem(text: str, *, one_line: bool = True) -> str | None:
+    """Why ``text`` cannot be stored, naming the first control character; None if it can.
+
+    A one-line field (a name, a locale, a key) takes no control character at all; free text
+    (an attribute's value) may hold tabs and line breaks, but nothing else.
+    """
+    for match in _CONTROL.finditer(text):
+        char = match.group()
+        if one_line or char not in _MULTILINE_OK:
+            kind = "a line break" if char in "\n\r\u2028\u2029" else "a control character"
+            return f"contains {kind} (U+{ord(char):04X}) at position {match.start() + 1}"
+    return None
 
 
 def normalize_email(value: object) -> str:
@@ -57,8 +78,10 @@ def check_contact(data: Mapping[str, Any]) -> tuple[ContactInput | None, dict[st
         value = data.get(name)
         if value is None:
             continue
-        if not isinstance(value, str) or len(value) > NAME_MAX or "\n" in value or "\r" in value:
+        if not isinstance(value, str) or len(value) > NAME_MAX:
             errors[name] = f"must be one line of text, at most {NAME_MAX} characters"
+        elif problem := control_problem(value):
+            errors[name] = f"must be one line of text: {problem}"
         else:
             fields[name] = value.strip()
     locale = data.get("locale")
@@ -104,10 +127,39 @@ def _attributes(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, An
     skip = (*CORE_FIELDS, *READ_ONLY, *FLAT, "attributes", "postal_address")
     extra = {k: v for k, v in data.items() if k not in skip}
     for name, value in {**extra, **nested}.items():
-        if not isinstance(name, str) or not ATTRIBUTE_NAME.match(name):
+        if not isinstance(name, str) or not ATTRIBUTE_NAME.fullmatch(name):
             errors[f"attributes.{name}"] = "attribute names are letters, digits and _"
         elif value is not None and not isinstance(value, str | int | float | bool | list | dict):
             errors[f"attributes.{name}"] = "unsupported value"
+        elif problem := _text_problem(value):
+            errors[f"attributes.{name}"] = problem
         else:
             attributes[name] = value
     return attributes
+
+
+def _text_problem(value: Any) -> str | None:
+    """A control character anywhere in an attribute's text, however deeply nested."""
+    return nested_text_problem(value, lambda text: control_problem(text, one_line=False))
+
+
+def nul_problem(value: Any) -> str | None:
+    """A NUL anywhere in free JSON data (event properties): no database can store it."""
+    return nested_text_problem(
+        value, lambda text: "contains a NUL character (U+0000)" if "\x00" in text else None
+    )
+
+
+def nested_text_problem(value: Any, check: Callable[[str], str | None]) -> str | None:
+    """The first problem ``check`` finds in any text (keys too) of nested JSON data."""
+    if isinstance(value, str):
+        return check(value)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if found := nested_text_problem(str(key), check) or nested_text_problem(item, check):
+                return found
+    if isinstance(value, list | tuple):
+        for item in value:
+            if found := nested_text_problem(item, check):
+                return found
+    return None

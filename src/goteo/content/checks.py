@@ -4,6 +4,9 @@
 it returns human messages, one per problem, and an empty list for a good template. It finds
 syntax errors and names that will not exist at send time (``contact.frist_name``), so a typo
 is refused when the campaign is applied rather than discovered for each contact.
+
+``printed_values`` is the ``find_printed`` hook: the values a template prints that some
+contacts (or some steps) lack, which ``goteo.engine.printed`` turns into warnings or problems.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from liquid.exceptions import LiquidError
 from liquid.static_analysis import Segments, Variable
 
 from goteo.content.liquid_env import environment_for
+from goteo.engine.printed import Printed
 
 # The names a template may use, and the fields under each (None: any field is allowed).
 NAMESPACE: dict[str, frozenset[str] | None] = {
@@ -58,32 +62,43 @@ def check_template(field: str, source: str) -> list[str]:
     problems.extend(
         f"unknown filter {name!r}" for name in analysis.filters if name not in env.filters
     )
-    problems.extend(_unguarded_optional_fields(source))
     return problems
 
 
-# Contact fields that some contacts do not have.
-_OPTIONAL = ("first_name", "last_name", "full_name", "locale", "timezone")
+# Values that are missing for some contacts (or, for coupon and event, in some steps).
+_BARE = re.compile(
+    r"(?<![\w.])(?:contact\.(?:first_name|last_name|full_name|locale|timezone)\b(?!\.)"
+    r"|contact\.attributes\.\w+|event\.properties\.\w+|event\.name\b|coupon\.\w+)"
+)
 _OUTPUT = re.compile(r"\{\{-?(.*?)-?\}\}", re.DOTALL)
 
 
-def _unguarded_optional_fields(source: str) -> list[str]:
-    """Printing a name some contacts lack needs a default or an ``{% if %}`` around it."""
-    problems = []
-    for name in _OPTIONAL:
-        field = re.compile(rf"\bcontact\.{name}\b")
-        guarded = re.search(rf"{{%-?\s*(if|unless|elsif)\b[^%]*\bcontact\.{name}\b", source)
-        for match in _OUTPUT.finditer(source):
-            expression = match.group(1)
-            if field.search(expression) and "default" not in expression and not guarded:
+def printed_values(source: str) -> list[Printed]:
+    """Values ``source`` prints without a default and outside an ``{% if %}`` on them.
+
+    Each name once, at its first such line; ``goteo.engine.printed`` judges them.
+    """
+    found: dict[str, Printed] = {}
+    for match in _OUTPUT.finditer(source):
+        expression = match.group(1)
+        if "default" in expression:
+            continue
+        for value in _BARE.finditer(expression):
+            name = value.group(0)
+            if name not in found and not _guarded(name, source):
                 line = source.count("\n", 0, match.start()) + 1
-                problems.append(
-                    f"contact.{name} is empty for some contacts: print it with a default "
-                    f'({{{{ contact.{name} | default: "…" }}}}) or inside '
-                    f"{{% if contact.{name} %}} (line {line} of the template)"
-                )
-                break
-    return problems
+                found[name] = Printed(name, line, expression[value.start() :].strip())
+    return list(found.values())
+
+
+def _guarded(name: str, source: str) -> bool:
+    """An ``{% if %}``, ``{% unless %}`` or ``{% elsif %}`` tests the value or what holds it."""
+    parts = name.split(".")
+    for n in range(1, len(parts) + 1):
+        tested = re.escape(".".join(parts[:n]))
+        if re.search(rf"{{%-?\s*(?:if|unless|elsif)\b[^%]*(?<![\w.]){tested}(?![\w.])", source):
+            return True
+    return False
 
 
 def _syntax_message(exc: LiquidError) -> str:

@@ -19,8 +19,9 @@ def contact_context(
 ) -> dict[str, Any]:
     """The ``contact`` mapping; ``full_name`` is the first and last names that are present.
 
-    An empty field is left out rather than set to "": printing it then needs a ``default`` (or
-    an ``{% if %}``, where it is false), so "Hi ," can never go out.
+    An empty field is left out rather than set to "": ``default`` and ``{% if %}`` treat it as
+    missing, validation warns where a template prints it bare, and a strict campaign refuses
+    to send "Hi ,".
     """
     first, last = (first_name or "").strip(), (last_name or "").strip()
     optional = {

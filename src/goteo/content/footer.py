@@ -21,6 +21,8 @@ _WORDING = {
     "ru": ("Не хотите больше получать эти письма?", "Отписаться"),
 }
 FALLBACK = "en"
+# Before the link in the text part; French puts a (no-break) space before the colon.
+_COLON = {"fr": "\u00a0: "}
 _BOX = (
     '<div lang="{lang}" style="margin:24px 0 0;padding:12px 0 0;border-top:1px solid #dddddd;'
     'font-family:sans-serif;font-size:12px;line-height:1.5;color:#666666">{lines}</div>'
@@ -81,7 +83,7 @@ def _text_footer(lang: str, url: str, address: str) -> str:
     if address:
         lines.append(address)
     if url:
-        lines += [question, f"{label}: {url}"]
+        lines += [question, f"{label}{_COLON.get(lang, ': ')}{url}"]
     return "\n".join(lines) + "\n"
 
 

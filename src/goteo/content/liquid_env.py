@@ -3,10 +3,10 @@
 Templates are written by marketers and rendered for every contact, so the environment is
 strict and bounded:
 
-- printing a variable that does not exist raises, unless it goes through ``default``
-  (``{{ contact.attributes.plan | default: "free" }}``); a test on a missing value
-  (``{% if contact.attributes.vip %}``) is false and a loop over one runs zero times, so
-  optional attributes stay usable;
+- printing a missing value prints nothing, or, for a campaign with ``strict: true``, raises
+  unless it goes through ``default`` (``{{ contact.attributes.plan | default: "free" }}``);
+  a test on a missing value (``{% if contact.attributes.vip %}``) is false and a loop over one
+  runs zero times, so optional attributes stay usable;
 - there is no ``include`` or ``render`` tag (templates cannot read other files);
 - loops, output size and context depth are capped, so one template cannot stall a worker.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from liquid import Environment, StrictUndefined
+from liquid import Environment, StrictUndefined, Undefined
 
 # Tags that load other templates: campaigns are self-contained documents.
 _LOADING_TAGS = ("include", "render")
@@ -65,16 +65,23 @@ class GoteoEnvironment(Environment):
             self.tags.pop(name, None)
 
 
-def _make(*, autoescape: bool) -> GoteoEnvironment:
-    return GoteoEnvironment(undefined=GoteoUndefined, autoescape=autoescape, strict_filters=True)
+def _make(*, autoescape: bool, strict: bool = True) -> GoteoEnvironment:
+    undefined = GoteoUndefined if strict else Undefined
+    return GoteoEnvironment(undefined=undefined, autoescape=autoescape, strict_filters=True)
 
 
 #: For the HTML body: every printed value is HTML-escaped.
 HTML_ENV = _make(autoescape=True)
 #: For subject, preheader and text body: values are printed as they are.
 TEXT_ENV = _make(autoescape=False)
+#: The same for campaigns that are not strict: a missing value prints as nothing.
+HTML_LENIENT_ENV = _make(autoescape=True, strict=False)
+TEXT_LENIENT_ENV = _make(autoescape=False, strict=False)
 
 
-def environment_for(field: str) -> GoteoEnvironment:
-    """The environment for one template field: ``html`` is escaped, the others are not."""
-    return HTML_ENV if field == "html" else TEXT_ENV
+def environment_for(field: str, *, strict: bool = True) -> GoteoEnvironment:
+    """The environment for one template field: ``html`` is escaped, the others are not;
+    ``strict``, a missing value raises when printed, else it prints as nothing."""
+    if strict:
+        return HTML_ENV if field == "html" else TEXT_ENV
+    return HTML_LENIENT_ENV if field == "html" else TEXT_LENIENT_ENV

@@ -1,9 +1,10 @@
 """Render one campaign template for one contact: subject, inlined HTML and a text part.
 
 The engine picks the locale (``goteo.engine.locales.resolve``); the renderer uses it, or the
-campaign's default locale when the template has no variant for it. A template that cannot be
-rendered for a contact (a missing value printed without ``default``) raises ``RenderError``:
-a message is never sent half-filled.
+campaign's default locale when the template has no variant for it. A missing value prints as
+nothing; in a campaign with ``strict: true`` it raises ``RenderError`` instead (unless printed
+through ``default``), so such a campaign never sends a message half-filled. A template that
+cannot be rendered for another reason (a limit, CSS that cannot be inlined) raises too.
 """
 
 from __future__ import annotations
@@ -16,13 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import css_inline
-from inscriptis import get_text
-from inscriptis.model.config import ParserConfig
-from inscriptis.model.html_document_state import HtmlDocumentState
-from inscriptis.model.tag import CustomHtmlTagHandlerMapping
 from liquid import BoundTemplate
 from liquid.exceptions import LiquidError
 
+from goteo.content.html_text import html_to_text, text_template_source, tidy
 from goteo.content.liquid_env import environment_for
 from goteo.engine.model import Campaign, TemplateVariant
 
@@ -48,30 +46,10 @@ class _Compiled:
     text_derived: bool = False
 
 
-_BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
 _BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _PREHEADER = (
     '<span style="display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;'
     'opacity:0;overflow:hidden;mso-hide:all">{}</span>'
-)
-
-
-def _link_start(state: HtmlDocumentState, attrs: dict[str, str]) -> None:
-    href = (attrs.get("href") or "").strip()
-    state.link_target = "" if href.startswith("#") else href
-
-
-def _link_end(state: HtmlDocumentState) -> None:
-    if state.link_target:
-        state.tags[-1].write(f" ({state.link_target})")
-
-
-# Links read as "label (https://…)" in the text part.
-_TEXT_CONFIG = ParserConfig(
-    display_links=True,
-    custom_html_tag_handler_mapping=CustomHtmlTagHandlerMapping(
-        start_tag_mapping={"a": _link_start}, end_tag_mapping={"a": _link_end}
-    ),
 )
 
 
@@ -98,10 +76,9 @@ class Renderer:
             preheader = one_line(_run(compiled, "preheader", compiled.preheader, context))
             html = _insert_preheader(html, preheader)
         if compiled.text is None:
-            text = get_text(html, _TEXT_CONFIG).strip() + "\n"
+            text = html_to_text(html)
         elif compiled.text_derived:
-            text = _BLANK_LINES.sub("\n\n", _run(compiled, "text", compiled.text, context))
-            text = text.strip() + "\n"
+            text = tidy(_run(compiled, "text", compiled.text, context))
         else:
             text = _run(compiled, "text", compiled.text, context)
         return Rendered(subject=subject, html=html, text=text)
@@ -142,7 +119,8 @@ def _compile(campaign: Campaign, name: str, locale: str) -> _Compiled:
         if source is None:
             return None
         try:
-            return environment_for(field).from_string(source, name=f"{name}/{locale}/{field}")
+            env = environment_for(field, strict=campaign.strict)
+            return env.from_string(source, name=f"{name}/{locale}/{field}")
         except LiquidError as exc:
             raise RenderError(f"{where} {field}: {_describe(exc)}") from exc
 
@@ -150,7 +128,7 @@ def _compile(campaign: Campaign, name: str, locale: str) -> _Compiled:
     assert subject is not None and html is not None
     text, derived = parse("text", variant.text), False
     if text is None:
-        text, derived = _derive_text(variant.html, name, locale), True
+        text, derived = _derive_text(variant.html, name, locale, campaign.strict), True
     return _Compiled(
         where=where,
         subject=subject,
@@ -161,7 +139,7 @@ def _compile(campaign: Campaign, name: str, locale: str) -> _Compiled:
     )
 
 
-def _derive_text(html_source: str, name: str, locale: str) -> BoundTemplate | None:
+def _derive_text(html_source: str, name: str, locale: str, strict: bool) -> BoundTemplate | None:
     """A text template made once from the HTML template, so no message converts its own HTML.
 
     Liquid markup is plain text to the HTML-to-text converter, so it survives the conversion
@@ -169,10 +147,14 @@ def _derive_text(html_source: str, name: str, locale: str) -> BoundTemplate | No
     None: each message's HTML is then converted instead.
     """
     try:
-        source = get_text(html_source, _TEXT_CONFIG)
-        return environment_for("text").from_string(source, name=f"{name}/{locale}/text")
+        source = text_template_source(html_source)
+        env = environment_for("text", strict=strict)
+        return env.from_string(source, name=f"{name}/{locale}/text")
     except LiquidError:
         return None
+
+
+STRICT_HINT = ' (the campaign is strict: print it through a default, like {{ … | default: "…" }})'
 
 
 def _run(
@@ -183,7 +165,7 @@ def _run(
     except LiquidError as exc:
         hint = ""
         if "is undefined" in str(exc.message):
-            hint = ' (print it through a default, like {{ … | default: "…" }})'
+            hint = STRICT_HINT
         raise RenderError(f"{compiled.where} {field}: {_describe(exc)}{hint}") from exc
 
 

@@ -1,7 +1,9 @@
 """Goteo's own messages (the double opt-in confirmation), in the demo's six languages.
 
-They are a campaign document like any other, parsed once; a form may not change them yet.
-Values: ``confirm_url`` and ``form_name`` come with each message.
+They are a campaign document like any other, parsed once. Values: ``confirm_url`` and
+``form_name`` come with each message. A form may write the confirmation in its own words
+(``goteo.forms.texts``): the delivery's context then carries them under ``form_message``
+(``{subject, html}``), and ``system_campaign`` makes a one-variant campaign of them.
 
 ``lead-handoff`` (English only) goes to a salesperson, not to the contact: it tells the owner
 of a lead that just became hot who it is and what it did. Its values come from
@@ -11,7 +13,15 @@ of a lead that just became hot who it is and what it did. Its values come from
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from goteo.engine.model import Campaign
 from goteo.engine.parser import parse_campaign
+
+FORM_MESSAGE = "form_message"
 
 _SOURCE = """
 key: goteo-system
@@ -68,17 +78,17 @@ templates:
     en:
       subject: "Hot lead for you: {{ lead.email }} (score {{ score }})"
       html: |
-        <p>{% if lead.full_name %}{{ lead.full_name }} ({{ lead.email }})
+        <p>{% if lead.full_name.size > 0 %}{{ lead.full_name }} ({{ lead.email }})
         {%- else %}{{ lead.email }}{% endif %} crossed the lead score threshold of
         {{ threshold }} on {{ hot_at }} with a score of {{ score }}, and is yours to
         follow up.</p>
-        {% if lead.locale or lead.timezone %}<p>Language:
+        {% if lead.locale.size > 0 or lead.timezone.size > 0 %}<p>Language:
         {{ lead.locale | default: "unknown" }}; time zone:
         {{ lead.timezone | default: "unknown" }}.</p>{% endif %}
         <h3>Recent activity</h3>
         {% if events.size > 0 %}<ul>{% for event in events %}
         <li>{{ event.at }}: {{ event.name }}
-        {%- if event.details %} ({{ event.details }}){% endif %}</li>{% endfor %}
+        {%- if event.details.size > 0 %} ({{ event.details }}){% endif %}</li>{% endfor %}
         </ul>{% else %}<p>No events recorded.</p>{% endif %}
         <h3>Score changes</h3>
         {% if score_changes.size > 0 %}<ul>{% for change in score_changes %}
@@ -91,8 +101,30 @@ templates:
         <h3>Messages received</h3>
         {% if messages.size > 0 %}<ul>{% for message in messages %}
         <li>{{ message.at }}: {{ message.subject | default: message.campaign }}
-        {%- if message.engagement %} ({{ message.engagement }}){% endif %}</li>{% endfor %}
+        {%- if message.engagement.size > 0 %} ({{ message.engagement }}){% endif %}</li>{% endfor %}
         </ul>{% else %}<p>None.</p>{% endif %}
 """
 
 SYSTEM_MESSAGES = parse_campaign(_SOURCE)
+
+
+def system_campaign(template: str, locale: str, context: Mapping[str, Any]) -> Campaign:
+    """The campaign a transactional delivery is rendered from: Goteo's own messages, or the
+    form's own words for it when its context carries them."""
+    own = context.get(FORM_MESSAGE)
+    if not isinstance(own, Mapping):
+        return SYSTEM_MESSAGES
+    return _own_words(template, locale, str(own.get("subject", "")), str(own.get("html", "")))
+
+
+@lru_cache(maxsize=256)
+def _own_words(template: str, locale: str, subject: str, html: str) -> Campaign:
+    variant = {"subject": subject, "html": html}
+    document = {
+        "key": "goteo-form-message",
+        "name": "Goteo",
+        "default_locale": locale,
+        "steps": [{"send": "email", "template": template}],
+        "templates": {template: {locale: variant}},
+    }
+    return parse_campaign(json.dumps(document, ensure_ascii=False))

@@ -21,7 +21,10 @@ from goteo.engine.commands import (
     Update,
     updated_fields,
 )
+from goteo.engine.condition_text import describe, describe_where
 from goteo.engine.conditions import EventRecord, Facts, evaluate, matches_where
+from goteo.engine.decisions import Decision
+from goteo.engine.durations import format_duration
 from goteo.engine.model import Campaign, Goal
 from goteo.engine.state import ACTIVE, COMPLETED, CONVERTED, EXITED, EnrollmentState
 from goteo.engine.steps import (
@@ -56,6 +59,9 @@ class ContactView:
 class Outcome:
     state: EnrollmentState
     commands: list[Command] = field(default_factory=list)
+    # The commands and the decisions in the order they were made, for the simulator.
+    trace: list[Command | Decision] = field(default_factory=list, compare=False)
+    last_step: str | None = field(default=None, compare=False)  # where the walk stopped
 
 
 def advance(
@@ -143,6 +149,8 @@ class _Run:
         self.facts = contact.facts
         self.now = now
         self.commands: list[Command] = []
+        self.trace: list[Command | Decision] = []
+        self.at: str | None = None
 
     def walk(self, state: EnrollmentState) -> Outcome:
         # Validated campaigns have no loops, so one pass visits each step at most once.
@@ -150,6 +158,7 @@ class _Run:
             if state.position is None:
                 return self._done(state.ended(COMPLETED, "completed"))
             step = self.campaign.step(state.position)
+            self.at = step.id
             result = self._step(step, state)
             if result is None:  # waiting: stays where it is until woken
                 return self._done(state)
@@ -159,11 +168,21 @@ class _Run:
         raise RuntimeError(f"campaign {self.campaign.key!r} did not settle; does it loop?")
 
     def _done(self, state: EnrollmentState) -> Outcome:
-        return Outcome(state, self.commands)
+        return Outcome(state, self.commands, self.trace, self.at)
 
-    def _go(self, state: EnrollmentState, step_id: str, target: str | None) -> EnrollmentState:
-        step = self.campaign.step(step_id)
-        return state.moved(self.campaign.resolve(step, target), step_id)
+    def _command(self, command: Command) -> None:
+        self.commands.append(command)
+        self.trace.append(command)
+
+    def _go(
+        self, state: EnrollmentState, step: Step, target: str | None, way: str, why: str
+    ) -> EnrollmentState:
+        """Move to ``target`` (None: the step below), noting which ``way`` it went and ``why``."""
+        position = self.campaign.resolve(step, target)
+        to = repr(position) if position is not None else "the end"
+        kind = {BranchStep: "branch", SplitStep: "split"}.get(type(step), "wait_for")
+        self.trace.append(Decision(step.id, kind, f"{way} -> {to}: {why}"))
+        return state.moved(position, step.id)
 
     def _step(self, step: Step, state: EnrollmentState) -> EnrollmentState | None:
         """The state after ``step`` ran; a state with ``wake_at`` set is waiting."""
@@ -180,7 +199,10 @@ class _Run:
             return self._wait_for(step, state)
         if isinstance(step, BranchStep):
             taken = evaluate(step.condition, self.facts, now)
-            return self._go(state, step.id, step.then if taken else step.otherwise)
+            why = f"{describe(step.condition)} {'holds' if taken else 'does not hold'}"
+            if taken:
+                return self._go(state, step, step.then, "then", why)
+            return self._go(state, step, step.otherwise, "else", why)
         if isinstance(step, SplitStep):
             return self._split(step, state)
         if isinstance(step, SendStep):
@@ -190,19 +212,23 @@ class _Run:
     def _wait_for(self, step: WaitForStep, state: EnrollmentState) -> EnrollmentState | None:
         if state.wake_at is None:  # just arrived: start the timeout
             return replace(state, wake_at=self.now + step.timeout, since=self.now)
+        event = f"event {step.event}{describe_where(step.where)}"
         if _happened(step, state, self.facts, self.now):
-            return self._go(state, step.id, step.then)
+            return self._go(state, step, step.then, "then", f"{event} happened")
         if self.now >= state.wake_at:
-            return self._go(state, step.id, step.otherwise)
+            waited = f"no {event} within {format_duration(step.timeout)}"
+            return self._go(state, step, step.otherwise, "else", waited)
         return None
 
     def _split(self, step: SplitStep, state: EnrollmentState) -> EnrollmentState:
         name = state.variants.get(step.id) or split_choice(step, state.seed)
         variant = next(v for v in step.variants if v.name == name)
         state = state.chose(step.id, name)
+        chosen = f"variant {name} (weight {variant.weight} of {step.total_weight})"
         if variant.holdout:
+            self.trace.append(Decision(step.id, "split", f"{chosen}: a holdout, sent nothing"))
             return state.ended(EXITED, f"holdout ({step.id})")
-        return self._go(state, step.id, variant.next)
+        return self._go(state, step, variant.next, chosen, "drawn by the journey's seed")
 
     def _send(self, step: SendStep, state: EnrollmentState) -> EnrollmentState | None:
         window = self.campaign.window
@@ -213,7 +239,7 @@ class _Run:
             if opening > self.now:
                 return replace(state, wake_at=opening)
         locale = self._locale(step.template)
-        self.commands.append(Send(step.id, step.channel, step.template, locale, step.coupon))
+        self._command(Send(step.id, step.channel, step.template, locale, step.coupon))
         return state.moved(self.campaign.successor(step), step.id)
 
     def _locale(self, template: str) -> str:
@@ -235,6 +261,6 @@ class _Run:
             command = Notify(step.id, step.to, step.template, self._locale(step.template))
         else:
             command = CallWebhook(step.id, step.url)
-        self.commands.append(command)
+        self._command(command)
         self.facts = replace(self.facts, fields=updated_fields(self.facts.fields, command))
         return state.moved(self.campaign.successor(step), step.id)

@@ -7,10 +7,11 @@ after a problem, so one pass reports all of them.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from math import isfinite
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from goteo.engine.condition_model import (
     AT_LEAST_ONCE,
@@ -46,6 +47,7 @@ TEXT_ONLY_OPS = ("starts_with", "ends_with")
 NUMBER_OPS = ("gt", "gte", "lt", "lte")
 FIELDS_HINT = ", ".join([*FIELD_KINDS, "attributes.<name>"])
 KEYWORDS_HINT = "all, any, not, event"
+ALL_OPS: tuple[str, ...] = get_args(Op)
 
 
 def parse_condition(raw: Any, path: str) -> tuple[Condition | None, Problems]:
@@ -227,6 +229,12 @@ def _check(
     op: Any, value: Any, kind: Kind, path: str, problems: Problems, subject: str
 ) -> Check | None:
     allowed = OPS_BY_KIND[kind]
+    if op not in ALL_OPS:
+        guess = difflib.get_close_matches(str(op), allowed, n=1, cutoff=0.6)
+        hint = f"did you mean {guess[0]}? " if guess else ""
+        known = ", ".join(allowed)
+        problems.append((path, f"unknown operator {op!r} ({hint}for {subject}: {known})"))
+        return None
     if op not in allowed:
         problems.append((path, f"{op!r} does not apply to {subject} (use {', '.join(allowed)})"))
         return None

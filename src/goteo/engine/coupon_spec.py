@@ -123,11 +123,13 @@ def _discount(
         problems.append((f"{path}.percent_off", "must be more than 0 and at most 100"))
     if amount is not None and not Decimal(0) < amount <= MAX_AMOUNT:
         problems.append((f"{path}.amount_off", f"must be more than 0 and at most {MAX_AMOUNT}"))
-    if "percent_off" in raw and "amount_off" in raw:
+    both = "percent_off" in raw and "amount_off" in raw
+    if both:
+        # One mistake, one problem: the currency question waits until the choice is made.
         problems.append((f"{path}.amount_off", "give percent_off or amount_off, not both"))
     elif required and "percent_off" not in raw and "amount_off" not in raw:
         problems.append((path, "a generated coupon needs percent_off or amount_off"))
-    if "amount_off" in raw and currency is None:
+    if "amount_off" in raw and currency is None and not both:
         problems.append((f"{path}.currency", "amount_off needs a currency (like EUR)"))
     if currency is not None:
         if "amount_off" not in raw:

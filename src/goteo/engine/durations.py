@@ -25,10 +25,16 @@ def parse_duration(text: object) -> timedelta:
 
 
 def format_duration(delta: timedelta) -> str:
-    """The shortest canonical text for a duration (``timedelta(hours=36)`` -> ``1d12h``)."""
+    """A duration as people write it, which ``parse_duration`` reads back as the same value.
+
+    Whole weeks are weeks (``2w``); anything else counts days first (``30d``, not ``4w2d``),
+    then hours, minutes and seconds (``1d12h``, ``1h30m``). Fractions of a second are dropped.
+    """
     seconds = int(delta.total_seconds())
+    if seconds > 0 and seconds % _UNITS["w"] == 0:
+        return f"{seconds // _UNITS['w']}w"
     parts = []
-    for unit in ("w", "d", "h", "m", "s"):
+    for unit in ("d", "h", "m", "s"):
         n, seconds = divmod(seconds, _UNITS[unit])
         if n:
             parts.append(f"{n}{unit}")

@@ -100,6 +100,8 @@ class Campaign:
     priority: int = 0  # higher goes first when campaigns compete under a frequency cap
     goal: Goal | None = None
     exit_when: Condition | None = None
+    # A missing value refuses the document and fails the message instead of printing empty.
+    strict: bool = False
     _index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -5,23 +5,28 @@ Every problem is collected, named by path and line; nothing is applied half-way.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable, Mapping
-from datetime import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from goteo.engine import yamlsource
+from goteo.engine.channel_needs import ChannelCheck, channel_needs
 from goteo.engine.conditions import parse_condition, parse_where
 from goteo.engine.durations import DurationError, parse_duration
 from goteo.engine.model import Campaign, Goal, Reentry, TemplateVariant, Trigger
+from goteo.engine.printed import Printed, PrintedIn, judge_printed
 from goteo.engine.problems import CampaignInvalid, Problem
 from goteo.engine.reachability import find_loop, unreachable_steps
 from goteo.engine.step_parser import SLUG, StepParser
 from goteo.engine.steps import BranchStep, SplitStep, Step, WaitForStep
-from goteo.engine.window import DAY_NAMES, Window, is_valid_zone
+from goteo.engine.window import is_valid_zone
+from goteo.engine.window_parser import parse_window
 
-# (field path, template source) -> problem messages
+# (field, template source) -> problem messages
 TemplateChecker = Callable[[str, str], list[str]]
+# template source -> the values it prints without a default (judged by goteo.engine.printed)
+PrintedFinder = Callable[[str], Sequence[Printed]]
 
 LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 TOP_KEYS = {
@@ -34,6 +39,7 @@ TOP_KEYS = {
     "window",
     "timezone",
     "priority",
+    "strict",
     "goal",
     "exit_when",
     "steps",
@@ -43,7 +49,6 @@ LATER_TOP_KEYS = ("frequency",)
 LATER = "is not available in this release"
 PRIORITY_LIMIT = 1_000_000
 VARIANT_KEYS = {"subject", "html", "text", "preheader"}
-HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
 
 def normalize_locale(value: str) -> str:
@@ -51,10 +56,20 @@ def normalize_locale(value: str) -> str:
 
 
 class _Parser:
-    def __init__(self, doc: yamlsource.Located, check_template: TemplateChecker | None) -> None:
+    def __init__(
+        self,
+        doc: yamlsource.Located,
+        check_template: TemplateChecker | None,
+        find_printed: PrintedFinder | None = None,
+        check_channel: ChannelCheck | None = None,
+    ) -> None:
         self.doc = doc
         self.check_template = check_template
+        self.find_printed = find_printed
+        self.check_channel = check_channel
         self.problems: list[Problem] = [Problem(ln, p, m) for p, ln, m in doc.problems]
+        self.warnings: list[Problem] = []
+        self.printed: list[PrintedIn] = []
 
     def fail(self, path: str, message: str) -> None:
         self.problems.append(Problem(self.doc.line(path), path, message))
@@ -95,8 +110,11 @@ class _Parser:
             self.fail("description", "must be text")
         trigger = self._trigger(data.get("trigger", "manual"))
         priority = self._priority(data.get("priority", 0))
+        strict = data.get("strict", False)
+        if not isinstance(strict, bool):
+            self.fail("strict", f"{strict!r} must be true or false")
         reentry = self._reentry(data.get("reentry", "never"))
-        window = self._window(data["window"]) if "window" in data else None
+        window = parse_window(data["window"], self.fail) if "window" in data else None
         goal = self._goal(data["goal"]) if "goal" in data else None
         exit_when = None
         if "exit_when" in data:
@@ -104,6 +122,11 @@ class _Parser:
             self.report(found)
         templates = self._templates(data.get("templates"), default_locale)
         steps = self._steps(data.get("steps"), templates)
+        problems, warnings = judge_printed(self.printed, steps, trigger, strict=strict is True)
+        for path, n, message in problems:
+            self.problems.append(Problem(self.doc.text_line(path, n), path, message))
+        for path, n, message in warnings:
+            self.warnings.append(Problem(self.doc.text_line(path, n), path, message))
         if self.problems or key is None or default_locale is None:
             return None
         return Campaign(
@@ -119,6 +142,7 @@ class _Parser:
             priority=priority,
             goal=goal,
             exit_when=exit_when,
+            strict=strict is True,
         )
 
     def report(self, found: list[tuple[str, str]]) -> None:
@@ -211,47 +235,6 @@ class _Parser:
         self.fail("reentry", f"{value!r} must be never, always, or {{after: <duration>}}")
         return Reentry("never")
 
-    def _window(self, value: Any) -> Window | None:
-        if not isinstance(value, dict):
-            self.fail("window", "must be a mapping with days and hours")
-            return None
-        for k in value:
-            if k not in ("days", "hours"):
-                self.fail(f"window.{k}", "unknown key (expected days, hours)")
-        days_value = value.get("days", list(DAY_NAMES))
-        days: set[int] = set()
-        if not isinstance(days_value, list) or not days_value:
-            self.fail("window.days", "must be a non-empty list like [mon, tue, wed]")
-        else:
-            for i, day in enumerate(days_value):
-                name = str(day).lower()[:3]
-                full = (
-                    "monday",
-                    "tuesday",
-                    "wednesday",
-                    "thursday",
-                    "friday",
-                    "saturday",
-                    "sunday",
-                )
-                if not isinstance(day, str) or day.lower() not in (*DAY_NAMES, *full):
-                    self.fail(f"window.days[{i}]", f"{day!r} is not a day (mon … sun)")
-                else:
-                    days.add(DAY_NAMES.index(name))
-        hours = value.get("hours", "00:00-24:00")
-        match = HOURS.match(hours) if isinstance(hours, str) else None
-        if not match:
-            self.fail("window.hours", f"{hours!r} must look like 09:00-18:00")
-            return None
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
-            self.fail("window.hours", f"{hours!r} is not a valid time range")
-            return None
-        if (h1, m1) == (h2, m2):
-            self.fail("window.hours", f"{hours!r} is an empty range")
-            return None
-        return Window(frozenset(days), time(h1, m1), time(h2 % 24, m2)) if days else None
-
     def _templates(
         self, value: Any, default_locale: str | None
     ) -> dict[str, dict[str, TemplateVariant]]:
@@ -270,7 +253,7 @@ class _Parser:
             for raw_locale, body in variants.items():
                 vpath = f"{path}.{raw_locale}"
                 locale = self._locale(raw_locale, vpath)
-                variant = self._variant(body, vpath)
+                variant = self._variant(body, vpath, name)
                 if locale and variant:
                     result[name][locale] = variant
             given = {normalize_locale(str(k)) for k in variants}
@@ -278,7 +261,7 @@ class _Parser:
                 self.fail(path, f"has no variant for the default locale {default_locale!r}")
         return result
 
-    def _variant(self, body: Any, path: str) -> TemplateVariant | None:
+    def _variant(self, body: Any, path: str, name: str) -> TemplateVariant | None:
         if not isinstance(body, dict):
             self.fail(path, "must be a mapping with subject and html")
             return None
@@ -291,16 +274,14 @@ class _Parser:
         html = self.text(body, "html", path, required=True)
         text = self.text(body, "text", path, required=False)
         preheader = self.text(body, "preheader", path, required=False)
-        if self.check_template is not None:
-            for k, source in (
-                ("subject", subject),
-                ("html", html),
-                ("text", text),
-                ("preheader", preheader),
-            ):
-                if source is not None:
-                    for message in self.check_template(k, source):
-                        self.fail(f"{path}.{k}", message)
+        fields = {"subject": subject, "html": html, "text": text, "preheader": preheader}
+        for k, source in fields.items():
+            if source is None:
+                continue
+            for message in self.check_template(k, source) if self.check_template else ():
+                self.fail(f"{path}.{k}", message)
+            for value in self.find_printed(source) if self.find_printed else ():
+                self.printed.append(PrintedIn(name, f"{path}.{k}", value))
         if subject is None or html is None:
             return None
         return TemplateVariant(subject=subject, html=html, text=text, preheader=preheader)
@@ -310,7 +291,7 @@ class _Parser:
             self.fail("steps", "is required: a non-empty list of steps")
             return []
         before = len(self.problems)
-        steps_parser = StepParser(self.fail, templates)
+        steps_parser = StepParser(self.fail, templates, self.check_channel)
         parsed: list[tuple[int, Step]] = []  # (index in the document, step)
         for i, raw in enumerate(value):
             step = steps_parser.parse(raw, f"steps[{i}]", i)
@@ -325,9 +306,11 @@ class _Parser:
         for i, step in parsed:
             for key, target in _written_targets(step):
                 if target is not None and target not in first_index:
-                    self.fail(
-                        f"steps[{i}].{key}", f"refers to step {target!r}, which does not exist"
-                    )
+                    message = f"refers to step {target!r}, which does not exist"
+                    guess = difflib.get_close_matches(target, list(first_index), n=1, cutoff=0.6)
+                    if guess:
+                        message += f" (did you mean {guess[0]!r}?)"
+                    self.fail(f"steps[{i}].{key}", message)
         # The flow can be judged only when every step was understood.
         if len(steps) == len(value) and len(self.problems) == before:
             loop = find_loop(steps)
@@ -349,10 +332,36 @@ def _written_targets(step: Step) -> list[tuple[str, str | None]]:
     return [("next", getattr(step, "next", None))]
 
 
-def parse_campaign(text: str, check_template: TemplateChecker | None = None) -> Campaign:
-    """Parse and validate; raise CampaignInvalid naming every problem."""
-    parser = _Parser(yamlsource.load(text), check_template)
+def parse_campaign(
+    text: str,
+    check_template: TemplateChecker | None = None,
+    check_channel: ChannelCheck | None = None,
+) -> Campaign:
+    """Parse and validate; raise CampaignInvalid naming every problem.
+
+    ``check_channel`` says whether the configuration offers a channel and the capabilities
+    the campaign needs of it (``validate`` and ``apply`` pass one)."""
+    return parse_with_warnings(text, check_template, None, check_channel)[0]
+
+
+def parse_with_warnings(
+    text: str,
+    check_template: TemplateChecker | None = None,
+    find_printed: PrintedFinder | None = None,
+    check_channel: ChannelCheck | None = None,
+) -> tuple[Campaign, list[Problem]]:
+    """Parse and validate: the campaign and its warnings (sorted by line), or CampaignInvalid
+    naming every problem, and the warnings found as well."""
+    parser = _Parser(yamlsource.load(text), check_template, find_printed, check_channel)
     campaign = parser.parse()
+    if campaign is not None and check_channel is not None:  # the capabilities it needs
+        for need in channel_needs(campaign):
+            if not need.capabilities:
+                continue  # the channel itself was checked at its step
+            problem = check_channel(need.channel, need.capabilities)
+            if problem is not None:
+                parser.fail(need.path, f"{need.channel}: {problem}")
     if campaign is None or parser.problems:
-        raise CampaignInvalid(parser.problems or [Problem(None, "", "invalid campaign")])
-    return campaign
+        problems = parser.problems or [Problem(None, "", "invalid campaign")]
+        raise CampaignInvalid(problems, parser.warnings)
+    return campaign, sorted(parser.warnings, key=lambda p: (p.line or 0, p.path))

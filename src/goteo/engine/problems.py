@@ -18,8 +18,10 @@ class Problem:
 
 
 class CampaignInvalid(ValueError):
-    """A campaign document was refused whole; ``problems`` names every reason."""
+    """A campaign document was refused whole; ``problems`` names every reason, ``warnings``
+    what else may be wrong (printed after the problems)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None) -> None:
         self.problems = sorted(problems, key=lambda p: (p.line or 0, p.path))
+        self.warnings = sorted(warnings or [], key=lambda p: (p.line or 0, p.path))
         super().__init__("\n".join(str(p) for p in self.problems))

@@ -8,6 +8,7 @@ every function takes ``now``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -67,7 +68,7 @@ def decayed(
     elapsed = (now - since).total_seconds()
     if elapsed <= 0:
         return score
-    return score * 0.5 ** (elapsed / half_life.total_seconds())
+    return score * math.pow(0.5, elapsed / half_life.total_seconds())
 
 
 def still_hot(score: float, since: datetime | None, now: datetime, rules: ScoringRules) -> bool:

@@ -17,9 +17,9 @@ from goteo.engine import yamlsource
 from goteo.engine.conditions import parse_condition, parse_where
 from goteo.engine.durations import DurationError, parse_duration
 from goteo.engine.http_urls import http_url
-from goteo.engine.parser import SLUG
 from goteo.engine.problems import Problem
 from goteo.engine.scoring import Owner, Rule, ScoringRules
+from goteo.engine.step_parser import SLUG
 
 TOP_KEYS = ("half_life", "threshold", "rules", "owners", "notify", "webhook")
 RULE_KEYS = ("id", "event", "where", "points", "max_per_day")

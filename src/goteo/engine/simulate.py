@@ -8,10 +8,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from goteo.engine.advance import ContactView, advance
-from goteo.engine.commands import Command, Send, updated_fields
+from goteo.engine.commands import (
+    AddScore,
+    CallWebhook,
+    Command,
+    Notify,
+    Send,
+    Update,
+    updated_fields,
+)
 from goteo.engine.conditions import EventRecord
-from goteo.engine.model import Campaign
-from goteo.engine.state import EnrollmentState
+from goteo.engine.decisions import Decision
+from goteo.engine.model import Campaign, ExitStep
+from goteo.engine.state import COMPLETED, CONVERTED, EnrollmentState
 
 STATUS_EVENTS = {"unsubscribed": "unsubscribed", "bounced": "bounced"}
 KINDS = {"Send": "send", "Update": "update", "AddScore": "score", "Notify": "notify"}
@@ -27,10 +36,13 @@ class ContactEvent:
 @dataclass(frozen=True)
 class Entry:
     at: datetime
-    kind: str  # "send", "update", "score", "notify", "webhook", "event" or "end"
+    # "send", "update", "score", "notify", "webhook", a decision ("branch", "split",
+    # "wait_for"), "event" or "end"
+    kind: str
     send: Send | None = None
     detail: str = ""
     command: Command | None = None  # the other commands (update, score, notify, webhook)
+    step_id: str = ""  # the step of a command or a decision
 
 
 def simulate(
@@ -58,11 +70,14 @@ def simulate(
             contact = _after_event(contact, event)
         outcome = advance(campaign, state, contact, now)
         state = outcome.state
-        for command in outcome.commands:
-            timeline.append(_entry(now, command))
-            contact = _after_command(contact, command)
+        for item in outcome.trace:
+            if isinstance(item, Decision):
+                timeline.append(Entry(now, item.kind, detail=item.detail, step_id=item.step_id))
+                continue
+            timeline.append(_entry(now, item))
+            contact = _after_command(contact, item)
         if state.status != "active":
-            timeline.append(Entry(now, "end", detail=f"{state.status}: {state.end_reason}"))
+            timeline.append(Entry(now, "end", detail=ending(campaign, state, outcome.last_step)))
             break
         # An active state always waits for a moment after ``now`` (a wait or a window).
         assert state.wake_at is not None and state.wake_at > now
@@ -70,11 +85,39 @@ def simulate(
     return timeline
 
 
+def ending(campaign: Campaign, state: EnrollmentState, last_step: str | None) -> str:
+    """How the journey ended, as a person would say it."""
+    reason = state.end_reason or ""
+    if state.status == COMPLETED:
+        return f"completed: ran its last step, {last_step!r}" if last_step else "completed"
+    if state.status == CONVERTED and reason.startswith("goal: "):
+        return f"converted: reached its goal ({reason.removeprefix('goal: ')})"
+    if last_step is not None and isinstance(campaign.step(last_step), ExitStep):
+        said = "" if reason == ExitStep.reason else f": {reason}"
+        return f"exited at exit step {last_step!r}{said}"
+    return f"{state.status}: {reason}"
+
+
 def _entry(now: datetime, command: Command) -> Entry:
     if isinstance(command, Send):
-        return Entry(now, "send", send=command)
+        return Entry(now, "send", send=command, step_id=command.step_id)
     kind = KINDS.get(type(command).__name__, "webhook")
-    return Entry(now, kind, detail=command.step_id, command=command)
+    detail = _what(command)
+    return Entry(now, kind, detail=detail, command=command, step_id=command.step_id)
+
+
+def _what(command: Update | AddScore | Notify | CallWebhook) -> str:
+    """What a step that never waits did, in a few words."""
+    if isinstance(command, Update):
+        parts = [f"set {k}={v!r}" for k, v in command.attributes.items()]
+        parts += [f"add tag {t}" for t in command.add_tags]
+        parts += [f"remove tag {t}" for t in command.remove_tags]
+        return ", ".join(parts)
+    if isinstance(command, AddScore):
+        return f"{command.points:+g} points"
+    if isinstance(command, Notify):
+        return f"email {command.to} ({command.template})"
+    return f"POST {command.url}"
 
 
 def _after_event(contact: ContactView, event: ContactEvent) -> ContactView:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from goteo.engine.channel_needs import CHANNELS, ChannelCheck
 from goteo.engine.conditions import parse_condition, parse_where
 from goteo.engine.coupon_spec import parse_coupon_spec
 from goteo.engine.durations import DurationError, parse_duration
@@ -31,7 +32,7 @@ from goteo.engine.steps import (
 
 Fail = Callable[[str, str], None]
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 ATTRIBUTE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STEP_KINDS = (
@@ -59,16 +60,16 @@ EXTRA_KEYS: dict[str, set[str]] = {
     "webhook": {"next"},
     "exit": set(),
 }
-CHANNELS = ("email",)
-LATER_CHANNELS = ("sms", "direct_mail", "social", "webhook")
-LATER = "is not available in this release"
 MAX_POINTS = 1_000_000
 
 
 class StepParser:
-    def __init__(self, fail: Fail, templates: Mapping[str, Any]) -> None:
+    def __init__(
+        self, fail: Fail, templates: Mapping[str, Any], check_channel: ChannelCheck | None = None
+    ) -> None:
         self.fail = fail
         self.templates = templates
+        self.check_channel = check_channel  # is the channel configured here?
 
     def problems(self, found: list[tuple[str, str]]) -> None:
         for path, message in found:
@@ -128,10 +129,15 @@ class StepParser:
 
     def _send(self, raw: Mapping[str, Any], path: str, step_id: str) -> Step | None:
         channel, template = raw["send"], raw.get("template")
-        if channel in LATER_CHANNELS:
-            self.fail(f"{path}.send", f"channel {channel!r} {LATER} (available: email)")
+        if channel == "webhook":
+            self.fail(f"{path}.send", "a webhook is its own step: {webhook: {url: …}}")
         elif channel not in CHANNELS:
-            self.fail(f"{path}.send", f"{channel!r} is not a channel (available: email)")
+            known = ", ".join(CHANNELS)
+            self.fail(f"{path}.send", f"{channel!r} is not a channel (available: {known})")
+        elif self.check_channel is not None:
+            problem = self.check_channel(channel, frozenset())
+            if problem is not None:
+                self.fail(f"{path}.send", f"{channel}: {problem}")
         coupon = None
         if "coupon" in raw:
             coupon, found = parse_coupon_spec(raw["coupon"], f"{path}.coupon")

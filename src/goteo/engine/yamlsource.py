@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,19 @@ class Located:
     data: Any
     lines: dict[str, int] = field(default_factory=dict)
     problems: list[tuple[str, int | None, str]] = field(default_factory=list)
+    # path -> (line, style) of each text value: style "|" is a literal block, starting below
+    scalars: dict[str, tuple[int, str | None]] = field(default_factory=dict)
     budget: int = 200_000  # nodes; aliases cannot expand a small file into a huge one
+
+    def text_line(self, path: str, n: int) -> int | None:
+        """The file line of line ``n`` of the text at ``path``, where it can be known exactly
+        (a literal block, or text on one line); else the line of the key."""
+        line, style = self.scalars.get(path, (None, None))
+        if line is not None and style == "|":
+            return line + n
+        if line is not None and style in (None, "'", '"') and n == 1:
+            return line
+        return self.line(path)
 
     def line(self, path: str) -> int | None:
         while path:
@@ -53,11 +66,7 @@ def load(text: str) -> Located:
             mark = getattr(exc, "context_mark", None) or mark
         line = min(mark.line + 1, last_line) if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
-        hint = (
-            " (put quotes around text that contains ': ' or starts with '{', '[', '*' or '&')"
-            if any(s in reason for s in ("mapping values", "expected <block end>", "found ','"))
-            else ""
-        )
+        hint = _hint(reason, text, mark)
         return Located(None, problems=[("", line, f"not valid YAML: {reason}{hint}")])
     located = Located(None)
     if root is None:
@@ -65,6 +74,36 @@ def load(text: str) -> Located:
         return located
     located.data = _convert(root, "", located, SafeConstructor())
     return located
+
+
+_QUOTING = " (put quotes around text that contains ': ' or starts with '{', '[', '*' or '&')"
+_INDENTING = (
+    " (check the indentation: the keys of one mapping start in the same column, and what "
+    "belongs to a key is indented further than the key)"
+)
+_TABS = " (indent with spaces: YAML does not allow tabs)"
+# Text before a ':' that makes it the start of a new ``key:``, not part of a value.
+_KEY_ONLY = re.compile(r"^\s*(?:-\s+)?[\w.-]+\s*$")
+
+
+def _hint(reason: str, text: str, mark: yaml.Mark | None) -> str:
+    """Say what most likely went wrong: a line indented wrongly, or text that needs quotes."""
+    if "found ','" in reason:
+        return _QUOTING
+    if "'\\t'" in reason:
+        return _TABS
+    if "expected <block end>" in reason:
+        return _INDENTING
+    if "mapping values" not in reason:
+        return ""
+    if mark is not None:
+        lines = text.splitlines()
+        before = lines[mark.line][: mark.column] if mark.line < len(lines) else ""
+        if _KEY_ONLY.match(before):
+            # ``key: value`` read as the continuation of the value above: the line is
+            # indented further than its siblings.
+            return _INDENTING
+    return _QUOTING
 
 
 def _convert(node: yaml.Node, path: str, out: Located, scalars: SafeConstructor) -> Any:
@@ -102,4 +141,6 @@ def _convert(node: yaml.Node, path: str, out: Located, scalars: SafeConstructor)
             out.lines[child] = item.start_mark.line + 1
             items.append(_convert(item, child, out, scalars))
         return items
+    if isinstance(node, yaml.ScalarNode):
+        out.scalars[path] = (node.start_mark.line + 1, node.style)
     return scalars.construct_object(node, deep=True)

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from goteo.engine import yamlsource
 from goteo.engine.http_urls import http_url
-from goteo.engine.parser import SLUG, normalize_locale
+from goteo.engine.parser import normalize_locale
 from goteo.engine.problems import Problem
+from goteo.engine.step_parser import SLUG
+from goteo.forms import texts as form_texts
 
 FIELDS = ("email", "first_name", "last_name", "locale")
 TOP_KEYS = (
@@ -24,12 +26,15 @@ TOP_KEYS = (
     "fields",
     "intro",
     "key",
+    "languages",
     "locale",
     "name",
     "redirect",
+    "texts",
     "topics",
 )
 LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+MESSAGE = (form_texts.SUBJECT, form_texts.BODY)
 TEXT_MAX = 5000
 
 
@@ -59,10 +64,30 @@ class FormDefinition:
     consent_checkbox: bool
     redirect: str  # empty: Goteo's own thank-you page
     intro: str
+    # locale -> text key -> the form's own words (goteo.forms.texts); built-in texts fill in
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()  # the language menu (the `locale` field), in this order
+    warnings: tuple[Problem, ...] = ()  # what may be wrong, though the form is valid
 
     @property
     def topic_keys(self) -> list[str]:
         return [t.key for t in self.topics]
+
+    @property
+    def language_choices(self) -> tuple[str, ...]:
+        """The language menu: ``languages``, else Goteo's own languages, the form's locale
+        and every locale it has texts for."""
+        if self.languages:
+            return self.languages
+        return tuple(dict.fromkeys((*form_texts.BUILT_IN_LANGUAGES, self.locale, *self.texts)))
+
+    def texts_for(self, locale: str) -> dict[str, str]:
+        """The form's own words for a locale (``de-at``: ``de-at``, then ``de``)."""
+        return form_texts.supplied_for(self.texts, locale)
+
+    def speaks(self, locale: str) -> bool:
+        """Goteo or the form has words in this locale's language."""
+        return form_texts.has_built_in(locale) or bool(self.texts_for(locale))
 
 
 def consent_version(text: str) -> str:
@@ -74,21 +99,23 @@ class _Parser:
     def __init__(self, doc: yamlsource.Located) -> None:
         self.doc = doc
         self.problems = [Problem(line, path, message) for path, line, message in doc.problems]
+        self.text_paths: dict[str, str] = {}  # texts.<locale> -> the path as written
 
     def fail(self, path: str, message: str) -> None:
         self.problems.append(Problem(self.doc.line(path), path, message))
 
-    def text(self, data: dict[str, Any], key: str, *, required: bool = False) -> str:
-        value = data.get(key)
+    def text(self, data: dict[str, Any], key: str, *, required: bool = False, at: str = "") -> str:
+        """The text under ``key`` of ``data`` (found at the path ``at``, "" for the top)."""
+        value, path = data.get(key), f"{at}.{key}" if at else key
         if value is None:
             if required:
-                self.fail(key, "is required")
+                self.fail(path, "is required")
             return ""
         if not isinstance(value, str) or not value.strip():
-            self.fail(key, f"{value!r} must be non-empty text")
+            self.fail(path, f"{value!r} must be non-empty text")
             return ""
         if len(value) > TEXT_MAX:
-            self.fail(key, f"must be at most {TEXT_MAX} characters")
+            self.fail(path, f"must be at most {TEXT_MAX} characters")
         return value.strip()
 
     def flag(self, data: dict[str, Any], key: str, default: bool) -> bool:
@@ -126,8 +153,12 @@ class _Parser:
             consent_checkbox=self.flag(data, "consent_checkbox", False),
             redirect=self._redirect(data.get("redirect")),
             intro=self.text(data, "intro"),
+            texts=self._texts(data.get("texts")),
+            languages=self._languages(data.get("languages")),
         )
-        return None if self.problems else definition
+        if self.problems:
+            return None
+        return replace(definition, warnings=tuple(self._warnings(definition)))
 
     def _fields(self, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
@@ -166,6 +197,68 @@ class _Parser:
             else:
                 topics.append(Topic(raw_key, (label or raw_key).strip()))
         return tuple(topics)
+
+    def _locale(self, path: str, value: Any) -> str | None:
+        if not isinstance(value, str) or not LOCALE.match(normalize_locale(value)):
+            self.fail(path, f"{value!r} is not a locale (like en, es, fr-CA)")
+            return None
+        return normalize_locale(value)
+
+    def _texts(self, value: Any) -> dict[str, dict[str, str]]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail("texts", "must map locales to texts, like {de: {submit: Anmelden}}")
+            return {}
+        found: dict[str, dict[str, str]] = {}
+        for raw, words in value.items():
+            locale = self._locale(f"texts.{raw}", raw)
+            if locale is None:
+                continue
+            if locale in found:
+                self.fail(f"texts.{raw}", f"locale {locale!r} is listed twice")
+            elif not isinstance(words, dict) or not words:
+                self.fail(f"texts.{raw}", "must map text keys to words, like {submit: Anmelden}")
+            else:
+                found[locale] = self._words(f"texts.{raw}", words)
+                self.text_paths[f"texts.{locale}"] = f"texts.{raw}"
+        return found
+
+    def _words(self, path: str, words: dict[Any, Any]) -> dict[str, str]:
+        chosen: dict[str, str] = {}
+        for key in words:
+            if key not in form_texts.TEXT_KEYS:
+                self.fail(f"{path}.{key}", form_texts.unknown_key_message(key))
+            elif text := self.text(words, key, at=path):
+                chosen[key] = text
+                for problem in form_texts.message_problems(key, text) if key in MESSAGE else ():
+                    self.fail(f"{path}.{key}", problem)
+        given = [key for key in MESSAGE if key in words]
+        if len(given) == 1:
+            missing = next(key for key in MESSAGE if key not in words)
+            self.fail(f"{path}.{given[0]}", f"needs {missing} too: the email has both or neither")
+        return chosen
+
+    def _languages(self, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not value:
+            self.fail("languages", "must be a list of locales, like [de, en, fr]")
+            return ()
+        chosen: list[str] = []
+        for i, raw in enumerate(value):
+            locale = self._locale(f"languages[{i}]", raw)
+            if locale is not None and locale in chosen:
+                self.fail(f"languages[{i}]", f"{locale!r} is listed twice")
+            elif locale is not None:
+                chosen.append(locale)
+        return tuple(chosen)
+
+    def _warnings(self, definition: FormDefinition) -> list[Problem]:
+        def line(path: str) -> int | None:
+            return self.doc.line(self.text_paths.get(path, path))
+
+        return form_texts.text_warnings(definition, line)
 
     def _redirect(self, value: Any) -> str:
         if value is None:

@@ -17,7 +17,7 @@ from email import policy
 from email.message import Message
 from email.parser import BytesParser, HeaderParser
 
-from goteo.inbound.status import SOFT, severity, status_code
+from goteo.channels.email.bounce_status import SOFT, severity, status_code
 
 DSN, ARF, OTHER = "dsn", "arf", "other"
 

@@ -1,23 +1,25 @@
-"""The minimal REST API: health, campaigns, contacts (upsert), deliveries. JSON in and out."""
+"""The minimal REST API: health, campaigns, contacts (upsert, card), deliveries. JSON in and out.
+
+Listing contacts is ``contacts_api``; a person's data rights, ``gdpr_views``.
+"""
 
 from __future__ import annotations
-
-import json
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from goteo.actions.contact_card import contact_card
 from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.errors import ActionError
 from goteo.actions.subscriptions import do_subscribe
+from goteo.campaigns import journey_clock
 from goteo.campaigns.models import DeliveryStatus
 from goteo.campaigns.summaries import campaign_rows, recent_deliveries
-from goteo.contacts.consent_export import consent_summary
 from goteo.contacts.fields import READ_ONLY, normalize_email
-from goteo.contacts.models import Contact
-from goteo.engine.parser import SLUG
+from goteo.engine.step_parser import SLUG
+from goteo.web import strict_json
 from goteo.web.api_auth import api_scope
 
 CONTACT_FIELDS = (
@@ -60,9 +62,9 @@ def campaigns(request: HttpRequest) -> JsonResponse:
 @api_scope("contacts:write")
 def contacts(request: HttpRequest) -> JsonResponse:
     try:
-        data = json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return error(400, "the body is not JSON", {"body": str(exc)})
+        data = strict_json.loads(request.body or b"null")
+    except strict_json.JsonRefused as exc:
+        return error(400, "the body is not JSON that can be stored", {"body": str(exc)})
     if not isinstance(data, dict):
         return error(400, "the body must be a JSON object", {"body": 'expected {"email": …}'})
     unknown = {k for k in data if k in READ_ONLY}
@@ -91,25 +93,28 @@ def contacts(request: HttpRequest) -> JsonResponse:
 @api_scope("contacts:read")
 def contact_detail(request: HttpRequest, email: str) -> JsonResponse:
     try:
-        normalized = normalize_email(email)
+        normalize_email(email)
     except ValueError as exc:
         return error(400, "not an email address", {"email": str(exc)})
-    row = Contact.objects.filter(email=normalized).values(*CONTACT_FIELDS).first()
-    if row is None:
-        return error(404, "no such contact")
-    return JsonResponse(row | consent_summary(row["id"]))
+    try:
+        card = contact_card(email, journey_clock.now())
+    except ActionError as exc:
+        return error(404, exc.message, exc.fields)
+    return JsonResponse(card.as_json(), json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET
 @api_scope("deliveries:read")
 def deliveries(request: HttpRequest) -> JsonResponse:
     status = request.GET.get("status")
-    if status and status not in DeliveryStatus.values:
+    if status is not None and status not in DeliveryStatus.values:
         choices = ", ".join(DeliveryStatus.values)
         return error(400, "bad filter", {"status": f"use one of {choices}"})
     try:
-        limit = min(max(int(request.GET.get("limit", 50)), 1), 500)
+        limit = int(request.GET.get("limit", 50))
     except ValueError:
         return error(400, "bad filter", {"limit": "must be a whole number"})
-    rows = recent_deliveries(limit, status)
+    if limit < 1:
+        return error(400, "bad filter", {"limit": "must be 1 or more"})
+    rows = recent_deliveries(min(limit, 500), status)
     return JsonResponse({"deliveries": rows})

@@ -18,8 +18,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from goteo.actions.api_keys import key_hash, touch_api_key
+from goteo.contacts.api_scopes import SCOPES
 from goteo.contacts.models import ApiKey
-from goteo.web.api_scopes import SCOPES
 
 View = Callable[..., HttpResponse]
 ALL_SCOPES = frozenset(SCOPES)

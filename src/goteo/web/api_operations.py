@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from goteo.actions.events import ANONYMOUS_ID, MAX_KEY_LENGTH
+from goteo.actions.events import ANONYMOUS_ID, MAX_ID, MAX_KEY_LENGTH
 from goteo.campaigns.models import DeliveryStatus
 from goteo.contacts.models import ContactStatus
 from goteo.web.openapi_registry import (
@@ -25,7 +25,9 @@ MAYBE_WHEN: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
 COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
 
 
-def _object(required: list[str], properties: dict[str, Any], closed: bool = True) -> dict[str, Any]:
+def object_schema(
+    required: list[str], properties: dict[str, Any], closed: bool = True
+) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object", "required": required, "properties": properties}
     if closed:
         schema["additionalProperties"] = False
@@ -68,15 +70,15 @@ register_schema(
         "properties": {
             "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
             "email": {"type": "string", "description": "An unknown address creates the contact"},
-            "contact_id": {"type": "integer", "minimum": 1},
-            "anonymous_id": {"type": "string", "pattern": ANONYMOUS_ID.pattern},
+            "contact_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "anonymous_id": {"type": "string", "pattern": ANONYMOUS_ID.pattern.replace(r"\Z", "$")},
             "properties": {"type": "object", "description": "At most 8 KiB as JSON"},
             "timestamp": WHEN | {"description": "With a UTC offset; default now"},
             "idempotency_key": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
         },
     },
 )
-EVENT_RESULT = _object(
+EVENT_RESULT = object_schema(
     ["index", "status"],
     {
         "index": COUNT,
@@ -92,9 +94,9 @@ RESULTS = {
     "results": {"type": "array", "items": ref("EventResult")},
 }
 register_schema("EventResult", EVENT_RESULT)
-register_schema("EventResults", _object(list(RESULTS), RESULTS))
+register_schema("EventResults", object_schema(list(RESULTS), RESULTS))
 REFUSED = {"error": TEXT, "fields": {"type": "object", "additionalProperties": TEXT}} | RESULTS
-register_schema("EventsRefused", _object(["error", "fields"], REFUSED))
+register_schema("EventsRefused", object_schema(["error", "fields"], REFUSED))
 
 register(
     Operation(
@@ -111,7 +113,7 @@ register(
         request_body={
             "oneOf": [
                 ref("Event"),
-                _object(
+                object_schema(
                     ["events"],
                     {
                         "events": {
@@ -141,7 +143,9 @@ CAMPAIGN = {
     "status": TEXT,
     "status_reason": TEXT,
     "version": {"type": ["integer", "null"]},
-    "trigger": _object(["kind", "value"], {"kind": TEXT, "value": {"type": ["string", "null"]}}),
+    "trigger": object_schema(
+        ["kind", "value"], {"kind": TEXT, "value": {"type": ["string", "null"]}}
+    ),
     "active": COUNT,
     "enrolled": COUNT,
 }
@@ -155,9 +159,14 @@ register(
         responses={
             "200": json_response(
                 "The campaigns, by key",
-                _object(
+                object_schema(
                     ["campaigns"],
-                    {"campaigns": {"type": "array", "items": _object(list(CAMPAIGN), CAMPAIGN)}},
+                    {
+                        "campaigns": {
+                            "type": "array",
+                            "items": object_schema(list(CAMPAIGN), CAMPAIGN),
+                        }
+                    },
                 ),
             )
         },
@@ -167,9 +176,14 @@ register(
 DELIVERY = {
     "id": {"type": "integer"},
     "status": {"type": "string", "enum": list(DeliveryStatus.values)},
+    "kind": {
+        "type": "string",
+        "description": "marketing, transactional, notification or webhook",
+    },
     "to_address": TEXT,
     "contact__email": TEXT,
     "campaign__key": {"type": ["string", "null"]},
+    "template": TEXT,
     "step_id": TEXT,
     "locale": TEXT,
     "subject": TEXT,
@@ -177,6 +191,10 @@ DELIVERY = {
     "attempts": COUNT,
     "sent_at": MAYBE_WHEN,
     "last_error": TEXT,
+    "source": {
+        "type": "string",
+        "description": "The campaign key, or what sent Goteo's own messages (confirmation, …)",
+    },
 }
 register(
     Operation(
@@ -190,15 +208,22 @@ register(
                 "status", "Only this status", {"type": "string", "enum": DeliveryStatus.values}
             ),
             query_parameter(
-                "limit", "How many (default 50)", {"type": "integer", "minimum": 1, "maximum": 500}
+                "limit",
+                "How many (default 50; more than 500 gives 500)",
+                {"type": "integer", "minimum": 1},
             ),
         ),
         responses={
             "200": json_response(
                 "The deliveries",
-                _object(
+                object_schema(
                     ["deliveries"],
-                    {"deliveries": {"type": "array", "items": _object(list(DELIVERY), DELIVERY)}},
+                    {
+                        "deliveries": {
+                            "type": "array",
+                            "items": object_schema(list(DELIVERY), DELIVERY),
+                        }
+                    },
                 ),
             ),
             "400": error_response("A bad filter"),
@@ -231,7 +256,7 @@ UPSERT = {
     },
 }
 UPSERTED_FIELDS = CONTACT | {"enrolled": {"type": "object", "additionalProperties": COUNT}}
-UPSERTED = _object(list(UPSERTED_FIELDS), UPSERTED_FIELDS)
+UPSERTED = object_schema(list(UPSERTED_FIELDS), UPSERTED_FIELDS)
 register(
     Operation(
         path="/api/v1/contacts",
@@ -240,7 +265,7 @@ register(
         tags=("contacts",),
         summary="Create a contact, or update the one with this email",
         description="Keys other than these become attributes, as in CSV imports.",
-        request_body=_object(["email"], UPSERT, closed=False),
+        request_body=object_schema(["email"], UPSERT, closed=False),
         responses={
             "200": json_response("Updated", UPSERTED),
             "201": json_response("Created", UPSERTED),
@@ -249,18 +274,43 @@ register(
     )
 )
 EMAIL = path_parameter("email", "The contact's email address")
-DETAIL_FIELDS = CONTACT | {
-    "consents": {"type": "array", "items": _object(list(CONSENT), CONSENT)},
-    "subscriptions": {"type": "array", "items": TEXT},
+LEAD = {
+    "tags": {"type": "array", "items": TEXT},
+    "score": {"type": "number", "description": "The current (decayed) lead score"},
+    "owner": {"type": "string", "description": "The salesperson's email; empty: nobody"},
 }
-DETAIL = _object(list(DETAIL_FIELDS), DETAIL_FIELDS)
+LISTED = {k: v for k, v in CONTACT.items() if k != "postal_address"} | LEAD
+CONTACT_LISTED = object_schema(list(LISTED), LISTED)
+JOURNEY = {
+    "id": {"type": "integer"},
+    "campaign": TEXT,
+    "version": {"type": "integer"},
+    "status": {"type": "string", "enum": ["active", "completed", "exited", "converted"]},
+    "step": {"type": ["string", "null"], "description": "The step it runs next"},
+    "steps_run": {"type": "array", "items": TEXT},
+    "variant": TEXT,
+    "enrolled_at": WHEN,
+    "due_at": MAYBE_WHEN,
+    "ended_at": MAYBE_WHEN,
+    "end_reason": TEXT,
+}
+DETAIL_FIELDS = LISTED | {
+    "postal_address": POSTAL,
+    "hot_at": MAYBE_WHEN,
+    "paused_until": MAYBE_WHEN,
+    "soft_bounces": COUNT,
+    "consents": {"type": "array", "items": object_schema(list(CONSENT), CONSENT)},
+    "subscriptions": {"type": "array", "items": TEXT},
+    "journeys": {"type": "array", "items": object_schema(list(JOURNEY), JOURNEY)},
+}
+DETAIL = object_schema(list(DETAIL_FIELDS), DETAIL_FIELDS)
 register(
     Operation(
         path="/api/v1/contacts/{email}",
         method="get",
         scope="contacts:read",
         tags=("contacts",),
-        summary="One contact with its consent records and subscriptions",
+        summary="One contact: fields, lead score, subscriptions, consent records, journeys",
         parameters=(EMAIL,),
         responses={
             "200": json_response("The contact", DETAIL),
@@ -280,7 +330,7 @@ register(
         responses={
             "200": json_response(
                 "Erased",
-                _object(
+                object_schema(
                     ["erased", "suppression"],
                     {"erased": {"const": True}, "suppression": {"const": "erased"}},
                 ),
@@ -290,7 +340,10 @@ register(
         },
     )
 )
-EXPORT_LISTS = ("subscriptions", "consents", "enrollments", "deliveries", "provider_events")
+EXPORT_LISTS = (
+    "subscriptions", "consents", "journeys", "deliveries", "provider_events", "events",
+    "visitors", "coupons", "conversions", "score_changes",
+)  # fmt: skip
 EXPORT = {
     "exported_at": WHEN,
     "contact": {"type": "object"},
@@ -306,7 +359,7 @@ register(
         summary="Everything stored about a contact (the right of access)",
         parameters=(EMAIL,),
         responses={
-            "200": json_response("The export", _object(list(EXPORT), EXPORT)),
+            "200": json_response("The export", object_schema(list(EXPORT), EXPORT)),
             "400": error_response("Not an email address"),
             "404": error_response("No such contact"),
         },

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from goteo.inbound.status import HARD, SOFT, severity
+from goteo.channels.email.bounce_status import HARD, SOFT, severity
 
 _REJECT_REASONS = {
     "bounced": HARD,

@@ -6,7 +6,6 @@ A well-formed request answers 200 with one result per item (stored, duplicate or
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
@@ -14,8 +13,10 @@ from django.views.decorators.http import require_http_methods
 
 from goteo.actions.events import RecordReport, check_events, do_record_events
 from goteo.campaigns import journey_clock
+from goteo.web import strict_json
 from goteo.web.api import error
 from goteo.web.api_auth import api_scope
+from goteo.web.query import whole_number
 
 MAX_BATCH = 1000
 # A full batch with every event's properties at their limit, and room for the JSON around them
@@ -27,12 +28,12 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 @api_scope("events:write")
 def events(request: HttpRequest) -> JsonResponse:
     length = str(request.META.get("CONTENT_LENGTH") or "0")
-    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+    if whole_number(length, 0, MAX_BODY_BYTES) is None:
         return error(413, "the request is too large", {"body": f"at most {MAX_BODY_BYTES} bytes"})
     try:
-        data = json.loads(request.read() or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return error(400, "the body is not JSON", {"body": str(exc)})
+        data = strict_json.loads(request.read() or b"null")
+    except strict_json.JsonRefused as exc:
+        return error(400, "the body is not JSON that can be stored", {"body": str(exc)})
     if not isinstance(data, dict):
         return error(400, "the body must be a JSON object", {"body": 'expected {"name": …}'})
     batch = "events" in data

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 
 from goteo.contacts.models import Form
 from goteo.forms.definition import FormDefinition, definition_of_source
-from goteo.web.public_texts import LANGUAGES, language_name, texts
+from goteo.web.public_texts import language_name, texts
 
 INPUTS = {
     "email": ("email", "email"),
@@ -39,7 +39,7 @@ def form_context(
 ) -> dict[str, Any]:
     """The template context for a form; ``errors`` are codes, worded here."""
     definition: FormDefinition = definition_of_source(form.source)
-    t = texts(definition.locale)
+    t = texts(definition.locale, definition)
     values, errors = values or {}, errors or {}
     fields = []
     for name in definition.fields:
@@ -63,7 +63,7 @@ def form_context(
         "action": action,
         "with_csrf": with_csrf,
         "fields": fields,
-        "languages": [(code, language_name(code)) for code in LANGUAGES],
+        "languages": [(code, language_name(code)) for code in definition.language_choices],
         "topics": topics if len(topics) > 1 else [],
         "topics_error": t["no_topic"] if "topics" in errors else "",
         "consent": definition.consent,

@@ -86,7 +86,7 @@ def _submit(request: HttpRequest, form: Form, *, action: str, with_csrf: bool) -
     if definition.redirect:
         return HttpResponseRedirect(definition.redirect, status=303)
     state = "pending" if definition.double_opt_in else "subscribed"
-    t = texts(definition.locale)
+    t = texts(definition.locale, definition)
     context = {
         "lang": definition.locale.split("-")[0],
         "title": t[f"{state}_title"],
@@ -107,12 +107,14 @@ def _confirm_page(request: HttpRequest, result: Confirmed) -> HttpResponse:
     consent = result.consent
     contact = consent.contact if consent is not None else None
     form = consent.form if consent is not None else None
+    definition = definition_of_source(form.source) if form else None
     language = language_for(
         contact.locale if contact else None,
         form.locale if form else None,
         accept_language=request.headers.get("Accept-Language", ""),
+        form=definition,
     )
-    t = texts(language)
+    t = texts(language, definition)
     state = result.status
     titles = {"valid": "confirm_title", "confirmed": "confirmed_title", "already": "already_title"}
     bodies = {"confirmed": "confirmed_body", "expired": "expired_body", "invalid": "invalid_body"}
@@ -124,7 +126,7 @@ def _confirm_page(request: HttpRequest, result: Confirmed) -> HttpResponse:
         "body": t.get(bodies.get(state, f"{state}_body"), ""),
     }
     if state == "valid":
-        context["body"] = t["confirm_body"].format(name=form.name if form else "")
+        context["body"] = t["confirm_body"].replace("{name}", form.name if form else "")
     if state in ("confirmed", "already") and contact is not None:
         context["preferences_url"] = f"/p/{preference_token(contact.id)}"
     if state == "expired" and form is not None:
@@ -136,10 +138,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Django's CSRF refusal, worded for the person filling in the form."""
     match = FORM_PATH.match(request.path)
     form = _form(match.group(1)) if match else None
+    definition = definition_of_source(form.source) if form else None
     language = language_for(
         form.locale if form else None,
         accept_language=request.headers.get("Accept-Language", ""),
+        form=definition,
     )
-    t = texts(language)
+    t = texts(language, definition)
     context = {"lang": language, "title": t["csrf_title"], "body": t["csrf_body"]}
     return render(request, "goteo/form_done.html", context, status=403)

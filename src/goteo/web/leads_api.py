@@ -16,6 +16,7 @@ from goteo.web.openapi_registry import (
     query_parameter,
     register,
 )
+from goteo.web.query import whole_number
 
 MAX_LIMIT = 1000
 
@@ -23,11 +24,11 @@ MAX_LIMIT = 1000
 @require_GET
 @api_scope("leads:read")
 def hot(request: HttpRequest) -> JsonResponse:
-    limit_text = request.GET.get("limit", "100").strip()
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+    limit = whole_number(request.GET.get("limit", "100"), 1, MAX_LIMIT)
+    if limit is None:
         return error(400, "invalid query", {"limit": f"a whole number from 1 to {MAX_LIMIT}"})
     owner = request.GET.get("owner", "").strip() or None
-    rows = hot_leads(journey_clock.now(), owner, int(limit_text))
+    rows = hot_leads(journey_clock.now(), owner, limit)
     return JsonResponse({"leads": rows})
 
 
@@ -58,7 +59,9 @@ register(
         parameters=(
             query_parameter("owner", "Only the leads of this salesperson", {"type": "string"}),
             query_parameter(
-                "limit", "At most this many (1-1000, default 100)", {"type": "integer"}
+                "limit",
+                "At most this many (1-1000, default 100)",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
             ),
         ),
         responses={

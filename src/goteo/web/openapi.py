@@ -62,6 +62,7 @@ def _operation(op: Operation) -> dict[str, Any]:
             "content": {"application/json": {"schema": op.request_body}},
         }
     responses = dict(op.responses)
+    responses.setdefault("414", {"description": "The URL is longer than the server takes (4 KB)"})
     if op.scope is None:
         doc["security"] = []
     else:

@@ -20,6 +20,7 @@ from goteo.web.openapi_registry import (
     query_parameter,
     register,
 )
+from goteo.web.query import whole_number
 
 MAX_LIMIT = 1000
 
@@ -40,11 +41,11 @@ def conversions(request: HttpRequest) -> JsonResponse:
     since = parse_since(since_text) if since_text else None
     if since_text and since is None:
         return error(400, "invalid query", {"since": "an ISO 8601 date or date and time"})
-    limit_text = request.GET.get("limit", "100").strip()
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+    limit = whole_number(request.GET.get("limit", "100"), 1, MAX_LIMIT)
+    if limit is None:
         return error(400, "invalid query", {"limit": f"a whole number from 1 to {MAX_LIMIT}"})
     campaign_key = request.GET.get("campaign", "").strip() or None
-    rows = conversion_rows(campaign_key, since, int(limit_text))
+    rows = conversion_rows(campaign_key, since, limit)
     return JsonResponse({"conversions": rows})
 
 
@@ -77,7 +78,16 @@ _REPORT = {
     "type": "object",
     "properties": {
         "campaign": {"type": "object"},
-        "goal": {"type": "object"},
+        "goal": {
+            "type": "object",
+            "description": "What the variants are measured against; declared is false when "
+            "the campaign has no goal and the conversion events within 30 days count.",
+            "properties": {
+                "events": {"type": "array", "items": {"type": "string"}},
+                "within": {"type": "string", "examples": ["30d", "2w", "1d12h"]},
+                "declared": {"type": "boolean"},
+            },
+        },
         "enrolled": {"type": "integer"},
         "contacts_sent": {"type": "integer"},
         "messages_sent": {"type": "integer"},
@@ -114,7 +124,9 @@ register(
             query_parameter("campaign", "Only those credited to this campaign", {"type": "string"}),
             query_parameter("since", "Only those at or after this moment", {"type": "string"}),
             query_parameter(
-                "limit", "At most this many (1-1000, default 100)", {"type": "integer"}
+                "limit",
+                "At most this many (1-1000, default 100)",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
             ),
         ),
         responses={

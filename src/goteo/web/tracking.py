@@ -4,12 +4,14 @@ Pages on the sites listed in GOTEO_TRACKING_ORIGINS (and on this server itself) 
 a request from any other origin is refused with 403 and no CORS headers, so a browser shows
 the page nothing. A request with ``DNT: 1`` or ``Sec-GPC: 1`` is answered 204 and dropped.
 Accepted requests are answered 204 too, with no body: identifying an address tells the page
-nothing about that person.
+nothing about that person. What was dropped, and why, is said in a ``Goteo-Dropped`` header
+(which the snippet ignores) and logged at INFO; never whether an address is known.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,11 +27,15 @@ from goteo.campaigns import journey_clock
 from goteo.web.client_ip import client_ip
 from goteo.web.tracking_payload import BadPayload, parse_collect
 
+log = logging.getLogger(__name__)
+
 SNIPPET = Path(__file__).with_name("static_js") / "t.js"
 COOKIE = "_goteo_aid"  # the snippet's first-party cookie; also a hidden field in forms
 # Per client address and web process, per minute: requests to /t/collect, and identifies
 # (each may create a contact).
 REQUESTS_PER_MINUTE, IDENTIFIES_PER_MINUTE = 300, 10
+DROPPED = "Goteo-Dropped"  # the response header that says what was dropped and why
+MAX_DROPPED_HEADER = 1000  # characters of reasons in that header; the log has them all
 
 
 @cache
@@ -71,6 +77,7 @@ def _cors(response: HttpResponse, origin: str | None) -> HttpResponse:
     response["Vary"] = "Origin"
     if origin:
         response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Expose-Headers"] = DROPPED
     return response
 
 
@@ -90,8 +97,9 @@ def collect(request: HttpRequest) -> HttpResponse:
 
 
 def _collect(request: HttpRequest) -> HttpResponse:
-    if request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1":
-        return HttpResponse(status=204)
+    for header in ("DNT", "Sec-GPC"):
+        if request.headers.get(header) == "1":
+            return _dropped(HttpResponse(status=204), [f"everything: the request has {header}: 1"])
     ip = client_ip(request) or "unknown"
     if _over_limit(f"goteo:t:{ip}", REQUESTS_PER_MINUTE):
         return HttpResponse("too many requests\n", status=429)
@@ -100,11 +108,26 @@ def _collect(request: HttpRequest) -> HttpResponse:
     except BadPayload as exc:
         return HttpResponse(f"{exc}\n", status=400)
     now = journey_clock.now()
-    if payload.email is not None and not _over_limit(f"goteo:id:{ip}", IDENTIFIES_PER_MINUTE):
-        do_identify(payload.anonymous_id, payload.email, now)
+    dropped = list(payload.dropped)
+    if payload.email is not None:
+        if _over_limit(f"goteo:id:{ip}", IDENTIFIES_PER_MINUTE):
+            dropped.append(f"email: over {IDENTIFIES_PER_MINUTE} identifies a minute from here")
+        else:
+            do_identify(payload.anonymous_id, payload.email, now)
     if do_collect(payload.anonymous_id, payload.events, now).limited:
         return HttpResponse("too many events\n", status=429)
-    return HttpResponse(status=204)
+    return _dropped(HttpResponse(status=204), dropped)
+
+
+def _dropped(response: HttpResponse, reasons: list[str]) -> HttpResponse:
+    """Say what was dropped and why: in the ``Goteo-Dropped`` header, and in the log."""
+    if reasons:
+        text = "; ".join(reasons)
+        log.info("/t/collect dropped %s", text)
+        if len(text) > MAX_DROPPED_HEADER:
+            text = text[: MAX_DROPPED_HEADER - 3] + "..."
+        response[DROPPED] = text
+    return response
 
 
 def _over_limit(key: str, limit: int) -> bool:

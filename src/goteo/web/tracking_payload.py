@@ -8,7 +8,8 @@
 The body is read as JSON whatever its content type (the snippet sends ``text/plain``, which
 needs no CORS preflight). Limits keep one request small: at most ``MAX_BODY`` bytes and
 ``MAX_EVENTS`` events, each with properties of at most ``MAX_PROPERTIES`` bytes as JSON.
-An event that breaks a rule is dropped; the others are kept.
+An event that breaks a rule is dropped, with the reason (``events[2]: …``); the others are
+kept.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from goteo.actions.visitors import VISITOR_ID, TrackedEvent
-from goteo.engine.parser import SLUG
+from goteo.engine.step_parser import SLUG
+from goteo.web import strict_json
 
 MAX_BODY = 32 * 1024
 MAX_EVENTS = 20
@@ -37,7 +39,7 @@ class CollectRequest:
     anonymous_id: str
     events: list[TrackedEvent]
     email: str | None  # identify: this visitor is the person with this address
-    dropped: int  # events refused by the rules above
+    dropped: tuple[str, ...]  # why events were refused by the rules above, one reason each
 
 
 def parse_collect(body: bytes) -> CollectRequest:
@@ -45,9 +47,9 @@ def parse_collect(body: bytes) -> CollectRequest:
     if len(body) > MAX_BODY:
         raise BadPayload(f"the body is larger than {MAX_BODY} bytes")
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise BadPayload("the body is not JSON") from None
+        data = strict_json.loads(body)
+    except strict_json.JsonRefused as exc:
+        raise BadPayload(f"the body is not JSON that can be stored: {exc}") from None
     if not isinstance(data, dict):
         raise BadPayload("the body is not a JSON object")
     anonymous_id = data.get("anonymous_id")
@@ -59,21 +61,46 @@ def parse_collect(body: bytes) -> CollectRequest:
     email = data.get("email")
     if email is not None and (not isinstance(email, str) or len(email) > MAX_EMAIL):
         raise BadPayload("email must be an address")
-    events = [e for e in (_event(raw) for raw in raw_events[:MAX_EVENTS]) if e is not None]
-    return CollectRequest(anonymous_id, events, email, len(raw_events) - len(events))
+    events: list[TrackedEvent] = []
+    dropped: list[str] = []
+    for i, raw in enumerate(raw_events[:MAX_EVENTS]):
+        checked = _event(raw)
+        if isinstance(checked, str):
+            dropped.append(f"events[{i}]: {checked}")
+        else:
+            events.append(checked)
+    if len(raw_events) > MAX_EVENTS:
+        extra = len(raw_events) - MAX_EVENTS
+        dropped.append(f"events[{MAX_EVENTS}:]: {extra} past the limit of {MAX_EVENTS} a request")
+    return CollectRequest(anonymous_id, events, email, tuple(dropped))
 
 
-def _event(raw: Any) -> TrackedEvent | None:
+def _event(raw: Any) -> TrackedEvent | str:
+    """The event, or why it is refused (never quoting the value: it goes in a header)."""
     if not isinstance(raw, dict):
-        return None
+        return "not an object"
     name, properties, event_id = raw.get("name"), raw.get("properties", {}), raw.get("id")
     if not isinstance(name, str) or not SLUG.match(name):
-        return None
-    if not isinstance(properties, dict) or _size(properties) > MAX_PROPERTIES:
-        return None
-    if event_id is not None and (not isinstance(event_id, str) or not EVENT_ID.match(event_id)):
-        return None
+        return "name must be 1 to 64 lower-case letters, digits, _ or -"
+    if not isinstance(properties, dict):
+        return "properties must be an object"
+    if _size(properties) > MAX_PROPERTIES:
+        return f"properties are larger than {MAX_PROPERTIES} bytes as JSON"
+    if event_id is not None:
+        problem = _id_problem(event_id)
+        if problem:
+            return problem
     return TrackedEvent(name, properties, event_id)
+
+
+def _id_problem(event_id: object) -> str:
+    if not isinstance(event_id, str):
+        return "id must be a string"
+    if len(event_id) < 8:
+        return "id is shorter than 8 characters"
+    if not EVENT_ID.match(event_id):
+        return "id must be 8 to 64 letters, digits, _ or -"
+    return ""
 
 
 def _size(value: dict[str, Any]) -> int:

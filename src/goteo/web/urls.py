@@ -2,6 +2,7 @@ from django.urls import path
 
 from goteo.web import (
     api,
+    contacts_api,
     email_tracking,
     events_api,
     forms_views,
@@ -13,14 +14,16 @@ from goteo.web import (
     preferences,
     public,
     reports_api,
+    start,
     tracking,
     webhooks,
 )
 
 urlpatterns = [
+    path("", start.start, name="start"),
     path("healthz", api.health, name="health"),
     path("api/v1/campaigns", api.campaigns, name="api-campaigns"),
-    path("api/v1/contacts", api.contacts, name="api-contacts"),
+    path("api/v1/contacts", contacts_api.contacts, name="api-contacts"),  # GET lists, POST upserts
     path("api/v1/contacts/<str:email>/export", gdpr_views.export_contact, name="api-export"),
     path("api/v1/contacts/<str:email>", gdpr_views.contact, name="api-contact-erase"),  # DELETE
     path("api/v1/contacts/<str:email>", api.contact_detail, name="api-contact"),

@@ -2,13 +2,15 @@
 
 Each is django-anymail's own view, served only once its credentials are configured (an open
 webhook would let anyone suppress any address), with a freshness check added where the
-provider signs a timestamp. Not served: Amazon SES (its views fetch SNS signing certificates
-over the network) and Unisender Go (its signature is an MD5 keyed with the sending API key).
+provider signs a timestamp, and each payload checked against its provider's schema before
+anymail reads it (``goteo.web.webhook_payloads``). Not served: Amazon SES (its views fetch SNS
+signing certificates over the network) and Unisender Go (its signature is an MD5 keyed with the
+sending API key).
 """
 
 from __future__ import annotations
 
-import json
+import math
 import time
 import warnings
 from dataclasses import dataclass
@@ -30,18 +32,30 @@ from anymail.webhooks.sparkpost import SparkPostTrackingWebhookView
 from django.conf import settings
 from django.http import HttpRequest
 
+from goteo.web.webhook_payloads import check_request, read_json
+
 BASIC_AUTH = "WEBHOOK_SECRET"
 
 
+def signed_time(timestamp: object, esp_name: str) -> float:
+    """The Unix time a provider signed; refused when it is not a finite number ("nan")."""
+    try:
+        signed_at = float(str(timestamp))
+    except ValueError:
+        signed_at = math.nan
+    if not math.isfinite(signed_at):
+        raise AnymailWebhookValidationFailure(f"{esp_name} webhook without a timestamp")
+    return signed_at
+
+
 def check_fresh(timestamp: object, esp_name: str) -> None:
-    """Refuse a signed timestamp more than ``GOTEO_WEBHOOK_MAX_AGE`` seconds from now."""
+    """Refuse a signed timestamp that is not a time, or is more than
+    ``GOTEO_WEBHOOK_MAX_AGE`` seconds from now (0: any time)."""
+    signed_at = signed_time(timestamp, esp_name)
     max_age = int(getattr(settings, "GOTEO_WEBHOOK_MAX_AGE", 300))
     if max_age <= 0:
         return
-    try:
-        age = time.time() - float(str(timestamp))
-    except ValueError:
-        raise AnymailWebhookValidationFailure(f"{esp_name} webhook without a timestamp") from None
+    age = time.time() - signed_at
     if abs(age) > max_age:
         raise AnymailWebhookValidationFailure(
             f"{esp_name} webhook signed {age:.0f} s from now (more than {max_age} s):"
@@ -49,21 +63,34 @@ def check_fresh(timestamp: object, esp_name: str) -> None:
         )
 
 
-class MailgunView(MailgunTrackingWebhookView):
-    """Mailgun signs timestamp + token (not the body): a stale timestamp is a replay."""
+class Checked(AnymailCoreWebhookView):  # type: ignore[misc]  # anymail has no types
+    """Once the request is authenticated, its payload must match the provider's schema."""
+
+    def parse_events(self, request: HttpRequest) -> list[Any]:
+        check_request(provider_key(self.esp_name), request)
+        events: list[Any] = super().parse_events(request)
+        return events
+
+
+def checked(view: type[AnymailCoreWebhookView]) -> type[AnymailCoreWebhookView]:
+    """anymail's ``view`` with the payload check before it parses."""
+    made: type[AnymailCoreWebhookView] = type(view.__name__, (Checked, view), {})
+    return made
+
+
+class MailgunView(MailgunTrackingWebhookView):  # type: ignore[misc]  # anymail has no types
+    """Mailgun signs timestamp + token (not the body): a stale timestamp is a replay.
+
+    Its signature is inside the payload, so the payload is checked first (this validator runs
+    before anymail's): the signature block must be text, the time a finite number.
+    """
 
     def validate_request(self, request: HttpRequest) -> None:
-        if request.content_type == "application/json":
-            try:
-                timestamp = json.loads(request.body)["signature"]["timestamp"]
-            except (ValueError, KeyError, TypeError):
-                timestamp = None
-        else:
-            timestamp = request.POST.get("timestamp")
-        check_fresh(timestamp, self.esp_name)
+        check_request("mailgun", request)
+        check_fresh(read_json(request.body)["signature"]["timestamp"], self.esp_name)
 
 
-class SendGridView(SendGridTrackingWebhookView):
+class SendGridView(Checked, SendGridTrackingWebhookView):  # type: ignore[misc]  # anymail has no types
     """SendGrid's signed event webhook signs timestamp + body; the timestamp must be fresh."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -102,25 +129,25 @@ PROVIDERS = {
         ),
         Provider(
             "mandrill",
-            MandrillCombinedWebhookView,
+            checked(MandrillCombinedWebhookView),
             "X-Mandrill-Signature (HMAC-SHA1 of URL and body)",
             ("MANDRILL_WEBHOOK_KEY",),
         ),
         Provider(
             "postal",
-            PostalTrackingWebhookView,
+            checked(PostalTrackingWebhookView),
             "X-Postal-Signature (RSA-SHA1 of the body)",
             ("POSTAL_WEBHOOK_KEY",),
         ),
         Provider(
             "mailersend",
-            MailerSendTrackingWebhookView,
+            checked(MailerSendTrackingWebhookView),
             "Signature (HMAC-SHA256 of the body)",
             ("MAILERSEND_SIGNING_SECRET",),
         ),
         Provider(
             "mailtrap",
-            MailtrapTrackingWebhookView,
+            checked(MailtrapTrackingWebhookView),
             "Mailtrap-Signature (HMAC-SHA256 of the body), or basic auth",
             ("MAILTRAP_TRACKING_SECRET", BASIC_AUTH),
         ),
@@ -132,14 +159,14 @@ PROVIDERS = {
         ),
         Provider(
             "resend",
-            ResendTrackingWebhookView,
+            checked(ResendTrackingWebhookView),
             "basic auth (or Svix signature with svix)",
             (BASIC_AUTH, "RESEND_SIGNING_SECRET"),
         ),
-        Provider("postmark", PostmarkTrackingWebhookView, "basic auth", (BASIC_AUTH,)),
-        Provider("brevo", BrevoTrackingWebhookView, "basic auth", (BASIC_AUTH,)),
-        Provider("mailjet", MailjetTrackingWebhookView, "basic auth", (BASIC_AUTH,)),
-        Provider("sparkpost", SparkPostTrackingWebhookView, "basic auth", (BASIC_AUTH,)),
+        Provider("postmark", checked(PostmarkTrackingWebhookView), "basic auth", (BASIC_AUTH,)),
+        Provider("brevo", checked(BrevoTrackingWebhookView), "basic auth", (BASIC_AUTH,)),
+        Provider("mailjet", checked(MailjetTrackingWebhookView), "basic auth", (BASIC_AUTH,)),
+        Provider("sparkpost", checked(SparkPostTrackingWebhookView), "basic auth", (BASIC_AUTH,)),
     )
 }
 

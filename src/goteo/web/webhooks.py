@@ -1,7 +1,9 @@
 """Provider tracking webhooks: ``POST /webhooks/<provider>/tracking/``.
 
 django-anymail authenticates each request the provider's way and normalises its events; a
-request that fails is refused with 400 before anything is read. Each event then goes to
+request that fails, or whose payload is not the provider's (``goteo.web.webhook_payloads``), is
+refused with 400 before anything is read, and logged in one line (``goteo.web.webhook_refusals``);
+a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is refused with 413 unread. Each event then goes to
 ``do_record_event`` with its raw payload: a replayed event (same provider and event id) is
 recognised and changes nothing. A provider whose credentials are not configured gets 404.
 """
@@ -11,13 +13,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.signals import AnymailTrackingEvent, tracking
+from django.conf import settings
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.views.decorators.csrf import csrf_exempt
 
 from goteo.actions.provider_events import do_record_event
+from goteo.web import webhook_refusals
 from goteo.web.bounce_labels import bounce_label
+from goteo.web.query import whole_number
+from goteo.web.webhook_payloads import MalformedPayload
 from goteo.web.webhook_providers import PROVIDERS, provider_key
 
 _VIEWS = {key: provider.view.as_view() for key, provider in PROVIDERS.items()}
@@ -30,7 +37,16 @@ def tracking_webhook(request: HttpRequest, esp: str) -> HttpResponse:
         return HttpResponseNotFound(
             "no tracking webhook for this provider is configured here\n", content_type="text/plain"
         )
-    response: HttpResponse = _VIEWS[esp](request)
+    limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
+    length = str(request.META.get("CONTENT_LENGTH") or "0")
+    if limit and whole_number(length, 0, limit) is None:
+        return webhook_refusals.too_large(request, esp, limit)
+    try:
+        response: HttpResponse = _VIEWS[esp](request)
+    except AnymailWebhookValidationFailure as exc:
+        return webhook_refusals.forged(request, esp, str(exc))
+    except MalformedPayload as exc:
+        return webhook_refusals.malformed(request, esp, str(exc))
     return response
 
 

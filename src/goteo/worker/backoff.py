@@ -12,6 +12,7 @@ CAP = timedelta(hours=6)
 
 def retry_delay(attempt: int, rng: random.Random | None = None) -> timedelta:
     """Delay before attempt ``attempt + 1`` (1 min, 2, 4 … capped at 6 h, ±10%)."""
-    raw = min(BASE * (2 ** max(attempt - 1, 0)), CAP)
-    jitter = (rng or random).uniform(0.9, 1.1)
+    doublings: int = 2 ** max(attempt - 1, 0)
+    raw = min(BASE * doublings, CAP)
+    jitter = rng.uniform(0.9, 1.1) if rng is not None else random.uniform(0.9, 1.1)
     return raw * jitter

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.db import connection, transaction
 from django.db.models import F, Field, Model, Q, QuerySet
@@ -21,21 +21,23 @@ from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus, Enrollmen
 from goteo.contacts.models import Contact, Suppression
 from goteo.worker.gate import Facts
 
+M = TypeVar("M", bound=Model)
 
-def _lockable(query: QuerySet) -> QuerySet:
+
+def _lockable(query: QuerySet[M]) -> QuerySet[M]:
     if connection.vendor == "postgresql":
         return query.select_for_update(skip_locked=True, of=("self",))
     return query
 
 
 def _claim(
-    query: QuerySet, wall: float, owner: str, limit: int, lease: float, **extra: Any
+    query: QuerySet[M], wall: float, owner: str, limit: int, lease: float, **extra: Any
 ) -> list[int]:
     """Mark up to ``limit`` rows of ``query`` as this worker's until ``wall + lease``."""
     with transaction.atomic():
         ids = list(_lockable(query).values_list("id", flat=True)[:limit])
         if ids:
-            query.model.objects.filter(id__in=ids).update(
+            query.model._default_manager.filter(id__in=ids).update(
                 lease_owner=owner, lease_until=wall + lease, **extra
             )
     return ids
@@ -195,4 +197,5 @@ def finish_delivery(delivery_id: int, owner: str, **fields: object) -> bool:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, delivery_id, owner, DeliveryStatus.PENDING.value])
-        return cursor.rowcount == 1
+        changed: int = cursor.rowcount
+    return changed == 1

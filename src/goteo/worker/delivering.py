@@ -1,4 +1,10 @@
-"""Send claimed deliveries and record each result at once (after the engine's commit)."""
+"""Send claimed deliveries and record each result at once (after the engine's commit).
+
+Each row is routed on its ``channel`` to that channel's provider, which prepares it here (in
+the worker's main thread); the sender thread then passes it through the gate, delivers it and
+records the result. Retry timing, attempt limits and the recording are the same for every
+channel (docs/channels.md).
+"""
 
 from __future__ import annotations
 
@@ -6,19 +12,26 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.campaigns.versions import campaign_for_version
-from goteo.channels.base import Delivered, Permanent, Result, Retryable
-from goteo.content.render import RenderError
-from goteo.content.system import SYSTEM_MESSAGES
+from goteo.channels.base import (
+    Delivered,
+    Draft,
+    Permanent,
+    Prepared,
+    PrepareError,
+    Result,
+    Retryable,
+)
+from goteo.channels.registry import Channels, missing
+from goteo.content.system import system_campaign
 from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay
 from goteo.worker.claims import finish_delivery
-from goteo.worker.composer import Composer
-from goteo.worker.gate import MARKETING, Hold, Postpone, Send, Suppress, Verdict
+from goteo.worker.gate import Hold, Postpone, Send, Suppress, Verdict
 from goteo.worker.sender_thread import Job, SenderThread
-from goteo.worker.staff import NOTIFICATION, WEBHOOK, NoRecipient, addressed_to_staff, send_webhook
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +62,9 @@ def _contact(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def send_claimed(
-    ids: list[int], owner: str, now: datetime, sender: SenderThread, composer: Composer
+    ids: list[int], owner: str, now: datetime, sender: SenderThread, channels: Channels
 ) -> Tally:
-    """Compose each claimed delivery here; the sender thread checks, sends and records it."""
+    """Prepare each claimed delivery here; the sender thread checks, sends and records it."""
     tally = Tally()
     rows = Delivery.objects.filter(id__in=ids, lease_owner=owner).order_by("id").values(*ROW_FIELDS)
     for row in rows:
@@ -60,39 +73,40 @@ def send_claimed(
             sender.call(_failure(row["id"], owner, reason))
             tally.failed += 1
             continue
-        if row["kind"] == WEBHOOK:
-            tally.count(send_webhook(row, owner, now, sender))
+        channel = channels.get(row["channel"])
+        if channel is None:  # not configured on this worker: retried, in case another is
+            recorder = _Recorder(row, owner, now, tally)
+            reason = f"{row['channel']}: {missing(row['channel'])} on this worker"
+            sender.call(partial(recorder, Retryable(row["id"], reason)))
             continue
-        marketing = row["kind"] == MARKETING
-        # Campaign messages (marketing, and notify steps) use the campaign's templates.
-        campaign = (
-            campaign_for_version(
-                row["enrollment__version_id"], row["enrollment__version__checksum"]
-            )
-            if row["enrollment__version_id"] is not None
-            else SYSTEM_MESSAGES
-        )
         try:
-            message = composer.compose(
-                row["id"], campaign, row["template"], row["locale"], _contact(row),
-                extra=row["context"], marketing=marketing,
-            )  # fmt: skip
-            if row["kind"] == NOTIFICATION:
-                message = addressed_to_staff(message, row["context"])
-        except (RenderError, NoRecipient) as exc:
+            message = channel.prepare(_draft(row))
+        except PrepareError as exc:
             sender.call(_failure(row["id"], owner, str(exc)))
             tally.failed += 1
             continue
-        recorder = _Recorder(
-            row, owner, now, message.subject, message.message_id, tally, message.links,
-            message.to_addr,
-        )  # fmt: skip
+        recorder = _Recorder(row, owner, now, tally, message)
         job = Job(
-            row["contact_id"], row["campaign_id"], row["kind"], now, message, recorder, row["id"]
-        )
+            row["contact_id"], row["campaign_id"], row["kind"], now, channel, message, recorder,
+            row["id"],
+        )  # fmt: skip
         sender.submit(job)
     sender.drain()
     return tally
+
+
+def _draft(row: dict[str, Any]) -> Draft:
+    # Campaign messages (marketing, notify and webhook steps) use the campaign's templates.
+    version = row["enrollment__version_id"]
+    campaign = (
+        campaign_for_version(version, row["enrollment__version__checksum"])
+        if version is not None
+        else system_campaign(row["template"], row["locale"], row["context"] or {})
+    )
+    return Draft(
+        row["id"], row["kind"], campaign, row["template"], row["locale"], _contact(row),
+        row["context"] or {},
+    )  # fmt: skip
 
 
 def _failure(delivery_id: int, owner: str, reason: str) -> Callable[[], None]:
@@ -100,6 +114,7 @@ def _failure(delivery_id: int, owner: str, reason: str) -> Callable[[], None]:
 
     def write() -> None:
         finish_delivery(delivery_id, owner, status=DeliveryStatus.FAILED, last_error=reason)
+        log.warning("delivery %s failed: %s", delivery_id, reason)
 
     return write
 
@@ -109,11 +124,8 @@ class _Recorder:
     row: dict[str, Any]
     owner: str
     now: datetime
-    subject: str
-    message_id: str
     tally: Tally
-    links: tuple[str, ...] = ()  # the tracked links' URLs (click tracking reads them back)
-    to_address: str = ""  # who it went to, when not the contact (a notification)
+    message: Prepared | None = None  # None: the row could not reach its channel
 
     def __call__(self, result: Result | Verdict) -> None:
         if isinstance(result, Suppress):
@@ -135,12 +147,14 @@ class _Recorder:
             self.tally.postponed += 1
             return
         assert not isinstance(result, Send)
-        common = {
-            "subject": self.subject[:998],
-            "message_id": self.message_id,
-            "to_address": self.to_address or self.row["contact__email"],
-            "links": list(self.links),
-        }
+        common: dict[str, object] = {}
+        if self.message is not None:
+            common = {
+                "subject": self.message.subject[:998],
+                "message_id": self.message.message_id,
+                "to_address": self.message.to_address[:320],
+                "links": list(self.message.links),  # the tracked links (clicks read them)
+            }
         if isinstance(result, Delivered):
             self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common)
             self.tally.sent += 1

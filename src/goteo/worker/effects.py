@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from goteo.campaigns.delivery_store import NewDelivery
+from goteo.actions.coupons import coupon_context, issue_coupon
+from goteo.actions.scoring import add_points
+from goteo.campaigns.delivery_kinds import NOTIFICATION, WEBHOOK
+from goteo.campaigns.outbox import NewDelivery
 from goteo.contacts.models import Contact
 from goteo.engine.commands import (
     AddScore,
@@ -24,7 +27,6 @@ from goteo.engine.commands import (
     updated_fields,
 )
 from goteo.engine.model import Campaign
-from goteo.worker.gate import NOTIFICATION, WEBHOOK
 
 
 @dataclass
@@ -50,8 +52,6 @@ class Effects:
             elif isinstance(command, Update):
                 _update_contact(journey.contact_id, command)
             elif isinstance(command, AddScore):
-                from goteo.actions.scoring import add_points
-
                 reason = f"campaign {journey.campaign.key}, step {command.step_id}"
                 add_points(journey.contact_id, command.points, reason, now)
             elif isinstance(command, Notify):
@@ -74,8 +74,6 @@ class Effects:
         if journey.event is not None:
             context["event"] = dict(journey.event)
         if command.coupon is not None:
-            from goteo.actions.coupons import coupon_context, issue_coupon
-
             coupon = issue_coupon(
                 command.coupon,
                 contact_id=journey.contact_id,

@@ -3,28 +3,19 @@
 The facts are read right before sending, with the contact locked (``claims.send_facts``); the
 decision itself is pure, so it is tested without a database. Marketing messages are also paced
 (``engine/pacing.py``): a frequency cap shared by every campaign, where higher priorities take
-the slots first, and quiet hours on the contact's wall clock. See docs/pacing.md.
+the slots first, and quiet hours on the contact's wall clock. See docs/pacing.md. Every
+channel's messages pass here, notifications and webhooks included (docs/channels.md).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from goteo.campaigns.delivery_kinds import NOTIFICATION, TRANSACTIONAL, WEBHOOK
+from goteo.contacts.suppression_keys import HARD_REASONS
 from goteo.engine.pacing import Pacing, cap_allows, next_allowed
 from goteo.engine.window import zone
-
-MARKETING, TRANSACTIONAL = "marketing", "transactional"
-NOTIFICATION = "notification"  # to our own staff about the contact: never paced or suppressed
-WEBHOOK = "webhook"  # a JSON POST (webhook steps, CRM hand-off); never reaches the gate
-# Suppressions that stop even a confirmation email: the address does not work or objected.
-HARD_REASONS = frozenset(("hard_bounce", "soft_bounces", "complaint", "manual"))
-
-
-def email_hash(address: str) -> str:
-    """The key of the suppression list: it identifies an address without keeping it."""
-    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -69,7 +60,9 @@ NO_PACING = Pacing()
 def decide(kind: str, facts: Facts, now: datetime, pacing: Pacing = NO_PACING) -> Verdict:
     if facts.contact_status is None:
         return Suppress("contact erased")
-    if kind == NOTIFICATION:
+    if kind in (NOTIFICATION, WEBHOOK):  # to our own side, about the contact
+        if facts.campaign_status not in (None, "active"):
+            return Hold()  # a campaign's notify or webhook step, paused meanwhile
         return Send()
     if kind == TRANSACTIONAL:
         if facts.suppression in HARD_REASONS:

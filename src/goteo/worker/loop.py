@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,13 +16,14 @@ from django.db import close_old_connections
 
 from goteo.actions.scoring import decay_tick
 from goteo.actions.segment_triggers import enroll_segments
-from goteo.channels.base import EmailChannel
+from goteo.channels.registry import Channels
 from goteo.engine.clock import Clock
 from goteo.engine.pacing import Pacing
 from goteo.worker.claims import claim_deliveries, claim_enrollments, send_facts
-from goteo.worker.composer import Composer
 from goteo.worker.delivering import Tally, send_claimed
-from goteo.worker.pacing_config import pacing_from_settings
+from goteo.worker.pacing_config import pacing_from_settings, rate_limits_from_settings
+from goteo.worker.progress import Progress
+from goteo.worker.rate_limits import Throttle
 from goteo.worker.scheduler import run_enrollments
 from goteo.worker.sender_thread import SenderThread
 
@@ -55,15 +56,18 @@ class Totals:
 @dataclass
 class Worker:
     clock: Clock
-    channel: EmailChannel
-    composer: Composer
+    channels: Channels  # every configured channel's provider; rows are routed on their channel
     batch: int = 500
     send_batch: int = 100
     lease_seconds: float = 120.0
     # The frequency cap and quiet hours, read from the settings when the worker is built.
     pacing: Pacing = field(default_factory=pacing_from_settings)
+    # Messages a second per channel (GOTEO_RATE_LIMITS), for every channel alike.
+    rate_limits: Mapping[str, float] = field(default_factory=rate_limits_from_settings)
     name: str = field(default_factory=worker_name)
     totals: Totals = field(default_factory=Totals)
+    # The progress line, logged every few seconds while work flows.
+    progress: Progress = field(default_factory=Progress)
 
     # Segment triggers and lead-score decay are looked at once per this much clock time
     # (virtual time on the demo's fast clock and in tests).
@@ -80,12 +84,14 @@ class Worker:
             self.totals.steps_claimed += len(ids)
             self.totals.deliveries_written += run_enrollments(ids, self.name, self.clock.now())
             work += len(ids)
+            self.progress.tick(self.totals, self.clock.now())
         self.totals.scheduling_seconds += time.perf_counter() - started
         ids = claim_deliveries(self.name, self.clock.now(), self.send_batch, self.lease_seconds)
         if ids:
-            tally = send_claimed(ids, self.name, self.clock.now(), self._sender(), self.composer)
+            tally = send_claimed(ids, self.name, self.clock.now(), self._sender(), self.channels)
             self.totals.add(tally)
             work += len(ids)
+        self.progress.tick(self.totals, self.clock.now())
         return work
 
     def _segments(self) -> int:
@@ -100,15 +106,15 @@ class Worker:
 
     def _sender(self) -> SenderThread:
         if self._thread is None:
-            self._thread = SenderThread(self.channel, send_facts, self.pacing)
+            self._thread = SenderThread(send_facts, self.pacing, Throttle(self.rate_limits))
         return self._thread
 
     def close(self) -> None:
-        """Stop the sender thread and close the channel's connection."""
+        """Stop the sender thread and close the channels' connections."""
         if self._thread is not None:
             self._thread.stop()
             self._thread = None
-        self.channel.close()
+        self.channels.close()
 
     def run_until_idle(self) -> Totals:
         """Work until nothing is due at the clock's current time (tests, benchmarks)."""

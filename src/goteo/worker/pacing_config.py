@@ -1,4 +1,5 @@
-"""The operator's pacing rules from the settings: ``GOTEO_FREQUENCY_CAP``, ``GOTEO_QUIET_HOURS``."""
+"""The operator's pacing rules from the settings: ``GOTEO_FREQUENCY_CAP``, ``GOTEO_QUIET_HOURS``,
+``GOTEO_RATE_LIMITS``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.conf import settings
 
 from goteo.config import ConfigError
 from goteo.engine.pacing import Pacing, PacingError, parse_cap, parse_quiet_hours
+from goteo.worker.rate_limits import parse_rate_limits
 
 
 def check_pacing(cap: str, quiet: str) -> Pacing:
@@ -25,3 +27,7 @@ def pacing_from_settings() -> Pacing:
     return check_pacing(
         getattr(settings, "GOTEO_FREQUENCY_CAP", ""), getattr(settings, "GOTEO_QUIET_HOURS", "")
     )
+
+
+def rate_limits_from_settings() -> dict[str, float]:
+    return parse_rate_limits(getattr(settings, "GOTEO_RATE_LIMITS", ""))

@@ -10,8 +10,8 @@ from django.db import transaction
 
 from goteo.actions.campaigns import do_set_campaign_status
 from goteo.actions.coupons import CouponPoolEmpty
-from goteo.campaigns.delivery_store import insert_deliveries
 from goteo.campaigns.models import Enrollment
+from goteo.campaigns.outbox import enqueue
 from goteo.campaigns.versions import campaign_for_version
 from goteo.engine.advance import ContactView, advance
 from goteo.engine.model import Campaign, SendStep
@@ -77,7 +77,7 @@ def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
             results.append(_advance_guarded(row, campaigns[row["id"]], events, effects, now))
         release_enrollments(owner, results)
         # The unique (enrollment, step) constraint is the last guard: a step never runs twice.
-        insert_deliveries(effects.deliveries, now)
+        enqueue(effects.deliveries, now)
     return len(effects.deliveries)
 
 

@@ -1,9 +1,9 @@
-"""A sender thread: rendering the next message overlaps the SMTP round trip of this one.
+"""A sender thread: preparing the next message overlaps the round trip of this one.
 
-The thread does the three things that must stay together for the delivery guarantees: ask
-the gate (contact, campaign, suppression list, pause, pacing) just before sending, send, and
-record the result at once. So at most one accepted-but-unrecorded message exists per
-connection, as docs/delivery-guarantees.md says.
+The thread does the three things that must stay together for the delivery guarantees, for
+every channel alike: ask the gate (contact, campaign, suppression list, pause, pacing) just
+before sending, hand the message to its channel, and record the result at once. So at most one
+accepted-but-unrecorded message exists per connection, as docs/delivery-guarantees.md says.
 
 The three run in one transaction that starts by locking the contact's row: an unsubscribe
 that arrives meanwhile is acknowledged only after this message is recorded (and then nothing
@@ -28,10 +28,12 @@ from typing import Protocol
 
 from django.db import connection, transaction
 
-from goteo.channels.base import EmailChannel, OutgoingEmail, Result
+from goteo.campaigns.delivery_kinds import MARKETING
+from goteo.channels.base import Channel, Prepared, Result
 from goteo.engine.pacing import Pacing
 from goteo.worker.claims import PacingQuery
-from goteo.worker.gate import MARKETING, NO_PACING, Facts, Send, Verdict, decide, email_hash
+from goteo.worker.gate import NO_PACING, Facts, Send, Verdict, decide
+from goteo.worker.rate_limits import Throttle
 
 DEPTH = 4  # messages composed ahead of the one on the wire
 # SQLite: after holding the write lock this long without a break, pause longer than the
@@ -45,7 +47,8 @@ class Job:
     campaign_id: int | None
     kind: str
     now: datetime
-    message: OutgoingEmail
+    channel: Channel
+    message: Prepared
     record: Callable[[Result | Verdict], None]  # runs in the sender thread
     delivery_id: int | None = None  # needed under a frequency cap
 
@@ -62,11 +65,11 @@ class FactsQuery(Protocol):
 
 class SenderThread:
     def __init__(
-        self, channel: EmailChannel, facts_of: FactsQuery, pacing: Pacing = NO_PACING
+        self, facts_of: FactsQuery, pacing: Pacing = NO_PACING, throttle: Throttle | None = None
     ) -> None:
-        self.channel = channel
         self.facts_of = facts_of
         self.pacing = pacing
+        self.throttle = throttle or Throttle({})
         self._jobs: queue.Queue[Job | Callable[[], None] | None] = queue.Queue(maxsize=DEPTH)
         self._error: BaseException | None = None
         self._turns = _Turns()
@@ -120,14 +123,15 @@ class SenderThread:
             job()
 
     def _handle(self, job: Job) -> None:
+        self.throttle.wait(job.channel.name)  # before the transaction: no lock held meanwhile
         with transaction.atomic():
-            address = email_hash(job.message.to_addr)
+            address = job.message.address_hash or ""  # "" is never on the list
             facts = self.facts_of(job.contact_id, job.campaign_id, address, self._query(job))
             verdict = decide(job.kind, facts, job.now, self.pacing)
             if not isinstance(verdict, Send):
                 job.record(verdict)
                 return
-            job.record(self.channel.send(job.message))
+            job.record(job.channel.deliver(job.message))
 
     def _query(self, job: Job) -> PacingQuery | None:
         cap = self.pacing.cap

@@ -1,4 +1,4 @@
-"""Build a worker from the settings: the configured email channel and sender identity."""
+"""Build a worker from the settings: the configured channels and the sender identity."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import logging
 
 from django.conf import settings
 
-from goteo.channels.email.dkim import signer_from_settings
+from goteo.channels.configured import build_channels
+from goteo.channels.email.composer import Composer, sender_from_settings
+from goteo.channels.email.dkim_default import choice_from_settings, ensure_generated_key, signer_for
 from goteo.channels.email.factory import email_channel
 from goteo.config import ConfigError, EmailConfig
 from goteo.engine.clock import Clock
-from goteo.worker.composer import Composer, sender_from_settings
 from goteo.worker.loop import Worker
 
 log = logging.getLogger(__name__)
@@ -34,16 +35,19 @@ def check_postal_address(config: EmailConfig, postal_address: str) -> None:
 
 def build_worker(clock: Clock, batch: int = 500, lease_seconds: float = 120.0) -> Worker:
     check_postal_address(settings.EMAIL_CONFIG, settings.GOTEO_POSTAL_ADDRESS)
-    signer = signer_from_settings(
-        settings.GOTEO_DKIM_SELECTOR,
-        settings.GOTEO_DKIM_PRIVATE_KEY_FILE,
-        settings.GOTEO_DKIM_DOMAIN,
-        settings.GOTEO_FROM,
-    )
+    dkim = choice_from_settings()
+    if ensure_generated_key(dkim):
+        log.warning(
+            "generated a DKIM key, %s: mail is signed with it, but receivers can verify the"
+            " signatures only once its record is published (`goteo dns` prints it)",
+            dkim.key_file,
+        )
+    signer = signer_for(dkim)
     return Worker(
         clock=clock,
-        channel=email_channel(settings.EMAIL_CONFIG, signer=signer),
-        composer=Composer(sender_from_settings()),
+        channels=build_channels(
+            email_channel(settings.EMAIL_CONFIG, signer=signer), Composer(sender_from_settings())
+        ),
         batch=batch,
         lease_seconds=lease_seconds,
     )

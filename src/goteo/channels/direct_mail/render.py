@@ -86,9 +86,12 @@ def render_html(
 def render_pdf(document: str) -> bytes:
     """The PDF of a mailer's HTML document. Nothing is fetched: only data URIs load."""
     try:
-        return weasyprint.HTML(string=document, url_fetcher=_FETCHER).write_pdf(font_config=_FONTS)
+        pdf: bytes = weasyprint.HTML(string=document, url_fetcher=_FETCHER).write_pdf(
+            font_config=_FONTS
+        )
     except FatalURLFetchingError as exc:
         raise RenderError(f"mailers load nothing from outside the template: {exc}") from exc
+    return pdf
 
 
 def render_mailer(

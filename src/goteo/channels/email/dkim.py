@@ -238,8 +238,12 @@ def signer_from_settings(
     if not selector or not key_file:
         missing = "GOTEO_DKIM_SELECTOR" if not selector else "GOTEO_DKIM_PRIVATE_KEY_FILE"
         raise ConfigError(f"DKIM signing needs {missing} too (or neither, to send unsigned)")
-    if not domain:
-        domain = parseaddr(from_addr)[1].rpartition("@")[2]
+    return Signer.from_file(selector, signing_domain(domain, from_addr), key_file)
+
+
+def signing_domain(domain: str, from_addr: str) -> str:
+    """``GOTEO_DKIM_DOMAIN``, else the domain of the From address (what DMARC aligns on)."""
+    domain = domain or parseaddr(from_addr)[1].rpartition("@")[2]
     if not domain:
         raise ConfigError("GOTEO_DKIM_DOMAIN is empty and GOTEO_FROM has no domain to use")
-    return Signer.from_file(selector, domain, key_file)
+    return domain

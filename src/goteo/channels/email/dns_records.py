@@ -80,14 +80,32 @@ def spf_record(envelope_domain: str, relay_host: str = "") -> DnsRecord:
     )
 
 
-def dkim_record(selector: str, domain: str, public_record: str | None) -> DnsRecord:
-    note = (
-        "The public half of the key the worker signs with (GOTEO_DKIM_PRIVATE_KEY_FILE)."
-        " Long values are split into quoted strings of at most 255 characters; publish them"
-        " as one record."
-    )
-    if public_record is None:
-        note = "No key yet: run `goteo dns --generate-key DIR` to make one and print its record."
+_DKIM_NOTES = {
+    "configured": "The public half of the key the worker signs with (GOTEO_DKIM_PRIVATE_KEY_FILE).",
+    "new": "The public half of the key just made; give the worker the settings above.",
+    "generated": "The public half of the key Goteo generated in GOTEO_DATA_DIR; the worker signs"
+    " with it already. It is not published until you add this record to your DNS: until then"
+    " receivers cannot verify the signatures.",
+    "provider": "Your email provider signs what it sends with its own key: publish the DKIM"
+    " record its dashboard shows instead.",
+    "off": "GOTEO_DKIM=off: the worker sends unsigned.",
+    "none": "No key yet: `goteo migrate` generates one when GOTEO_EMAIL_URL is smtp://, or"
+    " `goteo dns --generate-key DIR` makes one to configure.",
+}
+_SPLIT_NOTE = (
+    " Long values are split into quoted strings of at most 255 characters; publish them as one"
+    " record."
+)
+
+
+def dkim_record(
+    selector: str, domain: str, public_record: str | None, key_source: str = "configured"
+) -> DnsRecord:
+    """The DKIM record; ``key_source`` (configured, new, generated, provider, off, none) says
+    where the key comes from, for the note."""
+    if public_record is None and key_source in ("configured", "new", "generated"):
+        key_source = "none"
+    note = _DKIM_NOTES[key_source] + (_SPLIT_NOTE if public_record else "")
     return DnsRecord(
         "DKIM", f"{selector}._domainkey.{dns_name(domain)}", "TXT", public_record, note
     )
@@ -122,6 +140,7 @@ def sending_domain_records(
     domain: str,
     selector: str,
     public_record: str | None,
+    key_source: str = "configured",
     return_path_domain: str = "",
     relay_host: str = "",
     inbound_host: str = "",
@@ -129,7 +148,7 @@ def sending_domain_records(
     """Every record for ``domain``; the bounce domain's MX only when one is configured."""
     records = [
         spf_record(return_path_domain or domain, relay_host),
-        dkim_record(selector, domain, public_record),
+        dkim_record(selector, domain, public_record, key_source),
         dmarc_record(domain),
     ]
     if return_path_domain:

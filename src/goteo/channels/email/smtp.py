@@ -6,18 +6,25 @@ discarded so the next message opens a new one. When a connection that was kept o
 messages turns out to be dead before the message data was sent (servers close idle
 connections), the message is tried once more on a new connection: the server cannot have
 accepted it yet.
+
+Failures to connect and lost connections are logged at WARNING (one line per run of failures,
+repeated every minute while it lasts; see ``channels/connection_trouble.py``).
 """
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from datetime import UTC, datetime
 
 from goteo.channels.base import Delivered, OutgoingEmail, Permanent, Result, Retryable
+from goteo.channels.connection_trouble import ConnectionTrouble
 from goteo.channels.email.dkim import Signer
 from goteo.channels.email.mime import InvalidMessage, build_message, encode_address, parse_sender
 from goteo.config import EmailConfig
+
+log = logging.getLogger(__name__)
 
 
 class _Refused(Exception):
@@ -46,6 +53,7 @@ class SmtpChannel:
         self.local_hostname = local_hostname
         self.signer = signer  # DKIM, when configured
         self._conn: smtplib.SMTP | None = None
+        self._trouble = ConnectionTrouble(log, f"the SMTP server {self._server()}")
 
     def send(self, message: OutgoingEmail) -> Result:
         try:
@@ -57,9 +65,14 @@ class SmtpChannel:
         except InvalidMessage as exc:
             return Permanent(message.delivery_id, f"cannot build the message: {exc}")
         reused = self._conn is not None
-        result, reached = self._attempt(message.delivery_id, sender, recipient, data)
+        result, reached, trouble = self._attempt(message.delivery_id, sender, recipient, data)
         if isinstance(result, Retryable) and reused and not reached and self._conn is None:
-            result, _ = self._attempt(message.delivery_id, sender, recipient, data)
+            result, _, trouble = self._attempt(message.delivery_id, sender, recipient, data)
+        if trouble:
+            assert isinstance(result, Retryable)
+            self._trouble.failed(result.reason)
+        else:
+            self._trouble.worked()
         return result
 
     def close(self) -> None:
@@ -73,12 +86,14 @@ class SmtpChannel:
 
     def _attempt(
         self, delivery_id: int, sender: str, recipient: str, data: bytes
-    ) -> tuple[Result, bool]:
-        """One try; the flag says whether the message data may have reached the server."""
+    ) -> tuple[Result, bool, bool]:
+        """One try; the flags say whether the message data may have reached the server, and
+        whether the connection failed (rather than the server answering)."""
         try:
             conn = self._connection()
         except (smtplib.SMTPException, OSError) as exc:
-            return Retryable(delivery_id, f"cannot connect to {self._server()}: {_why(exc)}"), False
+            reason = f"cannot connect to {self._server()}: {_why(exc)}"
+            return Retryable(delivery_id, reason), False, True
         reached = False
         try:
             _expect(conn.mail(sender), "MAIL FROM", 250)
@@ -88,13 +103,13 @@ class SmtpChannel:
         except _Refused as exc:
             self._reset(exc.code)
             if exc.code >= 500:
-                return Permanent(delivery_id, str(exc)), reached
-            return Retryable(delivery_id, str(exc)), reached
+                return Permanent(delivery_id, str(exc)), reached, False
+            return Retryable(delivery_id, str(exc)), reached, False
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             reason = f"connection to {self._server()} lost: {_why(exc)}"
-            return Retryable(delivery_id, reason), reached
-        return Delivered(delivery_id, f"{code} {reply.decode('utf-8', 'replace')}"), True
+            return Retryable(delivery_id, reason), reached, True
+        return Delivered(delivery_id, f"{code} {reply.decode('utf-8', 'replace')}"), True, False
 
     def _connection(self) -> smtplib.SMTP:
         if self._conn is not None:

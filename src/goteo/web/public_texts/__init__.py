@@ -1,18 +1,25 @@
 """The words of the public pages (forms, confirmation, preference centre) in six languages.
 
 ``texts(locale)`` gives the catalogue for a locale (``es-MX`` -> ``es``), with English for
-anything missing; ``language_for`` picks the language of a page.
+anything missing; ``language_for`` picks the language of a page. With a ``form``, both also
+use the words the form document supplies (``texts:``, see ``goteo.forms.texts``), in any
+locale, before Goteo's own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
+from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from goteo.engine import locales
 from goteo.web.public_texts import en, es, fr, it, pl, ru
+
+if TYPE_CHECKING:
+    from goteo.forms.definition import FormDefinition
 
 CATALOG: dict[str, dict[str, str]] = {
     "en": en.TEXTS,
@@ -25,9 +32,9 @@ CATALOG: dict[str, dict[str, str]] = {
 LANGUAGES = tuple(CATALOG)
 
 
-def _known(locale: str | None) -> str | None:
+def _known(locale: str | None, extra: Collection[str] = ()) -> str | None:
     for candidate in locales.candidates(locale, ""):
-        if candidate in CATALOG:
+        if candidate in CATALOG or candidate in extra:
             return candidate
     return None
 
@@ -48,17 +55,23 @@ def accepted(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
-def language_for(*preferred: str | None, accept_language: str = "") -> str:
-    """The first of ``preferred`` we have words for, else the browser's choice, else English."""
+def language_for(
+    *preferred: str | None, accept_language: str = "", form: FormDefinition | None = None
+) -> str:
+    """The first of ``preferred`` we (or the ``form``) have words for, else the browser's
+    choice, else English."""
+    extra = form.texts if form is not None else ()
     for locale in [*preferred, *accepted(accept_language)]:
-        known = _known(locale)
+        known = _known(locale, extra)
         if known is not None:
             return known
     return "en"
 
 
-def texts(language: str) -> dict[str, str]:
-    return en.TEXTS | CATALOG.get(_known(language) or "en", {})
+def texts(language: str, form: FormDefinition | None = None) -> dict[str, str]:
+    """The words in ``language``: the form's own first, then Goteo's, then English."""
+    built_in = en.TEXTS | CATALOG.get(_known(language) or "en", {})
+    return built_in | form.texts_for(language) if form is not None else built_in
 
 
 def language_name(code: str) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
 
 from goteo.channels.base import OutgoingEmail
-from goteo.channels.email import verp
+from goteo.channels.email import message_ids, verp
 from goteo.contacts.tokens import preference_token, unsubscribe_token
 from goteo.contacts.tracking_tokens import click_token, open_token
 from goteo.content.context import contact_context, render_context
@@ -59,8 +57,7 @@ def sender_from_settings() -> Sender:
 
 def message_id(delivery_id: int, sender: Sender) -> str:
     """Deterministic: a resent delivery carries the same Message-ID, so a duplicate shows."""
-    mac = hmac.new(sender.secret.encode(), f"delivery:{delivery_id}".encode(), hashlib.sha256)
-    return f"<goteo.{delivery_id}.{mac.hexdigest()[:16]}@{sender.domain}>"
+    return message_ids.message_id(delivery_id, sender.secret, sender.domain)
 
 
 class Composer:

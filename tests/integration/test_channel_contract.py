@@ -1,0 +1,292 @@
+"""One contract, every channel: each row is routed on its channel and passes the same gate,
+retry and recording path, against a real provider on loopback.
+
+A channel joins this suite by adding a ``Rig``: how a campaign reaches it, a provider answering
+"accepted", "try later" or "refused", and what the provider received. The cases: delivered;
+retryable then delivered; permanent; a crash between deliver and record (one duplicate at
+most, carrying the same identity, which is the idempotency key where the channel takes one);
+and the gate's refusals.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any, Protocol
+
+import pytest
+from tests.integration.flow_helpers import (
+    T0,
+    add_contacts,
+    apply,
+    parse,
+    simple_template,
+    write_pending_deliveries,
+)
+from tests.integration.webhook_receiver import WebhookReceiver
+from tests.smtp_sink import SmtpSink
+
+from goteo.actions.campaigns import do_set_campaign_status
+from goteo.actions.contacts import do_set_status
+from goteo.actions.enroll import do_enroll
+from goteo.campaigns.models import Delivery, DeliveryStatus
+from goteo.channels.base import Channel, Draft, Prepared, Result
+from goteo.channels.configured import build_channels
+from goteo.channels.email.composer import Composer, sender_from_settings
+from goteo.channels.email.factory import email_channel
+from goteo.channels.registry import Channels
+from goteo.config import email_settings
+from goteo.engine.channel_needs import IDEMPOTENCY_KEY
+from goteo.engine.clock import ManualClock
+from goteo.worker.claims import claim_deliveries, send_facts
+from goteo.worker.delivering import send_claimed
+from goteo.worker.loop import Worker
+from goteo.worker.sender_thread import SenderThread
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ANA = "ana@example.com"
+
+
+class Rig(Protocol):
+    """A channel under contract, with its real provider on loopback."""
+
+    channel: str
+    personal: bool  # it reaches the contact (consent and suppression apply)
+    url: str  # GOTEO_EMAIL_URL for the worker
+
+    def steps(self) -> list[dict[str, Any]]: ...
+    def answer(self, mode: str) -> None: ...  # "ok", "later" or "refuse"
+    def accepted(self) -> list[str]: ...  # the identity of each message the provider accepted
+    def stop(self) -> None: ...
+
+
+class EmailRig(Rig):
+    channel, personal = "email", True
+
+    def __init__(self) -> None:
+        self.sink = SmtpSink().start()
+        self.url = f"{self.sink.url}?timeout=5"
+
+    def steps(self) -> list[dict[str, Any]]:
+        return [{"id": "hello", "send": "email", "template": "hello"}]
+
+    def answer(self, mode: str) -> None:
+        self.sink.data_reply = {"ok": None, "later": "451 4.3.0 later", "refuse": "554 5.7.1 no"}[
+            mode
+        ]
+
+    def accepted(self) -> list[str]:
+        return [str(parse(raw)["Message-ID"]) for _, _, raw in self.sink.messages]
+
+    def stop(self) -> None:
+        self.sink.stop()
+
+
+class WebhookRig(Rig):
+    channel, personal = "webhook", False
+
+    def __init__(self) -> None:
+        self.receiver = WebhookReceiver()
+        self.url = "smtp://127.0.0.1:9?timeout=1"  # email is not used by this campaign
+
+    def steps(self) -> list[dict[str, Any]]:
+        return [{"id": "hello", "webhook": {"url": self.receiver.url}}]
+
+    def answer(self, mode: str) -> None:
+        self.receiver.status = {"ok": 200, "later": 503, "refuse": 400}[mode]
+
+    def accepted(self) -> list[str]:
+        return [c.headers["Idempotency-Key"] for c in self.receiver.calls if c.answered == 200]
+
+    def stop(self) -> None:
+        self.receiver.stop()
+
+
+RIGS = {"email": EmailRig, "webhook": WebhookRig}
+
+
+@pytest.fixture(params=sorted(RIGS))
+def rig(request: pytest.FixtureRequest) -> Iterator[Rig]:
+    made = RIGS[request.param]()
+    yield made
+    made.stop()
+
+
+def channels_for(rig: Rig) -> Channels:
+    transport = email_channel(email_settings(rig.url))
+    return build_channels(transport, Composer(sender_from_settings()))
+
+
+def worker_for(rig: Rig, clock: ManualClock, channels: Channels | None = None, **kw: Any) -> Worker:
+    return Worker(clock=clock, channels=channels or channels_for(rig), **kw)
+
+
+def journey(rig: Rig) -> None:
+    """Ana enrolled in a one-step campaign on the rig's channel."""
+    apply(
+        "contract",
+        rig.steps(),
+        {"hello": simple_template("Hello {{ contact.first_name | default: 'you' }}")},
+    )
+    ids = add_contacts({"email": ANA, "first_name": "Ana", "locale": "en"})
+    do_enroll("contract", ids.values(), T0)
+
+
+def the_delivery() -> Delivery:
+    return Delivery.objects.get(step_id="hello")
+
+
+def run(worker: Worker) -> None:
+    try:
+        while worker.run_once():
+            pass
+    finally:
+        worker.close()
+
+
+def test_every_configured_channel_is_under_contract() -> None:
+    rig = WebhookRig()
+    try:
+        assert {c.name for c in channels_for(rig)} == set(RIGS)
+    finally:
+        rig.stop()
+
+
+def test_delivered(rig: Rig) -> None:
+    journey(rig)
+    run(worker_for(rig, ManualClock(T0)))
+    row = the_delivery()
+    assert (row.channel, row.status, row.attempts, row.sent_at) == (
+        rig.channel,
+        DeliveryStatus.SENT,
+        1,
+        T0,
+    )
+    assert len(rig.accepted()) == 1
+
+
+def test_rate_limit(rig: Rig) -> None:
+    journey(rig)
+    ids = add_contacts(*({"email": f"p{i}@example.com", "locale": "en"} for i in range(2)))
+    do_enroll("contract", ids.values(), T0)
+    started = time.monotonic()
+    run(worker_for(rig, ManualClock(T0), rate_limits={rig.channel: 10.0}))
+    assert time.monotonic() - started >= 0.2  # three messages, a tenth of a second apart
+    assert len(rig.accepted()) == 3
+
+
+def test_retryable_then_delivered(rig: Rig) -> None:
+    journey(rig)
+    rig.answer("later")
+    clock = ManualClock(T0)
+    run(worker_for(rig, clock))
+    row = the_delivery()
+    assert row.status == DeliveryStatus.PENDING and row.attempts == 1
+    assert T0 + timedelta(seconds=50) <= row.next_attempt_at <= T0 + timedelta(seconds=70)
+    assert row.last_error and rig.accepted() == []
+    rig.answer("ok")
+    clock.advance(timedelta(minutes=2))
+    run(worker_for(rig, clock))
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (DeliveryStatus.SENT, 2, "")
+    assert len(rig.accepted()) == 1
+
+
+def test_permanent(rig: Rig) -> None:
+    journey(rig)
+    rig.answer("refuse")
+    clock = ManualClock(T0)
+    run(worker_for(rig, clock))
+    clock.advance(timedelta(days=1))
+    run(worker_for(rig, clock))
+    row = the_delivery()
+    assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 1)
+    assert row.last_error and rig.accepted() == []
+
+
+class Crash(BaseException):
+    """The worker dies right after the provider accepted the message."""
+
+
+class CrashAfterDeliver:
+    def __init__(self, inner: Channel) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.capabilities = inner.capabilities
+
+    def prepare(self, draft: Draft) -> Prepared:
+        return self.inner.prepare(draft)
+
+    def deliver(self, message: Prepared) -> Result:
+        self.inner.deliver(message)
+        raise Crash
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_crash_between_deliver_and_record(rig: Rig) -> None:
+    journey(rig)
+    real = channels_for(rig)
+    crashing = Channels(*(CrashAfterDeliver(c) for c in real))
+    first = worker_for(rig, ManualClock(T0), crashing, lease_seconds=0.3)
+    with pytest.raises(RuntimeError, match="sender thread failed"):
+        first.run_once()
+    first.close()
+    row = the_delivery()
+    assert (row.status, row.attempts) == (DeliveryStatus.PENDING, 1)  # nothing recorded
+    time.sleep(0.4)  # the dead worker's lease runs out
+    run(worker_for(rig, ManualClock(T0)))
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 2)
+    accepted = rig.accepted()
+    assert len(accepted) == 2  # the one in-flight message, once more: never more
+    assert len(set(accepted)) == 1  # with the same identity, so the duplicate shows
+    if IDEMPOTENCY_KEY in real[rig.channel].capabilities:
+        assert accepted[0] == f"goteo-delivery-{row.id}"  # the receiver acts on it once
+
+
+def test_gate_refusals(rig: Rig) -> None:
+    journey(rig)
+    assert write_pending_deliveries(T0) == 1
+    channels = channels_for(rig)
+    owner = "contract-worker"
+    # A campaign paused between the claim and the send: given back, not an attempt.
+    ids = claim_deliveries(owner, T0, 10, 60)
+    do_set_campaign_status("contract", "paused")
+    sender = SenderThread(send_facts)
+    try:
+        tally = send_claimed(ids, owner, T0, sender, channels)
+        row = the_delivery()
+        assert (row.status, row.attempts, tally.sent) == (DeliveryStatus.PENDING, 0, 0)
+        assert rig.accepted() == []
+        # The contact unsubscribed before the send: a personal channel suppresses the
+        # message; a call to our own side about the contact still goes.
+        do_set_campaign_status("contract", "active")
+        do_set_status(ANA, "unsubscribed")
+        ids = claim_deliveries(owner, T0, 10, 60)
+        tally = send_claimed(ids, owner, T0, sender, channels)
+    finally:
+        sender.stop()
+        channels.close()
+    row.refresh_from_db()
+    if rig.personal:
+        assert (row.status, tally.suppressed, rig.accepted()) == (DeliveryStatus.SUPPRESSED, 1, [])
+        assert row.last_error == "address suppressed: unsubscribed"
+    else:
+        assert (row.status, tally.sent, len(rig.accepted())) == (DeliveryStatus.SENT, 1, 1)
+
+
+def test_a_row_for_a_channel_this_worker_lacks_is_retried_with_the_reason() -> None:
+    rig = EmailRig()
+    try:
+        journey(rig)
+        only_webhooks = Channels(*(c for c in channels_for(rig) if c.name == "webhook"))
+        run(worker_for(rig, ManualClock(T0), only_webhooks))
+    finally:
+        rig.stop()
+    row = the_delivery()
+    assert (row.status, row.attempts) == (DeliveryStatus.PENDING, 1)
+    assert row.last_error == "email: no email provider configured (GOTEO_EMAIL_URL) on this worker"
