@@ -60,6 +60,16 @@ class PrintApi:
         self.close = self.loopback.stop
 
     def handle(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
+        """Answer one request; its status is kept as the request's ``answered``."""
+        code, answer = self._answer(path, headers, body)
+        self.requests[-1]["answered"] = code
+        return code, answer
+
+    def accepted(self) -> list[str]:
+        """The idempotency key of every request answered 200 (a repeat is answered again)."""
+        return [r["key"] for r in self.requests if r["answered"] == 200]
+
+    def _answer(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
         fields = _form(headers.get("Content-Type", ""), body)
         key = headers.get("Idempotency-Key", "")
         self.requests.append({"path": path, "key": key, "fields": fields})

@@ -10,12 +10,15 @@ and the gate's refusals.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, Protocol
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 from tests.integration.flow_helpers import (
     T0,
     add_contacts,
@@ -24,6 +27,7 @@ from tests.integration.flow_helpers import (
     simple_template,
     write_pending_deliveries,
 )
+from tests.integration.print_api_server import KEY, PrintApi
 from tests.integration.webhook_receiver import WebhookReceiver
 from tests.smtp_sink import SmtpSink
 
@@ -33,6 +37,7 @@ from goteo.actions.enroll import do_enroll
 from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.channels.base import Channel, Draft, Prepared, Result
 from goteo.channels.configured import build_channels
+from goteo.channels.direct_mail.lob import idempotency_key
 from goteo.channels.email.composer import Composer, sender_from_settings
 from goteo.channels.email.factory import email_channel
 from goteo.channels.registry import Channels
@@ -56,14 +61,17 @@ class Rig(Protocol):
     personal: bool  # it reaches the contact (consent and suppression apply)
     url: str  # GOTEO_EMAIL_URL for the worker
 
+    contact: dict[str, Any]  # what the contact needs besides an email address
+
     def steps(self) -> list[dict[str, Any]]: ...
+    def key(self, delivery_id: int) -> str: ...  # its idempotency key, if it takes one
     def answer(self, mode: str) -> None: ...  # "ok", "later" or "refuse"
     def accepted(self) -> list[str]: ...  # the identity of each message the provider accepted
     def stop(self) -> None: ...
 
 
 class EmailRig(Rig):
-    channel, personal = "email", True
+    channel, personal, contact = "email", True, {}
 
     def __init__(self) -> None:
         self.sink = SmtpSink().start()
@@ -80,12 +88,15 @@ class EmailRig(Rig):
     def accepted(self) -> list[str]:
         return [str(parse(raw)["Message-ID"]) for _, _, raw in self.sink.messages]
 
+    def key(self, delivery_id: int) -> str:
+        return ""  # takes none: the Message-ID shows the duplicate
+
     def stop(self) -> None:
         self.sink.stop()
 
 
 class WebhookRig(Rig):
-    channel, personal = "webhook", False
+    channel, personal, contact = "webhook", False, {}
 
     def __init__(self) -> None:
         self.receiver = WebhookReceiver()
@@ -100,11 +111,59 @@ class WebhookRig(Rig):
     def accepted(self) -> list[str]:
         return [c.headers["Idempotency-Key"] for c in self.receiver.calls if c.answered == 200]
 
+    def key(self, delivery_id: int) -> str:
+        return f"goteo-delivery-{delivery_id}"
+
     def stop(self) -> None:
         self.receiver.stop()
 
 
-RIGS = {"email": EmailRig, "webhook": WebhookRig}
+class MailRig(Rig):
+    """Letters through the print-and-mail API (Lob's shape) on loopback."""
+
+    channel, personal = "mail", True
+    contact = {
+        "postal_address": {"name": "Ana Nowak", "lines": ["ul. Długa 5"], "city": "Kraków",
+                           "postal_code": "31-147", "country": "PL"},
+    }  # fmt: skip
+
+    def __init__(self) -> None:
+        self.api = PrintApi()
+        self.url = "smtp://127.0.0.1:9?timeout=1"  # email is not used by this campaign
+        port = self.api.loopback.server.server_address[1]
+        self.settings = override_settings(
+            GOTEO_MAIL_URL=f"lob+http://{KEY}@127.0.0.1:{port}",
+            GOTEO_MAIL_SENDER=json.dumps(
+                {
+                    "name": "Goteo",
+                    "lines": ["Calle Mayor 1"],
+                    "city": "Madrid",
+                    "postal_code": "28013",
+                    "region": "Madrid",
+                    "country": "ES",
+                }
+            ),
+        )
+        self.settings.enable()
+
+    def steps(self) -> list[dict[str, Any]]:
+        return [{"id": "hello", "send": "mail", "template": "hello"}]
+
+    def answer(self, mode: str) -> None:
+        self.api.status = {"ok": 0, "later": 503, "refuse": 400}[mode]
+
+    def accepted(self) -> list[str]:
+        return self.api.accepted()
+
+    def key(self, delivery_id: int) -> str:
+        return idempotency_key(settings.SECRET_KEY, delivery_id)
+
+    def stop(self) -> None:
+        self.settings.disable()
+        self.api.close()
+
+
+RIGS: dict[str, type[Rig]] = {"email": EmailRig, "mail": MailRig, "webhook": WebhookRig}
 
 
 @pytest.fixture(params=sorted(RIGS))
@@ -130,7 +189,7 @@ def journey(rig: Rig) -> None:
         rig.steps(),
         {"hello": simple_template("Hello {{ contact.first_name | default: 'you' }}")},
     )
-    ids = add_contacts({"email": ANA, "first_name": "Ana", "locale": "en"})
+    ids = add_contacts({"email": ANA, "first_name": "Ana", "locale": "en", **rig.contact})
     do_enroll("contract", ids.values(), T0)
 
 
@@ -147,7 +206,7 @@ def run(worker: Worker) -> None:
 
 
 def test_every_configured_channel_is_under_contract() -> None:
-    rig = WebhookRig()
+    rig = MailRig()  # mail is configured only where GOTEO_MAIL_URL names a print provider
     try:
         assert {c.name for c in channels_for(rig)} == set(RIGS)
     finally:
@@ -169,7 +228,9 @@ def test_delivered(rig: Rig) -> None:
 
 def test_rate_limit(rig: Rig) -> None:
     journey(rig)
-    ids = add_contacts(*({"email": f"p{i}@example.com", "locale": "en"} for i in range(2)))
+    ids = add_contacts(
+        *({"email": f"p{i}@example.com", "locale": "en", **rig.contact} for i in range(2))
+    )
     do_enroll("contract", ids.values(), T0)
     started = time.monotonic()
     run(worker_for(rig, ManualClock(T0), rate_limits={rig.channel: 10.0}))
@@ -245,7 +306,7 @@ def test_crash_between_deliver_and_record(rig: Rig) -> None:
     assert len(accepted) == 2  # the one in-flight message, once more: never more
     assert len(set(accepted)) == 1  # with the same identity, so the duplicate shows
     if IDEMPOTENCY_KEY in real[rig.channel].capabilities:
-        assert accepted[0] == f"goteo-delivery-{row.id}"  # the receiver acts on it once
+        assert accepted[0] == rig.key(row.id)  # the receiver acts on it once
 
 
 def test_gate_refusals(rig: Rig) -> None:

@@ -25,6 +25,7 @@ from goteo.channels.base import (
     PrepareError,
     Result,
     Retryable,
+    Skip,
 )
 from goteo.channels.registry import Channels, missing
 from goteo.content.system import system_campaign
@@ -39,7 +40,7 @@ ROW_FIELDS = (
     "id", "campaign_id", "kind", "context", "attempts", "template", "locale", "channel",
     "enrollment__version_id", "enrollment__version__checksum", "contact_id", "contact__email",
     "contact__first_name", "contact__last_name", "contact__locale", "contact__timezone",
-    "contact__attributes",
+    "contact__attributes", "contact__postal_address",
 )  # fmt: skip
 
 
@@ -81,6 +82,10 @@ def send_claimed(
             continue
         try:
             message = channel.prepare(_draft(row))
+        except Skip as exc:  # not reachable on this channel: suppressed, with the reason
+            sender.call(_failure(row["id"], owner, str(exc), DeliveryStatus.SUPPRESSED))
+            tally.suppressed += 1
+            continue
         except PrepareError as exc:
             sender.call(_failure(row["id"], owner, str(exc)))
             tally.failed += 1
@@ -109,12 +114,14 @@ def _draft(row: dict[str, Any]) -> Draft:
     )  # fmt: skip
 
 
-def _failure(delivery_id: int, owner: str, reason: str) -> Callable[[], None]:
+def _failure(
+    delivery_id: int, owner: str, reason: str, status: str = DeliveryStatus.FAILED
+) -> Callable[[], None]:
     """Recording a delivery that cannot be sent, done by the sender thread in its turn."""
 
     def write() -> None:
-        finish_delivery(delivery_id, owner, status=DeliveryStatus.FAILED, last_error=reason)
-        log.warning("delivery %s failed: %s", delivery_id, reason)
+        finish_delivery(delivery_id, owner, status=status, last_error=reason)
+        log.warning("delivery %s %s: %s", delivery_id, status, reason)
 
     return write
 
@@ -156,6 +163,8 @@ class _Recorder:
                 "links": list(self.message.links),  # the tracked links (clicks read them)
             }
         if isinstance(result, Delivered):
+            if result.expected_in_home is not None:
+                common["expected_in_home"] = result.expected_in_home
             self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common)
             self.tally.sent += 1
         elif isinstance(result, Retryable) and self.row["attempts"] < MAX_ATTEMPTS:

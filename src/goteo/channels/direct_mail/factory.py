@@ -15,7 +15,9 @@ from goteo.channels.direct_mail.print_house import PrintHouse
 from goteo.contacts.postal import PostalAddress
 
 
-def mail_provider(url: str, *, secret: str, sender: PostalAddress) -> PrintHouse | LobChannel:
+def mail_provider(
+    url: str, *, secret: str, sender: PostalAddress | None
+) -> PrintHouse | LobChannel:
     """The provider for ``url``; ValueError naming GOTEO_MAIL_URL when it is not one."""
     if url.startswith("folder:"):
         folder = url.removeprefix("folder:").removeprefix("//")
@@ -26,6 +28,8 @@ def mail_provider(url: str, *, secret: str, sender: PostalAddress) -> PrintHouse
     if parts.scheme in ("lob", "lob+http") and parts.hostname:
         if not parts.username:
             raise ValueError("GOTEO_MAIL_URL: put the API key before the host (lob://KEY@host)")
+        if sender is None:
+            raise ValueError("GOTEO_MAIL_SENDER: the print API needs the return address (JSON)")
         scheme = "http" if parts.scheme == "lob+http" else "https"
         port = f":{parts.port}" if parts.port else ""
         base = f"{scheme}://{parts.hostname}{port}{parts.path}"

@@ -38,10 +38,8 @@ TIMEOUT = 30.0
 
 @dataclass(frozen=True)
 class MailDelivered(Delivered):
-    """Accepted by the provider: its id for the mailer, and when it should be in the home."""
-
-    provider_id: str = ""
-    expected_in_home: date | None = None
+    """Accepted by the provider: its id for the mailer, and when it should be in the home
+    (``provider_id`` and ``expected_in_home``, as on every ``Delivered``)."""
 
 
 def idempotency_key(secret: str, delivery_id: int) -> str:
