@@ -59,6 +59,7 @@ def memory_channels() -> Channels:
     )
 
 
+@pytest.mark.slow  # a real goteo process
 def test_validate_names_the_missing_provider(goteo_env: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "texts.yaml"
     path.write_text(SMS_CAMPAIGN, encoding="utf-8")

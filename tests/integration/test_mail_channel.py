@@ -28,6 +28,7 @@ from tests.smtp_sink import SmtpSink
 
 from goteo.actions.enroll import do_enroll
 from goteo.campaigns.models import Delivery, DeliveryStatus
+from goteo.campaigns.reports import campaign_report
 from goteo.channels.direct_mail.print_house import MANIFEST, PrintHouse
 from goteo.channels.direct_mail.qr import personal_url
 from goteo.cli import main
@@ -133,6 +134,10 @@ def test_a_contact_without_a_usable_address_is_skipped_with_the_reason(
     assert not (tmp_path / "spool").exists()
     shown = CliRunner().invoke(main, ["outbox", "--status", "suppressed"])
     assert shown.exit_code == 0 and "skipped: no postal address" in shown.output
+    steps = {s["step_id"]: s for s in campaign_report("autumn")["steps"]}
+    assert steps["card"]["suppressed"] == {"skipped: no postal address": 1}
+    reported = CliRunner().invoke(main, ["report", "autumn"])
+    assert "card: 1 not sent: skipped: no postal address" in reported.output
 
 
 def test_the_print_api_records_the_expected_in_home_date(sink: SmtpSink, settings: Any) -> None:
