@@ -48,6 +48,12 @@ GOTEO_SMS_HELP_TEXT = os.environ.get(
 GOTEO_WEBHOOK_URL = os.environ.get("GOTEO_WEBHOOK_URL", "http:")
 # Non-public networks webhooks may reach all the same (127.0.0.1/32,10.0.0.0/8); none by default.
 GOTEO_WEBHOOK_ALLOW = os.environ.get("GOTEO_WEBHOOK_ALLOW", "")
+# Direct mail (docs/direct-mail.md): the print provider (folder:/path or lob://KEY@host; empty:
+# no mail channel), the return address as JSON (the print API needs it), and the secret that
+# signs the print API's status webhooks.
+GOTEO_MAIL_URL = os.environ.get("GOTEO_MAIL_URL", "")
+GOTEO_MAIL_SENDER = os.environ.get("GOTEO_MAIL_SENDER", "")
+GOTEO_MAIL_WEBHOOK_SECRET = os.environ.get("GOTEO_MAIL_WEBHOOK_SECRET", "")
 # Where notify steps for "owner" go when the contact has no owner yet.
 GOTEO_SALES_ADDRESS = os.environ.get("GOTEO_SALES_ADDRESS", "")
 # Public forms (docs/forms.md): submissions per IP per 10 minutes and per address per hour,

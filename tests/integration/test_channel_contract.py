@@ -10,6 +10,7 @@ and the gate's refusals.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from tests.integration.flow_helpers import (
     T0,
@@ -27,6 +29,7 @@ from tests.integration.flow_helpers import (
     simple_template,
     write_pending_deliveries,
 )
+from tests.integration.print_api_server import KEY, PrintApi
 from tests.integration.social_servers import MASTODON_ACCOUNT, FakeMastodon
 from tests.integration.twilio_server import TwilioServer
 from tests.integration.webhook_receiver import WebhookReceiver
@@ -40,6 +43,7 @@ from goteo.actions.social_calendars import do_apply_calendar
 from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.channels.base import Channel, Draft, Prepared, Result
 from goteo.channels.configured import build_channels
+from goteo.channels.direct_mail.lob import idempotency_key
 from goteo.channels.email.composer import Composer, sender_from_settings
 from goteo.channels.email.factory import email_channel
 from goteo.channels.registry import Channels
@@ -73,6 +77,10 @@ class Rig(Protocol):
     def declare(self) -> None:
         """Whatever the channel needs stored before a campaign can use it."""
         return None
+
+    def key(self, delivery_id: int) -> str:
+        """The idempotency key a channel that takes one sends with the message."""
+        return f"goteo-delivery-{delivery_id}"
 
     def answer(self, mode: str) -> None: ...  # "ok", "later" or "refuse"
     def accepted(self) -> list[str]: ...  # the identity of each message the provider accepted
@@ -218,11 +226,55 @@ class SocialRig(Rig):
         os.environ.pop(TOKEN_ENV, None)
 
 
+class MailRig(ByEmail, Rig):
+    """Letters through the print-and-mail API (Lob's shape) on loopback."""
+
+    channel, personal = "mail", True
+
+    def __init__(self) -> None:
+        self.api = PrintApi()
+        self.url = "smtp://127.0.0.1:9?timeout=1"  # email is not used by this campaign
+        port = self.api.loopback.server.server_address[1]
+        sender = {
+            "name": "Goteo", "lines": ["Calle Mayor 1"], "city": "Madrid",
+            "postal_code": "28013", "region": "Madrid", "country": "ES",
+        }  # fmt: skip
+        self.settings = override_settings(
+            GOTEO_MAIL_URL=f"lob+http://{KEY}@127.0.0.1:{port}",
+            GOTEO_MAIL_SENDER=json.dumps(sender),
+        )
+        self.settings.enable()
+
+    def person(self, email: str, n: int, **fields: str) -> dict[str, Any]:
+        address = {
+            "name": "Ana Nowak", "lines": [f"ul. Długa {n + 5}"], "city": "Kraków",
+            "postal_code": "31-147", "country": "PL",
+        }  # fmt: skip
+        return {"email": email, "locale": "en", "postal_address": address, **fields}
+
+    def steps(self) -> list[dict[str, Any]]:
+        return [{"id": "hello", "send": "mail", "template": "hello"}]
+
+    def answer(self, mode: str) -> None:
+        self.api.status = {"ok": 0, "later": 503, "refuse": 400}[mode]
+
+    def accepted(self) -> list[str]:
+        return list(self.api.accepted())
+
+    def key(self, delivery_id: int) -> str:
+        return idempotency_key(settings.SECRET_KEY, delivery_id)
+
+    def stop(self) -> None:
+        self.settings.disable()
+        self.api.close()
+
+
 RIGS: dict[str, Callable[[], Rig]] = {
     "email": EmailRig,
     "webhook": WebhookRig,
     "sms": SmsRig,
     "social": SocialRig,
+    "mail": MailRig,
 }
 
 
@@ -264,11 +316,12 @@ def run(worker: Worker) -> None:
 
 
 def test_every_configured_channel_is_under_contract() -> None:
-    rig = SmsRig()  # the one channel not configured by default
+    sms, mail = SmsRig(), MailRig()  # the channels not configured by default
     try:
-        assert {c.name for c in channels_for(rig)} == set(RIGS)
+        assert {c.name for c in channels_for(sms)} == set(RIGS)
     finally:
-        rig.stop()
+        sms.stop()
+        mail.stop()
 
 
 def test_delivered(rig: Rig) -> None:
@@ -366,7 +419,7 @@ def test_crash_between_deliver_and_record(rig: Rig) -> None:
     assert len(accepted) == 2  # the one in-flight message, once more: never more
     assert len(set(accepted)) == 1  # with the same identity, so the duplicate shows
     if IDEMPOTENCY_KEY in real[rig.channel].capabilities:
-        assert accepted[0] == f"goteo-delivery-{row.id}"  # the receiver acts on it once
+        assert accepted[0] == rig.key(row.id)  # the receiver acts on it once
 
 
 def test_gate_refusals(rig: Rig) -> None:

@@ -131,6 +131,7 @@ def test_the_campaign_report(spring: Campaign) -> None:
             "clicked": 1,
             "conversions": 1,
             "revenue": {"EUR": "20.00"},
+            "suppressed": {},
         },
         {
             "step_id": "second",
@@ -139,6 +140,7 @@ def test_the_campaign_report(spring: Campaign) -> None:
             "clicked": 0,
             "conversions": 2,
             "revenue": {"USD": "20.00"},
+            "suppressed": {},
         },
     ]
     assert report["variants"] == [

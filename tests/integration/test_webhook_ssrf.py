@@ -71,7 +71,7 @@ def deliver(url: str, delivery_id: int = 1) -> Any:
 def test_every_forbidden_target_is_refused_and_the_canary_hears_nothing(
     canary: WebhookReceiver,
 ) -> None:
-    port = canary.server.server_address[1]
+    port = canary.loopback.server.server_address[1]
     for url in forbidden(port):
         result = deliver(url)
         assert isinstance(result, Permanent), url

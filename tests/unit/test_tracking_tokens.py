@@ -10,10 +10,13 @@ from hypothesis import strategies as st
 
 from goteo.contacts.tracking_tokens import (
     MAC_BYTES,
+    MAIL_TOKEN_LENGTH,
     ClickToken,
     click_token,
+    mail_token,
     open_token,
     read_click_token,
+    read_mail_token,
     read_open_token,
 )
 
@@ -89,3 +92,16 @@ def test_indexes_out_of_range_cannot_be_signed() -> None:
         click_token(SECRET, 1, 0x10000)
     with pytest.raises(ValueError):
         click_token(SECRET, 1, -1)
+
+
+def test_mail_tokens_are_short_signed_and_strict() -> None:
+    token = mail_token("s", 123_456)
+    assert len(token) == MAIL_TOKEN_LENGTH == 21 and token == token.lower()
+    assert read_mail_token("s", token) == 123_456
+    assert read_mail_token("other", token) is None
+    assert read_mail_token("s", token.upper()) is None
+    for i in range(len(token)):
+        flipped = token[:i] + ("a" if token[i] != "a" else "b") + token[i + 1 :]
+        assert read_mail_token("s", flipped) is None
+    assert read_mail_token("s", token[:-1]) is None
+    assert read_mail_token("s", mail_token("s", 7)[:5] + token[5:]) is None

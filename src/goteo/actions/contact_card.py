@@ -72,6 +72,7 @@ class ContactCard:
     sms_consent: str  # granted, withdrawn; empty: never asked
     status: str
     attributes: dict[str, Any]
+    postal_address: dict[str, Any]
     tags: tuple[str, ...]
     score: float  # the current lead score (decayed to now)
     owner: str  # the salesperson's email; empty: nobody
@@ -145,6 +146,7 @@ def card_of(contact: Contact, now: datetime) -> ContactCard:
         sms_consent=contact.sms_consent,
         status=contact.status,
         attributes=dict(contact.attributes),
+        postal_address=dict(contact.postal_address),
         tags=tuple(contact.tags),
         score=current_score(contact.score, contact.score_updated_at, now, score_half_life()),
         owner=contact.owner,

@@ -28,6 +28,9 @@ def apply_input(contact: Contact, data: ContactInput) -> bool:
         if getattr(contact, name) != value:
             setattr(contact, name, value)
             changed = True
+    if data.postal_address is not None and data.postal_address != contact.postal_address:
+        contact.postal_address = data.postal_address
+        changed = True
     if data.attributes:
         merged = {**contact.attributes, **data.attributes}
         if merged != contact.attributes:

@@ -40,8 +40,13 @@ def do_record_open(delivery_id: int, now: datetime) -> bool:
     return True
 
 
-def do_record_click(delivery_id: int, index: int, now: datetime) -> str | None:
+def do_record_click(
+    delivery_id: int, index: int, now: datetime, source: str = "email"
+) -> str | None:
     """Record a click on link ``index`` and return its stored URL.
+
+    ``source`` is the channel the click came through: ``email``, or ``mail`` for a mailer's
+    QR code or personal URL (link 0 of a mailer is its step's landing page).
 
     None, and nothing recorded, when the delivery does not exist or stored no such link: the
     caller must then not redirect anywhere.
@@ -70,10 +75,10 @@ def do_record_click(delivery_id: int, index: int, now: datetime) -> str | None:
             name="clicked",
             contact_id=row["contact_id"],
             properties={"url": url, "link": index},
-            source="email",
+            source=source,
             delivery_id=delivery_id,
         )
-        do_record_events([_opened(delivery_id, row["contact_id"]), clicked], now)
+        do_record_events([_opened(delivery_id, row["contact_id"], source), clicked], now)
     return url
 
 
@@ -90,11 +95,11 @@ def _contact_of(delivery_id: int) -> int | None:
     return None if row is None else int(row)
 
 
-def _opened(delivery_id: int, contact_id: int) -> EventInput:
+def _opened(delivery_id: int, contact_id: int, source: str = "email") -> EventInput:
     return EventInput(
         name="opened",
         contact_id=contact_id,
-        source="email",
+        source=source,
         delivery_id=delivery_id,
         idempotency_key=opened_key(delivery_id),
     )

@@ -35,7 +35,7 @@ MAX_OFFSET = timedelta(hours=14)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(minutes=10)  # clock skew allowed; later timestamps are refused
 ANONYMOUS_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}\Z")
-SOURCES = ("api", "tracking", "email", "system")
+SOURCES = ("api", "tracking", "email", "mail", "system")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ DELIVERIES = {
     "created_at": "created_at",
     "due_at": "next_attempt_at",
     "sent_at": "sent_at",
+    "expected_in_home": "expected_in_home",
     "last_error": "last_error",
 }
 PROVIDER_EVENTS = {

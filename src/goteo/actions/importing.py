@@ -22,7 +22,8 @@ from goteo.contacts.models import Contact
 
 BATCH = 500
 UPDATABLE = [
-    "first_name", "last_name", "locale", "timezone", "phone", "attributes", "updated_at"
+    "first_name", "last_name", "locale", "timezone", "phone", "attributes", "postal_address",
+    "updated_at",
 ]  # fmt: skip
 
 
@@ -141,6 +142,8 @@ def do_import_csv(
 def _merge(into: ContactInput, later: ContactInput) -> None:
     into.fields.update(later.fields)
     into.attributes.update(later.attributes)
+    if later.postal_address is not None:
+        into.postal_address = later.postal_address
 
 
 def _flush(batch: dict[str, ContactInput], report: ImportReport, again: set[str]) -> None:

@@ -136,6 +136,8 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True)
+    # Mailers: the day the provider expects it in the home (docs/direct-mail.md).
+    expected_in_home = models.DateField(null=True, blank=True)
     # Tracking: the links of the sent message, in order (a click token names an index here,
     # so a redirect can only ever go to a URL this message contained), and engagement.
     links = models.JSONField(default=list, blank=True)

@@ -116,6 +116,14 @@ def _steps(campaign: Campaign) -> list[dict[str, Any]]:
         .annotate(n=Count("id"), total=Sum("value"))
         .order_by("step_id", "currency")
     )
+    suppressed = (
+        Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.SUPPRESSED)
+        .values("step_id", "last_error")
+        .annotate(n=Count("id"))
+        .order_by("step_id", "last_error")
+    )
+    for held in suppressed:  # not sent, and why: unsubscribed since, no postal address, …
+        steps[held["step_id"]]["suppressed"][held["last_error"]] = held["n"]
     for row in credited:
         step = steps.setdefault(row["step_id"], _step(row["step_id"], 0, 0, 0))
         step["conversions"] += row["n"]
@@ -132,6 +140,7 @@ def _step(step_id: str, sent: int, opened: int, clicked: int) -> dict[str, Any]:
         "clicked": clicked,
         "conversions": 0,
         "revenue": {},
+        "suppressed": {},  # reason -> messages not sent for it
     }
 
 

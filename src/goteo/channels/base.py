@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 from goteo.engine.model import Campaign
@@ -47,6 +48,8 @@ class Delivered:
     # What the provider made, when it says (a post's address): recorded as the delivery's
     # message_id in place of the prepared one.
     reference: str = ""
+    provider_id: str = ""  # the provider's own id for the message, when it gives one
+    expected_in_home: date | None = None  # mailers: when the provider expects it delivered
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,11 @@ class Prepared:
 class PrepareError(ValueError):
     """The row cannot become a message (a template that fails, no recipient): it fails, with
     this reason, and is never retried."""
+
+
+class Skip(PrepareError):
+    """The contact cannot be reached on this channel (a mailer with no usable postal address):
+    the row ends suppressed, with this reason, and is never retried."""
 
 
 class Channel(Protocol):

@@ -6,6 +6,7 @@ offered without reaching any provider.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -14,12 +15,15 @@ from django.db import DatabaseError
 
 from goteo.channels import webhook, webhook_sinks
 from goteo.channels.base import Channel, EmailChannel
+from goteo.channels.direct_mail.factory import mail_provider
+from goteo.channels.direct_mail.provider import MailProvider
 from goteo.channels.email import provider as email
-from goteo.channels.email.composer import Composer
+from goteo.channels.email.composer import Composer, sender_from_settings
 from goteo.channels.registry import Channels, OfferedChannels
 from goteo.channels.sms.config import sms_provider
 from goteo.channels.social import channel as social
 from goteo.config import ConfigError
+from goteo.contacts.postal import PostalAddress, check_postal
 from goteo.social.models import SocialAccount
 
 
@@ -39,10 +43,33 @@ def webhook_provider(url: str) -> webhook.WebhookProvider:
     )
 
 
+def mail_channel() -> MailProvider | None:
+    """``GOTEO_MAIL_URL``: ``folder:/path`` (the print house) or ``lob://KEY@host``; None
+    when it is empty."""
+    url = settings.GOTEO_MAIL_URL
+    if not url:
+        return None
+    sender: PostalAddress | None = None
+    errors: dict[str, str] = {}
+    if settings.GOTEO_MAIL_SENDER:
+        try:
+            sender, errors = check_postal(json.loads(settings.GOTEO_MAIL_SENDER))
+        except ValueError as exc:
+            errors = {"json": str(exc)}
+    if errors:
+        problems = "; ".join(f"{k}: {v}" for k, v in errors.items())
+        raise ConfigError(f"GOTEO_MAIL_SENDER is not a postal address: {problems}")
+    try:
+        backend = mail_provider(url, secret=settings.SECRET_KEY, sender=sender)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return MailProvider(backend, sender_from_settings())
+
+
 def build_channels(transport: EmailChannel, composer: Composer) -> Channels:
     """Every configured channel's provider: email through ``transport``, webhooks as
     ``GOTEO_WEBHOOK_URL`` says, social posts through each account's own provider, SMS when
-    ``GOTEO_SMS_URL`` names a provider."""
+    ``GOTEO_SMS_URL`` names a provider, mail when ``GOTEO_MAIL_URL`` names a print provider."""
     providers: list[Channel] = [
         email.EmailProvider(transport, composer),
         webhook_provider(settings.GOTEO_WEBHOOK_URL),
@@ -51,6 +78,9 @@ def build_channels(transport: EmailChannel, composer: Composer) -> Channels:
     sms = sms_provider(settings.GOTEO_SMS_URL, settings.BASE_URL)
     if sms is not None:
         providers.append(sms)
+    mail = mail_channel()
+    if mail is not None:
+        providers.append(mail)
     return Channels(*providers)
 
 
@@ -74,6 +104,9 @@ def _by_settings() -> dict[str, frozenset[str]]:
     sms = sms_provider(settings.GOTEO_SMS_URL, settings.BASE_URL)
     if sms is not None:
         found["sms"] = sms.capabilities
+    mail = mail_channel()
+    if mail is not None:
+        found["mail"] = mail.capabilities
     return found
 
 

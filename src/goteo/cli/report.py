@@ -87,6 +87,9 @@ def _print(data: dict[str, Any]) -> None:
         ],
         ["step", "sent", "opened", "clicked", "conversions", "revenue"],
     )
+    for s in steps:
+        for reason, count in s["suppressed"].items():
+            click.echo(f"{s['step_id']}: {count} not sent: {reason}")
     click.echo("")
     table(
         [

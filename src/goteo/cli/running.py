@@ -170,9 +170,11 @@ def outbox(limit: int, status: str | None, as_json: bool) -> None:
                     r["step_id"],
                     r["locale"],
                     (r["subject"] or "")[:50],
+                    # Why a message did not go (suppressed, skipped, failed), or is waiting.
+                    (r["last_error"] or "")[:60] if r["status"] != "sent" else "",
                 ]
                 for r in rows
             ],
-            ["id", "status", "to", "campaign", "step", "locale", "subject"],
+            ["id", "status", "to", "campaign", "step", "locale", "subject", "why"],
         ),
     )

@@ -16,6 +16,7 @@ from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
 from goteo.contacts.phones import normalize_phone, region_of
+from goteo.contacts.postal import FLAT, check_postal, from_flat
 from goteo.engine.window import is_valid_zone
 
 LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
@@ -61,6 +62,7 @@ class ContactInput:
     email: str
     fields: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
+    postal_address: dict[str, Any] | None = None  # None: not given; {}: cleared
 
 
 def check_contact(data: Mapping[str, Any]) -> tuple[ContactInput | None, dict[str, str]]:
@@ -104,9 +106,25 @@ def check_contact(data: Mapping[str, Any]) -> tuple[ContactInput | None, dict[st
         except ValueError as exc:
             errors["phone"] = str(exc)
     attributes = _attributes(data, errors)
+    postal = _postal(data, errors)
     if errors:
         return None, errors
-    return ContactInput(email=email, fields=fields, attributes=attributes), {}
+    return ContactInput(email, fields, attributes, postal), {}
+
+
+def _postal(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any] | None:
+    """``postal_address`` as an object (API), or as flat ``address_*`` fields (CSV, forms)."""
+    value = data.get("postal_address")
+    if value is None:
+        value = from_flat(data)
+    if value is None:
+        return None
+    if value in ({}, ""):
+        return {}
+    address, problems = check_postal(value)
+    for part, message in problems.items():
+        errors[f"postal_address.{part}" if part else "postal_address"] = message
+    return None if address is None else address.as_dict()
 
 
 def _region(data: Mapping[str, Any]) -> str | None:
@@ -124,7 +142,8 @@ def _attributes(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, An
     if not isinstance(nested, Mapping):
         errors["attributes"] = "must be an object of name -> value"
         nested = {}
-    extra = {k: v for k, v in data.items() if k not in (*CORE_FIELDS, *READ_ONLY, "attributes")}
+    skip = (*CORE_FIELDS, *READ_ONLY, *FLAT, "attributes", "postal_address")
+    extra = {k: v for k, v in data.items() if k not in skip}
     for name, value in {**extra, **nested}.items():
         if not isinstance(name, str) or not ATTRIBUTE_NAME.fullmatch(name):
             errors[f"attributes.{name}"] = "attribute names are letters, digits and _"

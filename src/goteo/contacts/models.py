@@ -25,6 +25,9 @@ class Contact(models.Model):
     # "", granted or withdrawn (goteo.contacts.channel_consent); the proof is in ChannelConsent.
     sms_consent = models.CharField(max_length=16, blank=True, default="", db_default="")
     attributes = models.JSONField(default=dict, blank=True)
+    # Checked per country (goteo.contacts.postal): name, lines, city, postal_code, region,
+    # country; empty when unknown.
+    postal_address = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=20, choices=ContactStatus.choices, default=ContactStatus.ACTIVE
     )
@@ -205,7 +208,7 @@ class Event(models.Model):
     occurred_at = models.DateTimeField()
     received_at = models.DateTimeField()
     idempotency_key = models.CharField(max_length=200, null=True, unique=True)
-    source = models.CharField(max_length=16, default="api")  # api, tracking, email, system
+    source = models.CharField(max_length=16, default="api")  # api, tracking, email, mail, system
     delivery_id = models.BigIntegerField(null=True)  # for opened and clicked: which message
 
     class Meta:

@@ -5,6 +5,9 @@ A click token is ``base64url(delivery id, link index) + base64url(MAC)`` with th
 different purpose string, so one kind can never be passed off as the other. Reading a token
 accepts only the exact canonical spelling of one of exactly the right length: a character
 flipped, added or removed anywhere, or a MAC copied from another token, reads as ``None``.
+
+A mail token (the short personal URL printed on a mailer) is lower-case base32 of a 40-bit
+delivery id and a 64-bit MAC under its own purpose string, 21 characters, read as strictly.
 """
 
 from __future__ import annotations
@@ -92,3 +95,37 @@ def _decode(token: str) -> bytes | None:
     if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != token:
         return None
     return raw
+
+
+# Short personal URLs printed on mailers: typed by hand, so lower-case base32 (no 0/1/8/9
+# look-alikes to confuse), a 40-bit delivery id and a 64-bit MAC: 21 characters.
+_MAIL = struct.Struct(">Q")
+_MAIL_ID_BYTES, _MAIL_MAC_BYTES = 5, 8
+MAIL_TOKEN_LENGTH = 21
+
+
+def mail_token(secret: str, delivery_id: int) -> str:
+    """The short token of a mailer's personal URL and QR code."""
+    if not 0 < delivery_id < 1 << (8 * _MAIL_ID_BYTES):
+        raise ValueError(f"delivery id {delivery_id} out of range for a mail token")
+    payload = _MAIL.pack(delivery_id)[-_MAIL_ID_BYTES:]
+    raw = payload + _mac(secret, b"goteo.mail", payload)[:_MAIL_MAC_BYTES]
+    return base64.b32encode(raw).decode("ascii").rstrip("=").lower()
+
+
+def read_mail_token(secret: str, token: str) -> int | None:
+    """The delivery a genuine mail token names; None for anything else."""
+    if len(token) != MAIL_TOKEN_LENGTH or not token.isascii() or not token.islower():
+        return None
+    try:
+        raw = base64.b32decode(token.upper() + "===", casefold=False)
+    except (binascii.Error, ValueError):
+        return None
+    if base64.b32encode(raw).decode("ascii").rstrip("=").lower() != token:
+        return None
+    payload, mac = raw[:_MAIL_ID_BYTES], raw[_MAIL_ID_BYTES:]
+    expected = _mac(secret, b"goteo.mail", payload)[:_MAIL_MAC_BYTES]
+    if not hmac.compare_digest(mac, expected):
+        return None
+    (delivery_id,) = _MAIL.unpack(bytes(8 - _MAIL_ID_BYTES) + payload)
+    return int(delivery_id)

@@ -84,6 +84,11 @@ class TemplateVariant:
     html: str
     text: str | None = None
     preheader: str | None = None
+    # Mailers (``send: mail``): the page format, a postcard's picture side, and the landing
+    # page the printed personal URL leads to (docs/direct-mail.md).
+    format: str | None = None
+    front: str | None = None
+    landing: str | None = None
 
 
 @dataclass(frozen=True)

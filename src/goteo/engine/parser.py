@@ -51,7 +51,7 @@ TOP_KEYS = {
 LATER_TOP_KEYS = ("frequency",)
 LATER = "is not available in this release"
 PRIORITY_LIMIT = 1_000_000
-VARIANT_KEYS = {"subject", "html", "text", "preheader"}
+VARIANT_KEYS = {"subject", "html", "text", "preheader", "format", "front", "landing"}
 
 
 def normalize_locale(value: str) -> str:
@@ -285,12 +285,15 @@ class _Parser:
         html = self.text(body, "html", path, required=not post)
         text = self.text(body, "text", path, required=False)
         preheader = self.text(body, "preheader", path, required=False)
+        mailer = {k: self.text(body, k, path, required=False) for k in ("format", "front")}
+        landing = self.text(body, "landing", path, required=False)
         fields = {
             "subject": subject or None,
             "html": html or None,
             "text": text,
             "preheader": preheader,
         }
+        fields["front"] = mailer["front"]
         for k, source in fields.items():
             if source is None:
                 continue
@@ -302,7 +305,9 @@ class _Parser:
             return TemplateVariant(subject="", html="", text=text, preheader=preheader)
         if subject is None or html is None:
             return None
-        return TemplateVariant(subject=subject, html=html, text=text, preheader=preheader)
+        return TemplateVariant(
+            subject=subject, html=html, text=text, preheader=preheader, landing=landing, **mailer
+        )
 
     def _steps(self, value: Any, templates: Mapping[str, Any]) -> list[Step]:
         if not isinstance(value, list) or not value:

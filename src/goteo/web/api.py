@@ -39,6 +39,7 @@ CONTACT_FIELDS = (
     "status",
     "sms_consent",
     "attributes",
+    "postal_address",
     "created_at",
     "updated_at",
 )

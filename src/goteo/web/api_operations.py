@@ -34,6 +34,19 @@ def object_schema(
     return schema
 
 
+POSTAL = {
+    "type": "object",
+    "description": "Checked per country; {} clears it. CSV columns: address_name, "
+    "address_line1-3, address_city, address_postal_code, address_region, address_country",
+    "properties": {
+        "name": TEXT,
+        "lines": {"type": "array", "items": TEXT, "maxItems": 3},
+        "city": TEXT,
+        "postal_code": TEXT,
+        "region": TEXT,
+        "country": {"type": "string", "description": "ISO 3166 alpha-2, like PL"},
+    },
+}
 CONTACT = {
     "id": {"type": "integer"},
     "email": TEXT,
@@ -45,6 +58,7 @@ CONTACT = {
     "status": {"type": "string", "enum": list(ContactStatus.values)},
     "sms_consent": {"type": "string", "enum": ["", "granted", "withdrawn"]},
     "attributes": {"type": "object"},
+    "postal_address": POSTAL,
     "created_at": WHEN,
     "updated_at": WHEN,
 }
@@ -249,6 +263,7 @@ UPSERT = {
         "description": "The contact agreed to SMS: the words they agreed to, and from where",
     },
     "sms_opt_out": {"type": "boolean", "description": "true withdraws SMS consent"},
+    "postal_address": POSTAL,
     "subscribe": {
         "description": "List keys to subscribe to (their campaigns enroll the contact)",
         "oneOf": [TEXT, {"type": "array", "items": TEXT}],
@@ -285,7 +300,7 @@ LEAD = {
     "score": {"type": "number", "description": "The current (decayed) lead score"},
     "owner": {"type": "string", "description": "The salesperson's email; empty: nobody"},
 }
-LISTED = CONTACT | LEAD
+LISTED = {k: v for k, v in CONTACT.items() if k != "postal_address"} | LEAD
 CONTACT_LISTED = object_schema(list(LISTED), LISTED)
 JOURNEY = {
     "id": {"type": "integer"},
@@ -301,6 +316,7 @@ JOURNEY = {
     "end_reason": TEXT,
 }
 DETAIL_FIELDS = LISTED | {
+    "postal_address": POSTAL,
     "hot_at": MAYBE_WHEN,
     "paused_until": MAYBE_WHEN,
     "soft_bounces": COUNT,

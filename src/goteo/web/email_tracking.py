@@ -24,13 +24,13 @@ GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7
 NO_STORE = "no-store, no-cache, must-revalidate, private"
 
 
-def _looking_only(request: HttpRequest) -> bool:
+def looking_only(request: HttpRequest) -> bool:
     """A HEAD request or a prefetch: someone checking the link, not a person following it."""
     purpose = request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", "")
     return request.method == "HEAD" or "prefetch" in purpose.lower()
 
 
-def _not_found() -> HttpResponse:
+def not_found() -> HttpResponse:
     response = HttpResponse("not found\n", status=404, content_type="text/plain")
     response["Cache-Control"] = NO_STORE
     return response
@@ -40,13 +40,13 @@ def _not_found() -> HttpResponse:
 def pixel(request: HttpRequest, token: str) -> HttpResponse:
     delivery_id = read_open_token(settings.SECRET_KEY, token)
     if delivery_id is None:
-        return _not_found()
-    if _looking_only(request):
+        return not_found()
+    if looking_only(request):
         found = Delivery.objects.filter(id=delivery_id).exists()
     else:
         found = do_record_open(delivery_id, journey_clock.now())
     if not found:
-        return _not_found()
+        return not_found()
     response = HttpResponse(GIF, content_type="image/gif")
     response["Cache-Control"] = NO_STORE
     return response
@@ -56,14 +56,14 @@ def pixel(request: HttpRequest, token: str) -> HttpResponse:
 def link(request: HttpRequest, token: str) -> HttpResponse:
     click = read_click_token(settings.SECRET_KEY, token)
     if click is None:
-        return _not_found()
-    if _looking_only(request):
+        return not_found()
+    if looking_only(request):
         links = Delivery.objects.filter(id=click.delivery_id).values_list("links", flat=True)
         url = stored_link(links.first(), click.index)
     else:
         url = do_record_click(click.delivery_id, click.index, journey_clock.now())
     if url is None:
-        return _not_found()
+        return not_found()
     response = HttpResponseRedirect(url)
     response["Cache-Control"] = NO_STORE
     response["Referrer-Policy"] = "no-referrer"  # the token is not passed on to the site

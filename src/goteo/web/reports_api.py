@@ -72,6 +72,11 @@ _STEP = {
         "clicked": {"type": "integer"},
         "conversions": {"type": "integer"},
         "revenue": {"type": "object", "additionalProperties": {"type": "string"}},
+        "suppressed": {
+            "type": "object",
+            "description": "Messages not sent, by reason (skipped: no postal address, …)",
+            "additionalProperties": {"type": "integer"},
+        },
     },
 }
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}

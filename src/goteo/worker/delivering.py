@@ -26,6 +26,7 @@ from goteo.channels.base import (
     PrepareError,
     Result,
     Retryable,
+    Skip,
 )
 from goteo.channels.registry import Channels, missing
 from goteo.content.system import system_campaign
@@ -41,7 +42,7 @@ ROW_FIELDS = (
     "id", "campaign_id", "kind", "context", "attempts", "template", "locale", "channel", "step_id",
     "enrollment__version_id", "enrollment__version__checksum", "contact_id", "contact__email",
     "contact__first_name", "contact__last_name", "contact__locale", "contact__timezone",
-    "contact__attributes", "contact__phone",
+    "contact__attributes", "contact__phone", "contact__postal_address",
 )  # fmt: skip
 
 
@@ -83,6 +84,10 @@ def send_claimed(
             continue
         try:
             message = channel.prepare(_draft(row))
+        except Skip as exc:  # not reachable on this channel: suppressed, with the reason
+            sender.call(_failure(row["id"], owner, str(exc), DeliveryStatus.SUPPRESSED))
+            tally.suppressed += 1
+            continue
         except PrepareError as exc:
             sender.call(_failure(row["id"], owner, str(exc)))
             tally.failed += 1
@@ -111,12 +116,14 @@ def _draft(row: dict[str, Any]) -> Draft:
     )  # fmt: skip
 
 
-def _failure(delivery_id: int, owner: str, reason: str) -> Callable[[], None]:
+def _failure(
+    delivery_id: int, owner: str, reason: str, status: str = DeliveryStatus.FAILED
+) -> Callable[[], None]:
     """Recording a delivery that cannot be sent, done by the sender thread in its turn."""
 
     def write() -> None:
-        finish_delivery(delivery_id, owner, status=DeliveryStatus.FAILED, last_error=reason)
-        log.warning("delivery %s failed: %s", delivery_id, reason)
+        finish_delivery(delivery_id, owner, status=status, last_error=reason)
+        log.warning("delivery %s %s: %s", delivery_id, status, reason)
 
     return write
 
@@ -161,9 +168,11 @@ class _Recorder:
             }
         if isinstance(result, Delivered):
             if DELIVERY_RECEIPTS in self.capabilities:  # receipts find the row by this id
-                common["provider_message_id"] = result.detail[:64]
+                common["provider_message_id"] = (result.provider_id or result.detail)[:64]
             if result.reference:  # what the provider calls the message (a post's address)
                 common["message_id"] = result.reference[:255]
+            if result.expected_in_home is not None:
+                common["expected_in_home"] = result.expected_in_home
             if self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common):
                 record_delivery(self.row, self.now)  # the exposure, in the same transaction
             self.tally.sent += 1

@@ -33,25 +33,31 @@ ROW_FIELDS = (
 )
 
 log = logging.getLogger(__name__)
-_needs: dict[int, EventNeeds] = {}
-_pools: dict[int, bool] = {}
+# Keyed by version id and source checksum, as the campaigns are: an id alone can name another
+# version once a rolled-back transaction gave it back.
+_needs: dict[tuple[int, str], EventNeeds] = {}
+_pools: dict[tuple[int, str], bool] = {}
 
 
-def _draws_from_pool(version_id: int, campaign: Campaign) -> bool:
+def _version(row: dict[str, Any]) -> tuple[int, str]:
+    return row["version_id"], row["version__checksum"]
+
+
+def _draws_from_pool(version: tuple[int, str], campaign: Campaign) -> bool:
     """Whether a send step of this version draws its coupon from a pool (which can run dry)."""
-    found = _pools.get(version_id)
+    found = _pools.get(version)
     if found is None:
-        found = _pools[version_id] = any(
+        found = _pools[version] = any(
             isinstance(s, SendStep) and s.coupon is not None and bool(s.coupon.pool)
             for s in campaign.steps
         )
     return found
 
 
-def _needs_of(version_id: int, campaign: Campaign) -> EventNeeds:
-    found = _needs.get(version_id)
+def _needs_of(version: tuple[int, str], campaign: Campaign) -> EventNeeds:
+    found = _needs.get(version)
     if found is None:
-        found = _needs[version_id] = event_needs(campaign)
+        found = _needs[version] = event_needs(campaign)
     return found
 
 
@@ -68,7 +74,7 @@ def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
         }
         events = load_events(
             (
-                (r["contact_id"], _needs_of(r["version_id"], campaigns[r["id"]]), r["enrolled_at"])
+                (r["contact_id"], _needs_of(_version(r), campaigns[r["id"]]), r["enrolled_at"])
                 for r in rows
             ),
             now,
@@ -96,7 +102,7 @@ def _advance_guarded(
     dry undoes this journey's step and pauses its campaign (saying why), so no message goes
     out without its code; the journey runs again once the campaign is resumed, after more
     codes were imported. Other journeys need no savepoint (it costs two statements each)."""
-    if not _draws_from_pool(row["version_id"], campaign):
+    if not _draws_from_pool(_version(row), campaign):
         return _advance_one(row, campaign, known, effects, now)
     written = len(effects.deliveries)
     try:
