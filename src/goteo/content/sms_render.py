@@ -12,7 +12,7 @@ from typing import Any
 from liquid.exceptions import LiquidError
 
 from goteo.content.context import contact_context, render_context
-from goteo.content.liquid_env import TEXT_ENV
+from goteo.content.liquid_env import environment_for
 from goteo.content.render import RenderError
 from goteo.engine.model import Campaign
 
@@ -32,7 +32,11 @@ def sms_source(campaign: Campaign, name: str, locale: str) -> tuple[str, str]:
 def render_sms(campaign: Campaign, name: str, locale: str, context: Mapping[str, Any]) -> str:
     used, source = sms_source(campaign, name, locale)
     try:
-        body = TEXT_ENV.from_string(source, name=f"{name}/{used}/text").render(**context)
+        body = (
+            environment_for("text", strict=campaign.strict)
+            .from_string(source, name=f"{name}/{used}/text")
+            .render(**context)
+        )
     except LiquidError as exc:
         raise RenderError(f"template {name!r} ({used}) text: {exc.message}") from exc
     return body.strip()
