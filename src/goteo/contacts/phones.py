@@ -7,10 +7,11 @@ must start with ``+``.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 import phonenumbers
+
+from goteo.contacts.suppression_keys import email_hash
 
 PHONE_MAX = 40  # as written, before normalisation
 REGION = re.compile(r"^[A-Za-z]{2}$")
@@ -48,5 +49,6 @@ def normalize_phone(value: object, region: str | None) -> str:
 
 
 def phone_hash(e164: str) -> str:
-    """The suppression list's key for a number (as ``email_hash`` is for an address)."""
-    return hashlib.sha256(e164.strip().lower().encode("utf-8")).hexdigest()
+    """The suppression list's key for a number: the same hash as an address's, so a STOP
+    (which suppresses through ``address_hash``) and the send-time check always agree."""
+    return email_hash(e164)

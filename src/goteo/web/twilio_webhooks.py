@@ -24,6 +24,7 @@ from goteo.actions.sms_receipts import do_sms_status
 from goteo.channels.sms.config import auth_token
 from goteo.contacts.phones import normalize_phone
 from goteo.web.client_ip import client_ip
+from goteo.web.query import whole_number
 
 log = logging.getLogger(__name__)
 TWIML = "text/xml; charset=utf-8"
@@ -81,5 +82,5 @@ def status_callback(request: HttpRequest) -> HttpResponse:
         return refusal
     raw = {k: request.POST.get(k, "") for k in request.POST}
     named = request.GET.get("d", "")
-    do_sms_status(raw, int(named) if named.isdigit() else None, timezone.now())
+    do_sms_status(raw, whole_number(named, 1, 2**63 - 1), timezone.now())
     return HttpResponse(status=204)

@@ -54,10 +54,6 @@ class Tally:
     suppressed: int = 0
     postponed: int = 0
 
-    def count(self, outcome: str) -> None:
-        """Add one ``sent``, ``retried`` or ``failed``."""
-        setattr(self, outcome, getattr(self, outcome) + 1)
-
 
 def _contact(row: dict[str, Any]) -> dict[str, Any]:
     fields = {k.removeprefix("contact__"): v for k, v in row.items() if k.startswith("contact__")}

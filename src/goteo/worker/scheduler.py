@@ -80,7 +80,7 @@ def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
             now,
         )
         exposures = needed_exposures(
-            ((r["contact_id"], _needs_of(r["version_id"], campaigns[r["id"]])) for r in rows), now
+            ((r["contact_id"], _needs_of(_version(r), campaigns[r["id"]])) for r in rows), now
         )
         known = BatchFacts(events, exposures)
         for row in rows:
