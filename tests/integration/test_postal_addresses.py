@@ -62,6 +62,19 @@ def test_api_stores_a_checked_address_and_refuses_a_bad_one(client: Client) -> N
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("part", ["name", "city", "postal_code"])
+def test_a_control_character_in_an_address_is_refused_naming_the_part(
+    client: Client, part: str
+) -> None:
+    response = _post(
+        client, {"email": "zofia@example.com", "postal_address": {**WARSAW, part: "a\x00b"}}
+    )
+    assert response.status_code == 400
+    assert "U+0000" in json.dumps(response.json())
+    assert not Contact.objects.filter(email="zofia@example.com").exists()
+
+
+@pytest.mark.django_db
 def test_csv_columns_make_the_address_and_bad_rows_are_named_by_line() -> None:
     text = (
         "email,first_name,address_line1,address_city,address_postal_code,address_region,"

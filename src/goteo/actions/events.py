@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from goteo.actions.reactions import react
 from goteo.contacts import event_store
+from goteo.contacts.control_chars import control_problem
 from goteo.contacts.event_facts import EventFact
-from goteo.contacts.fields import control_problem, normalize_email, nul_problem
+from goteo.contacts.fields import normalize_email, nul_problem
 from goteo.engine.step_parser import SLUG
 from goteo.sqlite_writer import write_turn
 

