@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL_CHAR = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MULTILINE_OK = "\t\n\r"  # allowed in free text (attribute values), never in one-line fields
 
 
@@ -15,7 +15,7 @@ def control_problem(text: str, *, one_line: bool = True) -> str | None:
     A one-line field (a name, a locale, a key) takes no control character at all; free text
     (an attribute's value) may hold tabs and line breaks, but nothing else.
     """
-    for match in _CONTROL.finditer(text):
+    for match in CONTROL_CHAR.finditer(text):
         char = match.group()
         if one_line or char not in _MULTILINE_OK:
             kind = "a line break" if char in "\n\r\u2028\u2029" else "a control character"

@@ -11,7 +11,7 @@ import re
 
 import phonenumbers
 
-from goteo.contacts.control_chars import control_problem
+from goteo.contacts.control_chars import CONTROL_CHAR
 from goteo.contacts.suppression_keys import email_hash
 
 PHONE_MAX = 40  # as written, before normalisation
@@ -30,9 +30,12 @@ def normalize_phone(value: object, region: str | None) -> str:
     """The E.164 form of ``value``; raise ValueError saying what is wrong with it."""
     if not isinstance(value, str) or len(value) > PHONE_MAX:
         raise ValueError(f"must be a phone number of at most {PHONE_MAX} characters")
-    control = control_problem(value)
+    control = CONTROL_CHAR.search(value)
     if control:
-        raise ValueError(f"must be one line of text: {control}")
+        raise ValueError(
+            f"must be one line of text: contains a control character "
+            f"(U+{ord(control.group()):04X}) at position {control.start() + 1}"
+        )
     text = value.strip()
     try:
         number = phonenumbers.parse(text, region)
