@@ -62,6 +62,11 @@ def idempotency_key(delivery_id: int) -> str:
     return f"goteo-delivery-{delivery_id}"
 
 
+# What a webhook receives of the contact: the same fields whatever other channels read (a
+# phone number or a postal address is not sent to a CRM unless a step's payload names it).
+CONTACT_FIELDS = ("id", "email", "first_name", "last_name", "locale", "timezone", "attributes")
+
+
 @dataclass(frozen=True)
 class WebhookCall:
     url: str
@@ -148,7 +153,8 @@ class WebhookProvider:
         url = str(draft.context.get("url") or "")
         if not url:
             raise PrepareError("webhook without a target url")
-        payload = {**(draft.context.get("payload") or {}), "contact": dict(draft.contact)}
+        contact = {k: draft.contact.get(k) for k in CONTACT_FIELDS}
+        payload = {**(draft.context.get("payload") or {}), "contact": contact}
         call = WebhookCall(url, encode(payload), draft.delivery_id)
         return Prepared(draft.delivery_id, call, to_address=url[:320])
 
