@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -36,7 +39,16 @@ def start_goteo(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group, so kill_group reaches its children
     )
+
+
+def kill_group(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """Kill a goteo process and every process it started (the demo's server and worker), which
+    would otherwise keep its output pipes open, and read what it printed."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    return proc.communicate()
 
 
 def wait_until_healthy(url: str, server: Any, seconds: float = 30) -> None:

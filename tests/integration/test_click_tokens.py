@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import random
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -213,7 +212,6 @@ def test_ten_thousand_mutated_tokens_never_redirect(
     assert len(valid) == 6
     rng = random.Random(20250305)
     mutate = Mutator(rng, sorted(valid), sent)
-    started = time.monotonic()
     tried = 0
     while tried < 10_000:
         token = mutate()
@@ -224,7 +222,6 @@ def test_ten_thousand_mutated_tokens_never_redirect(
         assert response.status_code == 404, (token, response.status_code)
         assert "Location" not in response, token
         tried += 1
-    assert time.monotonic() - started < 30
     for token, url in expected.items():
         response = client.get(f"/l/{token}")
         assert response.status_code == 302 and response["Location"] == url
