@@ -206,7 +206,8 @@ def _rows(entries: list[dict[str, Any]]) -> list[list[str]]:
         if "error" in e:
             rows.append([when, "not sent", step, locale, f"cannot render: {e['error']}"])
         else:
-            rows.append([when, e["kind"], step, locale, e.get("subject") or e["detail"]])
+            what = f"touch {e['channel']}" if e["kind"] == "touch" else e["kind"]
+            rows.append([when, what, step, locale, e.get("subject") or e["detail"]])
         if "coupon" in e:
             coupon = e["coupon"]
             terms = ", ".join(

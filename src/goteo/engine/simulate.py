@@ -36,8 +36,9 @@ class ContactEvent:
 @dataclass(frozen=True)
 class Entry:
     at: datetime
-    # "send", "update", "score", "notify", "webhook", a decision ("branch", "split",
-    # "wait_for"), "event" or "end"
+    # "send", "touch" (a paced touch: engine/exposure_pacing.py), "update", "score",
+    # "notify", "webhook", a decision ("branch", "split", "wait_for", "pacing"), "event"
+    # or "end"
     kind: str
     send: Send | None = None
     detail: str = ""
@@ -100,7 +101,8 @@ def ending(campaign: Campaign, state: EnrollmentState, last_step: str | None) ->
 
 def _entry(now: datetime, command: Command) -> Entry:
     if isinstance(command, Send):
-        return Entry(now, "send", send=command, step_id=command.step_id)
+        kind = "touch" if command.touch else "send"
+        return Entry(now, kind, send=command, step_id=command.step_id)
     kind = KINDS.get(type(command).__name__, "webhook")
     detail = _what(command)
     return Entry(now, kind, detail=detail, command=command, step_id=command.step_id)
