@@ -248,9 +248,9 @@ class _Run:
         """One paced touch when it is due, else a wake-up for when to look again."""
         pacing, now = self.campaign.pacing, self.now
         assert pacing is not None  # validation requires it
-        if state.since is None:  # the touches begin
-            state = replace(state, since=now)
-        began = state.since
+        if state.touches_began is None:  # the touches begin
+            state = replace(state, touches_began=now)
+        began = state.touches_began
         assert began is not None
         facts = self.contact.pace
         if facts is None:

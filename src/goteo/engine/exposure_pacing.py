@@ -12,6 +12,8 @@ Pure: the caller passes "now", when the touches began and what the ledger says s
 - Counted exposures are this journey's touches recorded in the ledger plus every other
   exposure of the contact since the touches began (other campaigns, product-page visits): a
   contact who saw the product elsewhere needs fewer touches from this campaign.
+- A touch that failed (or was suppressed) used its slot: the next one keeps to the pace
+  instead of following at once.
 - A touch still waiting in the outbox (deferred by the cap or quiet hours) holds the next one
   back; once it has gone, a journey that fell behind sends its next touch at once.
 - The channel is the allowed one the contact can receive that this journey used least; ties
@@ -63,6 +65,7 @@ class PaceFacts:
     delivered: int = 0  # this journey's touches recorded in the exposure ledger
     others: int = 0  # the contact's other exposures since the touches began
     waiting_until: datetime | None = None  # a touch of this journey still in the outbox
+    failed: int = 0  # this journey's touches that failed or were suppressed: they used a slot
 
     @property
     def counted(self) -> int:
@@ -122,7 +125,7 @@ def plan_touch(
     if channel is None:
         allowed = ", ".join(pacing.channels)
         return Finished(f"pacing stopped: the contact can receive none of {allowed}")
-    at = max(now, began + pacing.spacing * counted)
+    at = max(now, began + pacing.spacing * (counted + facts.failed))
     if facts.waiting_until is not None:  # never two of this journey's touches in the outbox
         at = max(at, facts.waiting_until) + RECHECK
     return Touch(min(at, end), channel)

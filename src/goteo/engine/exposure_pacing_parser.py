@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from goteo.engine import yamlsource
 from goteo.engine.channel_needs import ChannelCheck
-from goteo.engine.durations import DurationError, parse_duration
-from goteo.engine.exposure_pacing import PACED_CHANNELS, ExposurePacing
+from goteo.engine.durations import DurationError, format_duration, parse_duration
+from goteo.engine.exposure_pacing import PACED_CHANNELS, ExposurePacing, max_under_cap
+from goteo.engine.pacing import Cap
+from goteo.engine.problems import Problem
 from goteo.engine.sms_steps import template_problems
 from goteo.engine.steps import Step, TouchStep
 
@@ -129,3 +132,21 @@ def check_touch_steps(
     for channel in step.templates:
         if channel not in pacing.channels:
             fail(f"steps[{i}].touch.{channel}", f"{channel!r} is not in pacing.channels")
+
+
+def cap_warning(source: str, pacing: ExposurePacing | None, cap: Cap | None) -> Problem | None:
+    """A warning at ``pacing.exposures`` when the frequency cap cannot let the target through
+    (other campaigns' messages share the cap too, so even a possible target may be missed)."""
+    if pacing is None or cap is None:
+        return None
+    most = max_under_cap(pacing.within, cap.count, cap.period)
+    if pacing.exposures <= most:
+        return None
+    within = format_duration(pacing.within)
+    return Problem(
+        yamlsource.load(source).line("pacing.exposures"),
+        "pacing.exposures",
+        f"{pacing.exposures} exposures within {within} cannot be met under the frequency cap "
+        f"{cap} (GOTEO_FREQUENCY_CAP), which lets at most {most} through: the touches will "
+        "fall behind",
+    )

@@ -130,6 +130,10 @@ def _after_event(contact: ContactView, event: ContactEvent) -> ContactView:
 
 
 def _after_command(contact: ContactView, command: Command) -> ContactView:
-    """Updates and points change what later decisions see, as they do in the database."""
+    """Updates and points change what later decisions see, as they do in the database; a
+    paced touch is delivered at once."""
     fields = updated_fields(contact.facts.fields, command)
-    return replace(contact, facts=replace(contact.facts, fields=fields))
+    pace = contact.pace
+    if pace is not None and isinstance(command, Send) and command.touch:
+        pace = replace(pace, delivered=pace.delivered + 1)
+    return replace(contact, facts=replace(contact.facts, fields=fields), pace=pace)

@@ -30,6 +30,7 @@ class EnrollmentState:
     event: Mapping[str, Any] | None = None  # the trigger event {name, properties}, if any
     # A paced touch step's messages so far, by channel (engine/exposure_pacing.py).
     touches: Mapping[str, int] = field(default_factory=dict)
+    touches_began: datetime | None = None  # when the journey reached its touch step
 
     @classmethod
     def start(
@@ -80,8 +81,9 @@ class EnrollmentState:
         }
         if self.event is not None:
             data["event"] = dict(self.event)
-        if self.touches:
+        if self.touches_began is not None:
             data["touches"] = dict(self.touches)
+            data["touches_began"] = self.touches_began.isoformat()
         return data
 
     @classmethod
@@ -101,4 +103,5 @@ class EnrollmentState:
             variants=dict(data.get("variants", {})),
             event=data.get("event"),
             touches={str(k): int(v) for k, v in (data.get("touches") or {}).items()},
+            touches_began=_time(data.get("touches_began")),
         )
