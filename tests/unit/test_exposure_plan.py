@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from goteo.content.sms_checks import sms_warnings
 from goteo.engine.advance import ContactView, advance
 from goteo.engine.commands import Send
 from goteo.engine.exposure_pacing import (
@@ -311,3 +312,14 @@ def test_29_in_90_days_is_met_within_one_touch_and_the_cap_never_broken() -> Non
     # Capped touches were deferred, and the plan adapted instead of piling them up.
     for person in people[3:]:
         assert sum(1 for _, whose in person.waiting if whose == "drip") <= 1, person.name
+
+
+def test_a_touch_steps_long_sms_is_a_warning_at_its_text() -> None:
+    long_text = "Hi from us. " * 50  # 600 characters: 4 segments, past the default 3
+    doc = DOC.replace(
+        'drip_sms: {en: {text: "Hi from us"}}', f'drip_sms: {{en: {{text: "{long_text}"}}}}'
+    )
+    [warning] = sms_warnings(doc, parse_campaign(doc), "https://goteo.example.com")
+    assert (warning.line, warning.path) == (12, "templates.drip_sms.en.text")
+    assert "renders to 4 SMS segments" in warning.message
+    assert "steps[0] allows 3 (max_segments)" in warning.message
