@@ -6,6 +6,7 @@ The worker runs in this process on a manual clock moved hour by hour.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from django.test import Client
 from django.utils import timezone
+from tests.integration.console_helpers import signed_in
 from tests.integration.flow_helpers import (
     T0,
     Inbox,
@@ -134,6 +136,12 @@ def test_touches_spread_over_channels_within_the_cap_and_reported(
         assert schema is not None and problems(schema, body, document) == [], path
         standing = body["pacing"] if "listed" not in body["pacing"] else body["pacing"]["listed"]
         assert [(s["status"], s["actual"]) for s in standing][-1:] == [("on pace", 8)], path
+
+    # The web app's step table: the touch step with the figures of all its touches.
+    page = signed_in("viewer").get("/app/campaigns/drip").content.decode()
+    row = re.search(r"<tr><th scope=\"row\"><code>drip</code>(.*?)</tr>", page, re.S)
+    assert row and "paced touches" in row[1], page
+    assert re.findall(r'<td class="num">(\d+)</td>', row[1])[:2] == ["0", "21"]
 
 
 def test_a_target_the_cap_cannot_let_through_is_a_warning_on_its_line(settings: Any) -> None:
