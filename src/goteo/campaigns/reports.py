@@ -14,8 +14,10 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, Min, OuterRef, Q, Sum
 
+from goteo.campaigns import journey_clock
 from goteo.campaigns.exposure_counts import campaign_exposures
 from goteo.campaigns.models import Campaign, Conversion, Delivery, DeliveryStatus, Enrollment
+from goteo.campaigns.pace_report import campaign_pacing
 from goteo.contacts.models import Event
 from goteo.engine import yamlsource
 from goteo.engine.durations import DurationError, format_duration, parse_duration
@@ -31,8 +33,9 @@ class NoSuchCampaign(LookupError):
     """The report names a campaign key that does not exist."""
 
 
-def campaign_report(key: str) -> dict[str, Any]:
-    """The whole report of one campaign (see docs/measurement.md for each number)."""
+def campaign_report(key: str, now: datetime | None = None) -> dict[str, Any]:
+    """The whole report of one campaign (see docs/measurement.md for each number); paced
+    journeys are judged at ``now`` (default: the journeys' clock)."""
     campaign = Campaign.objects.select_related("current_version").filter(key=key).first()
     if campaign is None:
         raise NoSuchCampaign(key)
@@ -62,6 +65,7 @@ def campaign_report(key: str) -> dict[str, Any]:
         "steps": _steps(campaign),
         "variants": _variants(campaign, goal_events, within),
         "exposures": _exposures(campaign),
+        "pacing": campaign_pacing(campaign, now or journey_clock.now()),
     }
 
 

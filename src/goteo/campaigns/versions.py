@@ -30,11 +30,16 @@ def check_document(source: str) -> tuple[Campaign, list[Problem]]:
     from goteo.channels.configured import channel_check
     from goteo.content.checks import check_template, printed_values
     from goteo.content.sms_checks import sms_warnings
+    from goteo.engine.exposure_pacing_parser import cap_warning
+    from goteo.engine.pacing import parse_cap
 
     campaign, warnings = parse_with_warnings(
         source, check_template, printed_values, channel_check()
     )
     warnings += sms_warnings(source, campaign, settings.BASE_URL)
+    capped = cap_warning(source, campaign.pacing, parse_cap(settings.GOTEO_FREQUENCY_CAP))
+    if capped is not None:
+        warnings.append(capped)
     return campaign, sorted(warnings, key=lambda p: (p.line or 0, p.path))
 
 

@@ -1,5 +1,5 @@
-"""``goteo contacts show``: one contact's card (``goteo.actions.contact_card``) and its
-exposures by channel."""
+"""``goteo contacts show``: one contact's card (``goteo.actions.contact_card``), its
+exposures by channel and how its paced journeys stand."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def show(email: str, as_json: bool) -> None:
     from goteo.actions.errors import ActionError
     from goteo.campaigns import journey_clock
     from goteo.campaigns.exposure_counts import contact_exposures
+    from goteo.campaigns.pace_report import contact_pacing
     from goteo.contacts.tokens import preference_token
 
     try:
@@ -39,6 +40,7 @@ def show(email: str, as_json: bool) -> None:
         "preferences_url": f"{settings.BASE_URL}/p/{preference_token(card.id)}"
     }
     info["exposures"] = contact_exposures(card.id, timezone.now())
+    info["pacing"] = contact_pacing(card.id, journey_clock.now())
     emit(info, as_json, lambda: _print(info))
 
 
@@ -63,6 +65,7 @@ def _print(info: dict[str, Any]) -> None:
     _line("exposures", f"{exposures['total']}{f' ({channels})' if channels else ''}")
     _consents(info["consents"])
     _journeys(info["journeys"])
+    _pacing(info["pacing"])
 
 
 def _consents(consents: list[dict[str, Any]]) -> None:
@@ -104,4 +107,27 @@ def _journeys(journeys: list[dict[str, Any]]) -> None:
             for j in journeys
         ],
         ["campaign", "status", "next step", "enrolled", "due / ended", "reason"],
+    )
+
+
+def _pacing(standings: list[dict[str, Any]]) -> None:
+    """Each paced journey: on pace, ahead or behind (docs/exposure-pacing.md)."""
+    if not standings:
+        return
+    from goteo.cli.report import touches_text
+
+    click.echo("pacing:")
+    table(
+        [
+            [
+                s["campaign"],
+                s["target"],
+                s["status"],
+                s["actual"],
+                s["expected"],
+                touches_text(s["touches"]),
+            ]
+            for s in standings
+        ],
+        ["campaign", "target", "pace", "exposures", "expected by now", "touches"],
     )

@@ -99,6 +99,27 @@ def _print(data: dict[str, Any]) -> None:
         ["variant", "enrolled", "reached goal", "rate"],
     )
     _print_exposures(data["exposures"])
+    if data["pacing"] is not None:
+        _print_pacing(data["pacing"])
+
+
+def _print_pacing(pacing: dict[str, Any]) -> None:
+    click.echo("")
+    click.echo(
+        f"pacing: {pacing['journeys']} journey(s): {pacing['on_pace']} on pace, "
+        f"{pacing['ahead']} ahead, {pacing['behind']} behind"
+    )
+    table(
+        [
+            [p["email"], p["status"], p["actual"], p["expected"], touches_text(p["touches"])]
+            for p in pacing["listed"]
+        ],
+        ["contact", "pace", "exposures", "expected by now", "touches"],
+    )
+
+
+def touches_text(touches: dict[str, int]) -> str:
+    return ", ".join(f"{c} {n}" for c, n in touches.items()) or "-"
 
 
 def _print_exposures(exposures: dict[str, Any]) -> None:

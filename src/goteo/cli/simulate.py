@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from goteo.channels.email.composer import Composer
     from goteo.engine.commands import Send
     from goteo.engine.coupon_spec import CouponSpec
+    from goteo.engine.exposure_pacing import PaceFacts
     from goteo.engine.model import Campaign
 
 
@@ -72,6 +73,18 @@ def _sample_coupon(spec: CouponSpec, at: datetime) -> dict[str, Any]:
         currency=spec.currency,
     )
     return {"coupon": coupon_context(sample)}
+
+
+def _pace(contact: dict[str, Any]) -> PaceFacts | None:
+    """The paced channels a sample contact that names its phone or address can receive
+    (None: every one)."""
+    from goteo.campaigns.pace_facts import reachable
+    from goteo.engine.exposure_pacing import PaceFacts
+
+    if not {"phone", "sms_consent", "postal_address"} & set(contact):
+        return None
+    base = {"email": "someone@example.com", "phone": "", "sms_consent": "", "postal_address": {}}
+    return PaceFacts(reachable(base | contact))
 
 
 def _aware(when: datetime) -> datetime:
@@ -143,7 +156,9 @@ def simulate(
         "timezone": "",
         "attributes": {},
     } | contact
-    view = ContactView(locale=row["locale"] or None, timezone=row["timezone"] or None)
+    view = ContactView(
+        locale=row["locale"] or None, timezone=row["timezone"] or None, pace=_pace(contact)
+    )
     composer = Composer(sender_from_settings())
     tz = zone(row["timezone"] or None, campaign.timezone)
     entries = []
@@ -206,7 +221,8 @@ def _rows(entries: list[dict[str, Any]]) -> list[list[str]]:
         if "error" in e:
             rows.append([when, "not sent", step, locale, f"cannot render: {e['error']}"])
         else:
-            rows.append([when, e["kind"], step, locale, e.get("subject") or e["detail"]])
+            what = f"touch {e['channel']}" if e["kind"] == "touch" else e["kind"]
+            rows.append([when, what, step, locale, e.get("subject") or e["detail"]])
         if "coupon" in e:
             coupon = e["coupon"]
             terms = ", ".join(

@@ -5,6 +5,8 @@ Pause and resume are POST forms calling the same action as ``goteo campaign paus
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
@@ -18,6 +20,7 @@ from goteo.campaigns.versions import parse_checked
 from goteo.console.access import edit, page
 from goteo.console.rendering import show
 from goteo.console.step_labels import step_label
+from goteo.engine.steps import Step, TouchStep
 
 REASON_MAX = 200
 
@@ -45,7 +48,7 @@ def campaign(request: HttpRequest, key: str) -> HttpResponse:
                 "id": s.id,
                 "label": step_label(s),
                 "waiting": waiting.get(s.id, 0),
-                "figures": figures.get(s.id),
+                "figures": _figures(s, figures),
             }
             for s in definition.steps
         ]
@@ -57,6 +60,16 @@ def campaign(request: HttpRequest, key: str) -> HttpResponse:
         "ended": ended_per_reason(row),
     }
     return show(request, "console/campaign.html", context, section="campaigns")
+
+
+def _figures(step: Step, figures: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """A step's figures; a touch step's are those of all its touches (``<id>.<n>``)."""
+    if not isinstance(step, TouchStep):
+        return figures.get(step.id)
+    touches = [f for key, f in figures.items() if key.startswith(f"{step.id}.")]
+    if not touches:
+        return None
+    return {k: sum(f[k] for f in touches) for k in ("sent", "opened", "clicked", "conversions")}
 
 
 @edit

@@ -13,6 +13,7 @@ from goteo.engine.steps import (
     SendStep,
     SplitStep,
     Step,
+    TouchStep,
     UpdateStep,
     WaitForStep,
     WaitStep,
@@ -24,6 +25,10 @@ def step_label(step: Step) -> tuple[str, str]:
     """(kind, detail)."""
     if isinstance(step, SendStep):
         return _("send"), f"{step.channel}: {step.template}"
+    if isinstance(step, TouchStep):
+        return _("paced touches"), ", ".join(
+            f"{c}: {' / '.join(t)}" for c, t in step.templates.items()
+        )
     if isinstance(step, WaitStep):
         return _("wait"), format_duration(step.duration)
     if isinstance(step, WaitForStep):

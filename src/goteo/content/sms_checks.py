@@ -15,7 +15,7 @@ from goteo.engine import yamlsource
 from goteo.engine.model import Campaign
 from goteo.engine.problems import Problem
 from goteo.engine.sms_steps import DEFAULT_MAX_SEGMENTS
-from goteo.engine.steps import SendStep
+from goteo.engine.steps import SendStep, TouchStep
 
 SAMPLE = {
     "email": "alexandra.kowalska-smith@example.com",
@@ -25,26 +25,36 @@ SAMPLE = {
 }
 
 
+def _sms_templates(campaign: Campaign) -> list[tuple[int, str, int]]:
+    """(step index, template, segments allowed) for every SMS a step sends: a ``send: sms``
+    step's, and a touch step's SMS templates (which allow the default)."""
+    found = []
+    for i, step in enumerate(campaign.steps):
+        if isinstance(step, SendStep) and step.channel == "sms":
+            found.append((i, step.template, step.max_segments or DEFAULT_MAX_SEGMENTS))
+        elif isinstance(step, TouchStep):
+            for name in dict.fromkeys(step.templates.get("sms", ())):
+                found.append((i, name, DEFAULT_MAX_SEGMENTS))
+    return found
+
+
 def sms_warnings(source: str, campaign: Campaign, base_url: str) -> list[Problem]:
-    """One warning per SMS step and locale that renders past its ``max_segments``, at the line
-    of the template's text."""
+    """One warning per SMS step (or touch step's SMS template) and locale that renders past its
+    ``max_segments``, at the line of the template's text."""
     doc = yamlsource.load(source)
     warnings = []
-    for i, step in enumerate(campaign.steps):
-        if not isinstance(step, SendStep) or step.channel != "sms":
-            continue
-        limit = step.max_segments or DEFAULT_MAX_SEGMENTS
-        for locale in campaign.templates.get(step.template, {}):
+    for i, template, limit in _sms_templates(campaign):
+        for locale in campaign.templates.get(template, {}):
             try:
                 text = sms_for_contact(
-                    campaign, step.template, locale, SAMPLE | {"locale": locale},
+                    campaign, template, locale, SAMPLE | {"locale": locale},
                     base_url=base_url, message_id="1",
                 )  # fmt: skip
             except RenderError:
                 continue
             length = sms_length(text)
             if length.segments > limit:
-                path = f"templates.{step.template}.{locale}.text"
+                path = f"templates.{template}.{locale}.text"
                 warnings.append(
                     Problem(
                         doc.line(path),

@@ -25,6 +25,7 @@ from goteo.engine.condition_text import describe, describe_where
 from goteo.engine.conditions import EventRecord, Facts, evaluate, matches_where
 from goteo.engine.decisions import Decision
 from goteo.engine.durations import format_duration
+from goteo.engine.exposure_pacing import RECHECK, Finished, PaceFacts, plan_touch
 from goteo.engine.model import Campaign, Goal
 from goteo.engine.state import ACTIVE, COMPLETED, CONVERTED, EXITED, EnrollmentState
 from goteo.engine.steps import (
@@ -35,6 +36,7 @@ from goteo.engine.steps import (
     SendStep,
     SplitStep,
     Step,
+    TouchStep,
     UpdateStep,
     WaitForStep,
     WaitStep,
@@ -53,6 +55,8 @@ class ContactView:
     locale: str | None = None
     timezone: str | None = None
     facts: Facts = field(default_factory=lambda: Facts(fields={}))
+    # A paced journey's touches as the store knows them; None: each touch counts once made.
+    pace: PaceFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,8 @@ class _Run:
             return self._split(step, state)
         if isinstance(step, SendStep):
             return self._send(step, state)
+        if isinstance(step, TouchStep):
+            return self._touch(step, state)
         return self._effect(step, state)
 
     def _wait_for(self, step: WaitForStep, state: EnrollmentState) -> EnrollmentState | None:
@@ -231,16 +237,52 @@ class _Run:
         return self._go(state, step, variant.next, chosen, "drawn by the journey's seed")
 
     def _send(self, step: SendStep, state: EnrollmentState) -> EnrollmentState | None:
-        window = self.campaign.window
-        if window is not None:
-            opening = window.next_open(
-                self.now, zone(self.contact.timezone, self.campaign.timezone)
-            )
-            if opening > self.now:
-                return replace(state, wake_at=opening)
+        opening = self._window_opening()
+        if opening > self.now:
+            return replace(state, wake_at=opening)
         locale = self._locale(step.template)
         self._command(Send(step.id, step.channel, step.template, locale, step.coupon, step.account))
         return state.moved(self.campaign.successor(step), step.id)
+
+    def _touch(self, step: TouchStep, state: EnrollmentState) -> EnrollmentState:
+        """One paced touch when it is due, else a wake-up for when to look again."""
+        pacing, now = self.campaign.pacing, self.now
+        assert pacing is not None  # validation requires it
+        if state.touches_began is None:  # the touches begin
+            state = replace(state, touches_began=now)
+        began = state.touches_began
+        assert began is not None
+        facts = self.contact.pace
+        if facts is None:
+            facts = PaceFacts(frozenset(pacing.channels), delivered=sum(state.touches.values()))
+        plan = plan_touch(pacing, began, now, facts, state.touches)
+        if isinstance(plan, Finished):
+            self.trace.append(Decision(step.id, "pacing", plan.reason))
+            return state.moved(self.campaign.successor(step), step.id)
+        opening = self._window_opening()
+        if plan.at > now or opening > now:
+            return replace(state, wake_at=max(plan.at, opening))
+        sent = state.touches.get(plan.channel, 0)
+        template = step.template(plan.channel, sent)
+        number = sum(state.touches.values()) + 1
+        locale = self._locale(template)
+        self._command(Send(f"{step.id}.{number}", plan.channel, template, locale, touch=number))
+        state = state.touched(plan.channel)
+        after = replace(facts, delivered=facts.delivered + (self.contact.pace is None))
+        # The one just written waits in the outbox until the worker sends it.
+        if self.contact.pace is not None:
+            after = replace(after, waiting_until=now)
+        following = plan_touch(pacing, began, now, after, state.touches)
+        if isinstance(following, Finished):
+            self.trace.append(Decision(step.id, "pacing", following.reason))
+            return state.moved(self.campaign.successor(step), step.id)
+        return replace(state, wake_at=max(following.at, now + RECHECK))
+
+    def _window_opening(self) -> datetime:
+        window = self.campaign.window
+        if window is None:
+            return self.now
+        return window.next_open(self.now, zone(self.contact.timezone, self.campaign.timezone))
 
     def _locale(self, template: str) -> str:
         campaign = self.campaign

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from goteo.engine.model import Campaign
 from goteo.engine.needs import event_needs
-from goteo.engine.steps import SendStep
+from goteo.engine.steps import SendStep, TouchStep
 
 TRACKING = "tracking"  # opens and clicks come back as events (``wait_for: {event: opened}``)
 ATTACHMENTS = "attachments"
@@ -45,9 +45,12 @@ class ChannelCheck(Protocol):
 
 
 def channel_needs(campaign: Campaign) -> Iterator[ChannelNeed]:
-    """One need per send step, in document order."""
+    """One need per send step (one per channel of a touch step), in document order."""
     tracked = bool(event_needs(campaign).names & TRACKED_EVENTS)
     wanted = frozenset({TRACKING}) if tracked else frozenset()
     for i, step in enumerate(campaign.steps):
         if isinstance(step, SendStep):
             yield ChannelNeed(f"steps[{i}].send", step.channel, wanted)
+        elif isinstance(step, TouchStep):
+            for channel in step.templates:
+                yield ChannelNeed(f"steps[{i}].touch.{channel}", channel, wanted)

@@ -20,6 +20,7 @@ class Send:
     locale: str
     coupon: CouponSpec | None = None
     account: str | None = None  # social: the organisation's account that posts
+    touch: int = 0  # a paced touch's number in its journey (engine/exposure_pacing.py); 0: none
 
 
 @dataclass(frozen=True)

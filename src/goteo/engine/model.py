@@ -15,6 +15,7 @@ from goteo.engine.steps import (
     SendStep,
     SplitStep,
     Step,
+    TouchStep,
     UpdateStep,
     Variant,
     WaitForStep,
@@ -26,6 +27,7 @@ from goteo.engine.window import Window
 
 if TYPE_CHECKING:
     from goteo.engine.conditions import Condition, PropertyFilter
+    from goteo.engine.exposure_pacing import ExposurePacing
 
 __all__ = [
     "BranchStep",
@@ -39,6 +41,7 @@ __all__ = [
     "SplitStep",
     "Step",
     "TemplateVariant",
+    "TouchStep",
     "Trigger",
     "UpdateStep",
     "Variant",
@@ -109,6 +112,8 @@ class Campaign:
     strict: bool = False
     # Product pages whose tracked visits count as exposures (engine/exposure_pages.py).
     exposure_pages: tuple[PropertyFilter, ...] = ()
+    # Touches spread over time and channels by its touch step (engine/exposure_pacing.py).
+    pacing: ExposurePacing | None = None
     _index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -14,6 +14,8 @@ from goteo.engine import yamlsource
 from goteo.engine.channel_needs import ChannelCheck, channel_needs
 from goteo.engine.conditions import PropertyFilter, parse_condition, parse_where
 from goteo.engine.durations import DurationError, parse_duration
+from goteo.engine.exposure_pacing import ExposurePacing
+from goteo.engine.exposure_pacing_parser import check_touch_steps, parse_pacing
 from goteo.engine.exposure_pages import parse_exposure_pages
 from goteo.engine.model import Campaign, Goal, Reentry, TemplateVariant, Trigger
 from goteo.engine.printed import Printed, PrintedIn, judge_printed
@@ -45,6 +47,7 @@ TOP_KEYS = {
     "goal",
     "exit_when",
     "exposure_pages",
+    "pacing",
     "steps",
     "templates",
 }
@@ -127,8 +130,11 @@ class _Parser:
         if "exposure_pages" in data:
             pages, found = parse_exposure_pages(data["exposure_pages"])
             self.report(found)
+        pacing: ExposurePacing | None = None
+        if "pacing" in data:
+            pacing = parse_pacing(data["pacing"], self.fail, self.check_channel)
         templates = self._templates(data.get("templates"), default_locale)
-        steps = self._steps(data.get("steps"), templates)
+        steps = self._steps(data.get("steps"), templates, pacing, "pacing" in data)
         problems, warnings = judge_printed(self.printed, steps, trigger, strict=strict is True)
         for path, n, message in problems:
             self.problems.append(Problem(self.doc.text_line(path, n), path, message))
@@ -151,6 +157,7 @@ class _Parser:
             exit_when=exit_when,
             strict=strict is True,
             exposure_pages=pages,
+            pacing=pacing,
         )
 
     def report(self, found: list[tuple[str, str]]) -> None:
@@ -309,7 +316,9 @@ class _Parser:
             subject=subject, html=html, text=text, preheader=preheader, landing=landing, **mailer
         )
 
-    def _steps(self, value: Any, templates: Mapping[str, Any]) -> list[Step]:
+    def _steps(
+        self, value: Any, templates: Mapping[str, Any], pacing: ExposurePacing | None, paced: bool
+    ) -> list[Step]:
         if not isinstance(value, list) or not value:
             self.fail("steps", "is required: a non-empty list of steps")
             return []
@@ -322,6 +331,8 @@ class _Parser:
                 parsed.append((i, step))
         steps = [step for _, step in parsed]
         check_social_steps(parsed, templates, self.doc, self.fail)
+        if pacing is not None or not paced:  # a pacing that was refused says so itself
+            check_touch_steps(pacing, parsed, self.fail)
         first_index: dict[str, int] = {}
         for i, step in parsed:
             if step.id in first_index:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from goteo.engine.model import NotifyStep, SendStep, Step, Trigger
+from goteo.engine.model import NotifyStep, SendStep, Step, TouchStep, Trigger
 
 Found = list[tuple[str, int, str]]  # (document path, line of the template, message)
 
@@ -79,6 +79,9 @@ def _users(steps: Sequence[Step]) -> dict[str, list[Step]]:
     for step in steps:
         if isinstance(step, SendStep | NotifyStep):
             users.setdefault(step.template, []).append(step)
+        elif isinstance(step, TouchStep):
+            for name in {n for names in step.templates.values() for n in names}:
+                users.setdefault(name, []).append(step)
     return users
 
 
@@ -90,6 +93,8 @@ def _coupon(value: Printed, users: Iterable[Step]) -> list[str]:
             "inside {% if coupon %}"
             if isinstance(step, SendStep)
             else "is a notification, which has no coupon"
+            if isinstance(step, NotifyStep)
+            else "is a paced touch step, which has no coupon"
         )
         for step in users
         if not (isinstance(step, SendStep) and step.coupon is not None)

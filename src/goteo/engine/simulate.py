@@ -36,8 +36,9 @@ class ContactEvent:
 @dataclass(frozen=True)
 class Entry:
     at: datetime
-    # "send", "update", "score", "notify", "webhook", a decision ("branch", "split",
-    # "wait_for"), "event" or "end"
+    # "send", "touch" (a paced touch: engine/exposure_pacing.py), "update", "score",
+    # "notify", "webhook", a decision ("branch", "split", "wait_for", "pacing"), "event"
+    # or "end"
     kind: str
     send: Send | None = None
     detail: str = ""
@@ -100,7 +101,8 @@ def ending(campaign: Campaign, state: EnrollmentState, last_step: str | None) ->
 
 def _entry(now: datetime, command: Command) -> Entry:
     if isinstance(command, Send):
-        return Entry(now, "send", send=command, step_id=command.step_id)
+        kind = "touch" if command.touch else "send"
+        return Entry(now, kind, send=command, step_id=command.step_id)
     kind = KINDS.get(type(command).__name__, "webhook")
     detail = _what(command)
     return Entry(now, kind, detail=detail, command=command, step_id=command.step_id)
@@ -128,6 +130,10 @@ def _after_event(contact: ContactView, event: ContactEvent) -> ContactView:
 
 
 def _after_command(contact: ContactView, command: Command) -> ContactView:
-    """Updates and points change what later decisions see, as they do in the database."""
+    """Updates and points change what later decisions see, as they do in the database; a
+    paced touch is delivered at once."""
     fields = updated_fields(contact.facts.fields, command)
-    return replace(contact, facts=replace(contact.facts, fields=fields))
+    pace = contact.pace
+    if pace is not None and isinstance(command, Send) and command.touch:
+        pace = replace(pace, delivered=pace.delivered + 1)
+    return replace(contact, facts=replace(contact.facts, fields=fields), pace=pace)

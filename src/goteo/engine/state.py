@@ -28,6 +28,9 @@ class EnrollmentState:
     seed: int = 0  # makes split choices random across contacts yet stable for one journey
     variants: Mapping[str, str] = field(default_factory=dict)  # split step id -> variant
     event: Mapping[str, Any] | None = None  # the trigger event {name, properties}, if any
+    # A paced touch step's messages so far, by channel (engine/exposure_pacing.py).
+    touches: Mapping[str, int] = field(default_factory=dict)
+    touches_began: datetime | None = None  # when the journey reached its touch step
 
     @classmethod
     def start(
@@ -57,6 +60,9 @@ class EnrollmentState:
             self, status=status, position=None, wake_at=None, since=None, end_reason=reason
         )
 
+    def touched(self, channel: str) -> EnrollmentState:
+        return replace(self, touches={**self.touches, channel: self.touches.get(channel, 0) + 1})
+
     def chose(self, step_id: str, variant: str) -> EnrollmentState:
         return replace(self, variants={**self.variants, step_id: variant})
 
@@ -75,6 +81,9 @@ class EnrollmentState:
         }
         if self.event is not None:
             data["event"] = dict(self.event)
+        if self.touches_began is not None:
+            data["touches"] = dict(self.touches)
+            data["touches_began"] = self.touches_began.isoformat()
         return data
 
     @classmethod
@@ -93,4 +102,6 @@ class EnrollmentState:
             seed=int(data.get("seed", 0)),
             variants=dict(data.get("variants", {})),
             event=data.get("event"),
+            touches={str(k): int(v) for k, v in (data.get("touches") or {}).items()},
+            touches_began=_time(data.get("touches_began")),
         )

@@ -1,7 +1,8 @@
 """Parse one step of a campaign document, naming every problem by its path.
 
 The campaign parser (``goteo.engine.parser``) owns the document; this module knows the step
-kinds: send, wait, wait_for, branch, split, update, score, notify, webhook, exit.
+kinds: send, touch (engine/exposure_pacing_parser.py), wait, wait_for, branch, split,
+update, score, notify, webhook, exit.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from goteo.engine.channel_needs import CHANNELS, ChannelCheck
 from goteo.engine.conditions import parse_condition, parse_where
 from goteo.engine.coupon_spec import parse_coupon_spec
 from goteo.engine.durations import DurationError, parse_duration
+from goteo.engine.exposure_pacing_parser import parse_touch
 from goteo.engine.http_urls import http_url
 from goteo.engine.sms_steps import parse_max_segments, template_problems
 from goteo.engine.steps import (
@@ -46,11 +48,13 @@ STEP_KINDS = (
     "score",
     "notify",
     "webhook",
+    "touch",
     "exit",
 )
 # The keys each kind allows beside ``id`` and its own.
 EXTRA_KEYS: dict[str, set[str]] = {
     "send": {"template", "coupon", "next", "max_segments", "account"},
+    "touch": {"next"},
     "wait": {"next"},
     "wait_for": {"then", "else"},
     "branch": {"then", "else"},
@@ -162,6 +166,9 @@ class StepParser:
             max_segments=max_segments,
             account=account,
         )
+
+    def _touch(self, raw: Mapping[str, Any], path: str, step_id: str) -> Step | None:
+        return parse_touch(raw, path, step_id, self.templates, self.fail)
 
     def _account(self, raw: Mapping[str, Any], path: str, channel: Any) -> str | None:
         """A social step names the organisation's account that posts (declared in a calendar)."""

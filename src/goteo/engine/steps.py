@@ -28,6 +28,21 @@ class SendStep:
 
 
 @dataclass(frozen=True)
+class TouchStep:
+    """The campaign's paced touches (its ``pacing``): each time, one message on the next
+    channel in rotation, with that channel's templates in turn (engine/exposure_pacing.py)."""
+
+    id: str
+    templates: Mapping[str, tuple[str, ...]]  # channel -> its templates, used in turn
+    next: str | None = None
+
+    def template(self, channel: str, sent: int) -> str:
+        """The template of the channel's touch after ``sent`` earlier ones."""
+        names = self.templates[channel]
+        return names[sent % len(names)]
+
+
+@dataclass(frozen=True)
 class WaitStep:
     id: str
     duration: timedelta
@@ -117,6 +132,7 @@ class ExitStep:
 
 Step = (
     SendStep
+    | TouchStep
     | WaitStep
     | WaitForStep
     | BranchStep

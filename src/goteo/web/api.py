@@ -22,6 +22,7 @@ from goteo.actions.subscriptions import do_subscribe
 from goteo.campaigns import journey_clock
 from goteo.campaigns.exposure_counts import contact_exposures
 from goteo.campaigns.models import DeliveryStatus
+from goteo.campaigns.pace_report import contact_pacing
 from goteo.campaigns.summaries import campaign_rows, recent_deliveries
 from goteo.contacts.fields import READ_ONLY, normalize_email
 from goteo.engine.step_parser import SLUG
@@ -115,10 +116,9 @@ def contact_detail(request: HttpRequest, email: str) -> JsonResponse:
         card = contact_card(email, journey_clock.now())
     except ActionError as exc:
         return error(404, exc.message, exc.fields)
-    exposures = contact_exposures(card.id, journey_clock.now())
-    return JsonResponse(
-        card.as_json() | {"exposures": exposures}, json_dumps_params={"ensure_ascii": False}
-    )
+    now = journey_clock.now()
+    extra = {"exposures": contact_exposures(card.id, now), "pacing": contact_pacing(card.id, now)}
+    return JsonResponse(card.as_json() | extra, json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET

@@ -315,6 +315,17 @@ JOURNEY = {
     "ended_at": MAYBE_WHEN,
     "end_reason": TEXT,
 }
+# How a paced journey stands (docs/exposure-pacing.md#reports).
+STANDING = {
+    "target": {"type": "string", "examples": ["29 exposures within 90d (email, mail, sms)"]},
+    "began_at": WHEN,
+    "ends_at": WHEN,
+    "expected": {"type": "number", "description": "Exposures an even pace has reached by now"},
+    "actual": {"type": "integer", "description": "Exposures counted as the plan counts them"},
+    "status": {"type": "string", "enum": ["on pace", "ahead", "behind"]},
+    "touches": COUNTS,
+}
+PACED = STANDING | {"campaign": TEXT}
 DETAIL_FIELDS = LISTED | {
     "postal_address": POSTAL,
     "hot_at": MAYBE_WHEN,
@@ -324,6 +335,7 @@ DETAIL_FIELDS = LISTED | {
     "subscriptions": {"type": "array", "items": TEXT},
     "journeys": {"type": "array", "items": object_schema(list(JOURNEY), JOURNEY)},
     "exposures": object_schema(list(EXPOSURES), EXPOSURES),
+    "pacing": {"type": "array", "items": object_schema(list(PACED), PACED)},
 }
 DETAIL = object_schema(list(DETAIL_FIELDS), DETAIL_FIELDS)
 register(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from goteo.campaigns.reports import NoSuchCampaign, campaign_report, conversion_rows
 from goteo.web.api import error
 from goteo.web.api_auth import api_scope
+from goteo.web.api_operations import STANDING, object_schema
 from goteo.web.openapi_registry import (
     Operation,
     error_response,
@@ -107,6 +108,7 @@ _EXPOSURES = {
         },
     },
 }
+LISTED_JOURNEY = STANDING | {"contact_id": {"type": "integer"}, "email": {"type": "string"}}
 _REPORT = {
     "type": "object",
     "properties": {
@@ -131,6 +133,22 @@ _REPORT = {
         "steps": {"type": "array", "items": _STEP},
         "variants": {"type": "array", "items": {"type": "object"}},
         "exposures": _EXPOSURES,
+        "pacing": {
+            "type": ["object", "null"],
+            "description": "A paced campaign's journeys on pace, ahead or behind its target "
+            "(docs/exposure-pacing.md); null for a campaign without pacing",
+            "properties": {
+                "journeys": {"type": "integer"},
+                "on_pace": {"type": "integer"},
+                "ahead": {"type": "integer"},
+                "behind": {"type": "integer"},
+                "listed": {
+                    "type": "array",
+                    "description": "At most 100 journeys, the furthest behind first",
+                    "items": object_schema(list(LISTED_JOURNEY), LISTED_JOURNEY),
+                },
+            },
+        },
     },
 }
 register(

@@ -12,9 +12,11 @@ from goteo.actions.campaigns import do_set_campaign_status
 from goteo.actions.coupons import CouponPoolEmpty
 from goteo.campaigns.models import Enrollment
 from goteo.campaigns.outbox import enqueue
+from goteo.campaigns.pace_facts import PacedJourney, load_pace_facts
 from goteo.campaigns.versions import campaign_for_version
 from goteo.engine.advance import ContactView, advance
-from goteo.engine.model import Campaign, SendStep
+from goteo.engine.exposure_pacing import PaceFacts
+from goteo.engine.model import Campaign, SendStep, TouchStep
 from goteo.engine.needs import EventNeeds, event_needs
 from goteo.engine.state import ACTIVE, EnrollmentState
 from goteo.worker.claims import release_enrollments, still_held
@@ -83,12 +85,32 @@ def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
             ((r["contact_id"], _needs_of(_version(r), campaigns[r["id"]])) for r in rows), now
         )
         known = BatchFacts(events, exposures)
+        paced = load_pace_facts(_paced(rows, campaigns, now), now)
         for row in rows:
-            results.append(_advance_guarded(row, campaigns[row["id"]], known, effects, now))
+            pace = paced.get(row["id"])
+            results.append(_advance_guarded(row, campaigns[row["id"]], known, effects, now, pace))
         release_enrollments(owner, results)
         # The unique (enrollment, step) constraint is the last guard: a step never runs twice.
         enqueue(effects.deliveries, now)
     return len(effects.deliveries)
+
+
+def _paced(
+    rows: list[dict[str, Any]], campaigns: dict[int, Campaign], now: datetime
+) -> list[PacedJourney]:
+    """The journeys of paced campaigns that have not gone past their touch step."""
+    found = []
+    for row in rows:
+        campaign = campaigns[row["id"]]
+        if campaign.pacing is None:
+            continue
+        state = EnrollmentState.from_json(row["state"])
+        step = next(s for s in campaign.steps if isinstance(s, TouchStep))
+        if step.id in state.steps_run or state.status != ACTIVE:
+            continue
+        began = state.touches_began or now
+        found.append(PacedJourney(row["id"], row["contact_id"], began, step.id))
+    return found
 
 
 def _advance_guarded(
@@ -97,17 +119,18 @@ def _advance_guarded(
     known: BatchFacts,
     effects: Effects,
     now: datetime,
+    pace: PaceFacts | None = None,
 ) -> tuple[int, dict[str, object]]:
     """A journey whose campaign draws coupons from a pool runs in a savepoint: a pool that ran
     dry undoes this journey's step and pauses its campaign (saying why), so no message goes
     out without its code; the journey runs again once the campaign is resumed, after more
     codes were imported. Other journeys need no savepoint (it costs two statements each)."""
     if not _draws_from_pool(_version(row), campaign):
-        return _advance_one(row, campaign, known, effects, now)
+        return _advance_one(row, campaign, known, effects, now, pace)
     written = len(effects.deliveries)
     try:
         with transaction.atomic():
-            return _advance_one(row, campaign, known, effects, now)
+            return _advance_one(row, campaign, known, effects, now, pace)
     except CouponPoolEmpty as exc:
         del effects.deliveries[written:]
         reason = f"coupon pool {exc.pool!r} is empty: import more codes, then resume"
@@ -123,12 +146,14 @@ def _advance_one(
     known: BatchFacts,
     effects: Effects,
     now: datetime,
+    pace: PaceFacts | None = None,
 ) -> tuple[int, dict[str, object]]:
     contact = ContactView(
         status=row["contact__status"],
         locale=row["contact__locale"] or None,
         timezone=row["contact__timezone"] or None,
         facts=known.of(row),
+        pace=pace,
     )
     outcome = advance(campaign, EnrollmentState.from_json(row["state"]), contact, now)
     state = outcome.state
