@@ -44,10 +44,15 @@ def test_search_condition_errors_and_pages_both_ways(monkeypatch: pytest.MonkeyP
     for i in range(5):
         _add(f"p{i}@example.com", first_name="Pat" if i % 2 else "Lee", locale="es")
     _add("other@example.com", first_name=XSS, locale="en")
+    _add("xp1@example.com", locale="en")  # contains p1@example.com, is not it
     client = signed_in("viewer")
 
     page = client.get("/app/contacts", {"q": "pat"}).content.decode()
     assert "p1@example.com" in page and "p3@example.com" in page and "p0@" not in page
+    whole = client.get("/app/contacts", {"q": " P1@Example.com"})  # that contact alone
+    assert [c["email"] for c in whole.context["rows"]] == ["p1@example.com"]
+    part = client.get("/app/contacts", {"q": "1@example."})
+    assert [c["email"] for c in part.context["rows"]] == ["p1@example.com", "xp1@example.com"]
     first = client.get("/app/contacts", {"where": "{locale: es}"})
     text = first.content.decode()
     assert "p0@example.com" in text and "p1@example.com" in text and "p2@" not in text

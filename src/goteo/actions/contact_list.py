@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from goteo.actions.contact_card import current_score, score_half_life
 from goteo.actions.errors import ActionError
+from goteo.contacts.fields import normalize_email
 from goteo.contacts.models import Contact
 from goteo.contacts.segments import condition_q
 from goteo.engine import yamlsource
@@ -71,8 +72,14 @@ def _whole(value: Any) -> int | None:
 
 
 def search_q(text: str) -> Q:
-    """Contacts whose address, first or last name contains ``text`` (any case)."""
+    """Contacts whose address, first or last name contains ``text`` (any case); a whole
+    address finds that contact alone, through the address's unique index."""
     words = text.strip()
+    if "@" in words:
+        try:
+            return Q(email=normalize_email(words))
+        except ValueError:
+            pass  # part of an address: looked for in every address
     return (
         Q(email__icontains=words) | Q(first_name__icontains=words) | Q(last_name__icontains=words)
     )
