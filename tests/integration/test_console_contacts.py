@@ -8,7 +8,8 @@ import csv
 import io
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.http import StreamingHttpResponse
@@ -193,11 +194,14 @@ def test_a_viewer_cannot_import_start_an_import_or_erase() -> None:
     viewer = signed_in("viewer", "viewer2@example.com")
     upload = viewer.post("/app/contacts/import", {"file": io.BytesIO(CSV.encode())})
     assert upload.status_code == 403 and not ContactImport.objects.exists()
+    old = do_upload_import([CSV.encode()], "old.csv")  # left without its columns for a day
+    ContactImport.objects.filter(id=old.id).update(started_at=old.started_at - timedelta(days=2))
     job = do_upload_import([CSV.encode()], "contacts.csv")
+    old.refresh_from_db()
+    assert old.status == "failed" and not Path(old.path).exists() and Path(job.path).exists()
     start = viewer.post(f"/app/contacts/import/{job.id}", {"column-0": "email"})
     assert start.status_code == 403
-    job.refresh_from_db()
-    assert job.status == "mapping"
+    assert ContactImport.objects.get(id=job.id).status == "mapping"
     erase = viewer.post(f"/app/contacts/{contact_id}/erase", {"confirm": "keep@example.com"})
     assert erase.status_code == 403 and Contact.objects.filter(id=contact_id).exists()
     assert not AuditEntry.objects.filter(action__in=["contact.erase", "contact.import"]).exists()

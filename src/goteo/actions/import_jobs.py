@@ -30,6 +30,7 @@ from goteo.contacts.column_guess import guess
 from goteo.contacts.models import ContactImport
 
 STALE = timedelta(minutes=2)
+ABANDONED = timedelta(days=1)  # an upload whose columns were never chosen is deleted after
 BEAT_SECONDS = 0.25  # progress is written at most this often (and at the end)
 PREVIEW_ROWS = 3
 
@@ -41,7 +42,10 @@ def _folder() -> Path:
 
 
 def do_upload_import(chunks: Iterable[bytes], file_name: str) -> ContactImport:
-    """Keep an uploaded CSV and read its header; ActionError naming ``file`` if unreadable."""
+    """Keep an uploaded CSV and read its header; ActionError naming ``file`` if unreadable.
+
+    Uploads left without their columns chosen for ``ABANDONED`` are deleted first."""
+    _forget_abandoned()
     path = _folder() / f"{uuid.uuid4().hex}.csv"
     lines, ended = 0, True
     with path.open("wb") as out:
@@ -60,6 +64,14 @@ def do_upload_import(chunks: Iterable[bytes], file_name: str) -> ContactImport:
         columns=guess(headers), total=max(lines + (not ended) - 1, 0),
         actor=current_actor()[:200], started_at=now, beat_at=now,
     )  # fmt: skip
+
+
+def _forget_abandoned() -> None:
+    now = timezone.now()
+    old = ContactImport.objects.filter(status="mapping", started_at__lt=now - ABANDONED)
+    for path in old.values_list("path", flat=True):
+        Path(path).unlink(missing_ok=True)
+    old.update(status="failed", failure="the columns were never chosen", finished_at=now)
 
 
 def preview(path: Path, rows: int = PREVIEW_ROWS) -> list[list[str]]:
