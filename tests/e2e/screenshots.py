@@ -14,6 +14,7 @@ import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.integration.procs import free_port, goteo, start_goteo, wait_until_healthy
@@ -28,7 +29,16 @@ PAGES = {
     "campaign": "campaigns/drip-101",
     "audit": "audit",
     "users": "users",
+    "contacts": "contacts",
+    "contact": "contacts/1",
 }
+# An import through the browser: the column mapping, then the report with its one bad row.
+IMPORT_CSV = (
+    "Email address,First name,Surname,Language,Favourite course\n"
+    "lucia@example.com,Lucía,Gómez,es,Watercolour\n"
+    "not-an-address,Pablo,Ruiz,es,Pottery\n"
+    "tom@example.com,Tom,Baker,en,Bread\n"
+)
 
 
 def build(folder: Path) -> dict[str, str]:
@@ -86,11 +96,27 @@ def shoot(env: dict[str, str], out: Path) -> list[Path]:
                 target = out / f"{name}.png"
                 page.screenshot(path=str(target), full_page=True)
                 written.append(target)
+            written += _import(page, url, out)
             browser.close()
     finally:
         server.terminate()
         server.communicate(timeout=20)
     return written
+
+
+def _import(page: Any, url: str, out: Path) -> list[Path]:
+    with tempfile.TemporaryDirectory(prefix="goteo-import-") as tmp:
+        upload = Path(tmp) / "new-students.csv"
+        upload.write_text(IMPORT_CSV, encoding="utf-8")
+        page.goto(f"{url}/app/contacts/import")
+        page.get_by_label("CSV file").set_input_files(str(upload))
+        page.get_by_role("button", name="Upload").click()
+        page.wait_for_selector("select")
+        page.screenshot(path=str(out / "import-mapping.png"), full_page=True)
+        page.get_by_role("button", name="Import").click()
+        page.wait_for_selector("#import-counts")
+        page.screenshot(path=str(out / "import-done.png"), full_page=True)
+    return [out / "import-mapping.png", out / "import-done.png"]
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ limit, and what each role may do (every mutating view, posted to directly)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -153,7 +154,7 @@ OPEN = {"login", "logout", "language", "password-reset", "password-reset/<str:ui
 
 
 def _path(pattern: str) -> str:
-    return "/app/" + pattern.replace("<str:key>", "welcome")
+    return "/app/" + re.sub(r"<int:\w+>", "1", pattern.replace("<str:key>", "welcome"))
 
 
 def test_a_viewer_changes_nothing_by_posting_to_any_view() -> None:

@@ -20,6 +20,7 @@ from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.utils import timezone
 
 from goteo.accounts.models import AuditEntry
+from goteo.actions.audit import record
 from goteo.actions.contact_card import ContactCard, card_of, find_contact
 from goteo.actions.errors import ActionError
 from goteo.actions.gdpr_sections import SECTIONS, readable
@@ -146,12 +147,16 @@ def do_erase_contact(email: str) -> None:
             _rows_of(relation, contact).delete()
         contact.delete()
         _redact_audit_log(found.email)
+        record("contact.erase", _redacted(found.email), None, None)
         do_suppress(email_hash(found.email), SuppressionReason.ERASED, "erased on request")
 
 
 def _redact_audit_log(email: str) -> None:
     """The audit log keeps that a change was made, not the erased person's data: entries about
     the address name its hash instead, and lose their before and after values."""
-    AuditEntry.objects.filter(target=email).update(
-        target=f"erased:{email_hash(email)[:16]}", before=None, after=None
-    )
+    AuditEntry.objects.filter(target=email).update(target=_redacted(email), before=None, after=None)
+
+
+def _redacted(email: str) -> str:
+    """What the audit log names an erased address by."""
+    return f"erased:{email_hash(email)[:16]}"

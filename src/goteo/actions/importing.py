@@ -7,7 +7,7 @@ win, and the cells it leaves empty keep the earlier row's.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -76,12 +76,33 @@ class _Lines:
         self.record_start = 0
 
 
-def _rows(stream: IO[str], raw: bool) -> Iterator[tuple[int, dict[str, str]]]:
+SKIP = ""  # a column mapped to this is not read
+
+
+def mapped_names(names: list[str], columns: Mapping[str, str] | None) -> list[str]:
+    """The header as the importer reads it: each column renamed as ``columns`` says (a name
+    it does not mention keeps its own; one mapped to ``SKIP`` is left out)."""
+    if columns is None:
+        return names
+    unknown = sorted(set(columns) - set(names))
+    if unknown:
+        raise ActionError("bad columns", {"columns": f"not in the header: {', '.join(unknown)}"})
+    renamed = [columns.get(n, n).strip() for n in names]
+    taken = [n for n in renamed if n != SKIP]
+    twice = sorted({n for n in taken if taken.count(n) > 1})
+    if twice:
+        raise ActionError("bad columns", {"columns": f"read twice: {', '.join(twice)}"})
+    return renamed
+
+
+def _rows(
+    stream: IO[str], raw: bool, columns: Mapping[str, str] | None = None
+) -> Iterator[tuple[int, dict[str, str]]]:
     lines = _Lines(stream)
     reader = csv.DictReader(lines)
     if reader.fieldnames is None:
         raise ActionError("empty file", {"file": "the CSV has no header row"})
-    names = [(n or "").strip() for n in reader.fieldnames]
+    names = mapped_names([(n or "").strip() for n in reader.fieldnames], columns)
     if "email" not in names:
         raise ActionError("no email column", {"header": f"columns are {', '.join(names)}"})
     reader.fieldnames = names
@@ -98,23 +119,28 @@ def _rows(stream: IO[str], raw: bool) -> Iterator[tuple[int, dict[str, str]]]:
         if None in row:
             yield start, {"__error__": "more values than columns"}
             continue
-        cells = {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
+        cells = {k: v.strip() for k, v in row.items() if k != SKIP and v is not None and v.strip()}
         yield start, cells if raw else {k: restore(v) for k, v in cells.items()}
 
 
 def do_import_csv(
-    stream: IO[str], progress: Callable[[int], None] | None = None, *, raw: bool = False
+    stream: IO[str],
+    progress: Callable[[int], None] | None = None,
+    *,
+    raw: bool = False,
+    columns: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import contacts from CSV text; each batch of rows is one transaction.
 
     A cell neutralised by an export (``'=1``) is read as the value it stands for (``=1``);
-    with ``raw``, every cell is taken as it is (for files written with ``--raw``).
+    with ``raw``, every cell is taken as it is (for files written with ``--raw``). ``columns``
+    renames header columns (``{"E-mail": "email", "Notes": ""}``: ``""`` skips one).
     """
     report = ImportReport()
     batch: dict[str, ContactInput] = {}
     first_lines: dict[str, int] = {}  # address -> the line it first appeared on
     again: set[str] = set()  # addresses of the batch stored by an earlier batch: not counted
-    for line, row in _rows(stream, raw):
+    for line, row in _rows(stream, raw, columns):
         if "__error__" in row:
             report.errors.append((line, row["__error__"]))
         else:

@@ -155,27 +155,17 @@ def export(fmt: str, as_json: bool, raw: bool) -> None:
     apostrophe, which ``goteo contacts import`` takes away again; --raw writes them as stored.
     """
     setup_django()
+    from goteo.actions.contact_export import csv_rows, json_rows
     from goteo.contacts.csv_cells import CsvWriter
     from goteo.contacts.models import Contact
 
-    columns = ["email", "first_name", "last_name", "locale", "timezone", "phone", "status"]
-    query = Contact.objects.order_by("id").values(*columns, "attributes")
     if as_json or fmt == "json":
-        for row in query.iterator(chunk_size=2000):
+        for row in json_rows(Contact.objects.all()):
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    extra = sorted({k for a in Contact.objects.values_list("attributes", flat=True) for k in a})
     writer = CsvWriter(sys.stdout, raw=raw)
-    writer.writerow(columns + extra)
-    for row in query.iterator(chunk_size=2000):
-        attributes = row.pop("attributes")
-        writer.writerow([row[c] for c in columns] + [_cell(attributes.get(k)) for k in extra])
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    for cells in csv_rows(Contact.objects.all()):
+        writer.writerow(cells)
 
 
 @click.command()

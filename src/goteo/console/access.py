@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from goteo.accounts.roles import can_edit, can_manage, role_of
 from goteo.actions.audit import acting_as
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]  # a page, a redirect or a streamed download
 
 
 def actor(request: HttpRequest) -> str:
@@ -29,7 +29,7 @@ def actor(request: HttpRequest) -> str:
 
 def _signed_in(view: View, allowed: Callable[[str | None], bool]) -> View:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         role = role_of(request.user)
         if role is None:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)

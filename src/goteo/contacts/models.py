@@ -261,3 +261,33 @@ class ScoreEntry(models.Model):
     class Meta:
         db_table = "goteo_score_entry"
         indexes = [models.Index(fields=["contact", "created_at"], name="score_contact")]
+
+
+class ContactImport(models.Model):
+    """A CSV import started in the web app: its file, column mapping, progress and report.
+
+    The web process that received the file runs it in a thread of its own and writes its
+    progress here as it goes, so the page can poll for it after the upload's request ended
+    (goteo.actions.import_jobs).
+    """
+
+    status = models.CharField(max_length=16)  # mapping, running, done, failed
+    file_name = models.CharField(max_length=255)
+    path = models.CharField(max_length=1024)  # the uploaded file under GOTEO_DATA_DIR/imports
+    headers = models.JSONField(default=list)
+    columns = models.JSONField(default=dict)  # header -> field, attribute name, or "" (skip)
+    total = models.PositiveIntegerField(default=0)  # data lines of the file (an estimate)
+    done = models.PositiveIntegerField(default=0)  # rows read so far
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list)  # [[line, message], …], repeats included
+    rejected = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True, default="")  # why a failed import stopped
+    actor = models.CharField(max_length=200)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()  # the last progress written: a stale one was interrupted
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "goteo_contact_import"
