@@ -1,8 +1,10 @@
-"""``goteo demo`` end to end: web, worker and mail catcher together, on a fast clock."""
+"""``goteo demo`` end to end: web, worker and mail catcher together, on a fast clock; every
+channel (email, postcard, SMS, social posts) reaches its test-double provider and the outbox."""
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 import subprocess
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from PIL import Image
 from tests.integration.procs import free_port, message_ids, start_goteo
 
 from goteo.mailcatcher import caught
@@ -23,6 +26,15 @@ from goteo.mailcatcher import caught
 pytestmark = pytest.mark.slow  # it runs `goteo demo` as a real process
 
 LANGUAGES = {"en", "es", "it", "pl", "fr", "ru"}
+MAILER_IMAGE = re.compile(r'<img src="(/outbox/mailers/\d+\.png)"')
+# What the outbox page says once the course is over for every contact: five emails, a
+# postcard and a text each, and the calendar's 30 posts (five posts on six accounts).
+FINISHED = (
+    r"<h2>Email: caught by the built-in mail catcher \({emails}\)</h2>",
+    r"<h2>Direct mail \({contacts}\)</h2>",
+    r"<h2>SMS \({contacts}\)</h2>",
+    r"<h2>Social posts \(30\)</h2>",
+)
 FIRST_NAME = re.compile(r"\{\{\s*contact\.first_name\s*\|\s*default:\s*'([^']*)'\s*\}\}")
 
 
@@ -31,7 +43,7 @@ def fetch(url: str) -> tuple[int, str]:
         return response.status, response.read().decode("utf-8")
 
 
-def wait_for_health(url: str, proc: subprocess.Popen[str], seconds: float = 30) -> str:
+def wait_for_health(url: str, proc: subprocess.Popen[str], seconds: float = 90) -> str:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the demo stopped before serving"
@@ -40,6 +52,23 @@ def wait_for_health(url: str, proc: subprocess.Popen[str], seconds: float = 30) 
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def wait_for_the_course_end(
+    base: str, proc: subprocess.Popen[str], contacts: int, seconds: float = 120
+) -> str:
+    """The outbox page once every channel has sent all it will (or fail naming what it lacks)."""
+    wanted = [re.compile(p.format(emails=5 * contacts, contacts=contacts)) for p in FINISHED]
+    deadline = time.monotonic() + seconds
+    page = ""
+    while time.monotonic() < deadline and proc.poll() is None:
+        status, page = fetch(f"{base}/outbox")
+        assert status == 200
+        if all(pattern.search(page) for pattern in wanted):
+            return page
+        time.sleep(0.5)
+    shown = re.findall(r"<h2>.*?</h2>", page)
+    raise AssertionError(f"the outbox never showed everything: {shown}")
 
 
 def expected_welcome_subjects() -> dict[str, str]:
@@ -72,11 +101,12 @@ def test_demo_runs_serves_and_delivers_in_every_language(tmp_path: Path) -> None
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOTEO_")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     data = tmp_path / "demo"
+    expected = expected_welcome_subjects()
     proc = start_goteo(
         env,
         "demo",
         "--for",
-        "25",
+        "180",  # a cap: the test stops it as soon as the course is over
         "--speed",
         "86400",
         "--port",
@@ -86,19 +116,29 @@ def test_demo_runs_serves_and_delivers_in_every_language(tmp_path: Path) -> None
         "--data-dir",
         str(data),
     )
+    base = f"http://127.0.0.1:{web}"
     try:
-        health = wait_for_health(f"http://127.0.0.1:{web}/healthz", proc)
+        health = wait_for_health(f"{base}/healthz", proc)
         assert '"status": "ok"' in health and '"database": "sqlite"' in health
-        time.sleep(3)  # a few simulated days
-        status, page = fetch(f"http://127.0.0.1:{web}/outbox")
-        assert status == 200
+        page = wait_for_the_course_end(base, proc, len(expected))
         assert '<table id="deliveries">' in page and '<table id="caught">' in page
         assert "drip-101" in page
-        out, err = proc.communicate(timeout=90)
+        # A mailer's first page, rasterised from its PDF in the print-house folder.
+        image = urllib.request.urlopen(base + MAILER_IMAGE.findall(page)[0], timeout=10)
+        assert image.headers["Content-Type"] == "image/png"
+        picture = Image.open(io.BytesIO(image.read()))
+        picture.load()  # decodes every pixel
+        assert picture.format == "PNG" and picture.width > 500
+        assert re.search(r"\+\d{1,3} •+ \d\d", page), "no masked number on the SMS list"
+        status, report = fetch(f"{base}/outbox/exposures")
+        assert status == 200 and "drip-101" in report and "email + mail + sms" in report
     finally:
-        if proc.poll() is None:
+        proc.terminate()  # the demo stops its web server and worker on SIGTERM
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
             proc.kill()
-            proc.communicate()
+            out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert "Goteo demo is running" in out and "demo stopped" in out
     assert re.search(r"sign in as admin@goteo\.example\.com, password \S{12,}", out), out
@@ -111,11 +151,15 @@ def test_demo_runs_serves_and_delivers_in_every_language(tmp_path: Path) -> None
         to = str(make_header(decode_header(message["To"])))
         address = re.sub(r"^.*<|>$", "", to)
         received[address].add(str(make_header(decode_header(message["Subject"]))))
-    expected = expected_welcome_subjects()
     assert sorted(received) == sorted(expected), "a demo contact received nothing"
     for address, subject in expected.items():
         assert subject in received[address], (address, subject, received[address])
+    # Every channel's test-double provider kept what it was given, for every contact.
+    contacts = len(expected)
+    assert len(list((data / "print-house" / "spool").glob("*.pdf"))) == contacts
+    assert len(list((data / "sms").glob("goteo-sms-*.json"))) == contacts
+    posted = {p.parent.name for p in (data / "social").glob("*/*.json")}
+    assert posted == LANGUAGES, posted
     russian = received["olga.ivanova@example.com"]
     assert all(re.search("[а-яА-Я]", s) for s in russian), russian
-    # The clock runs a simulated day per second: the five-email course is over long before.
     assert all(len(subjects) == 5 for subjects in received.values()), received
