@@ -49,6 +49,8 @@ def build(folder: Path) -> dict[str, str]:
         "GOTEO_SECRET_KEY": "screenshots",
         "GOTEO_FROM": "Goteo <news@goteo.example.com>",
         "GOTEO_POSTAL_ADDRESS": "Goteo, Calle Mayor 1, 28013 Madrid, Spain",
+        "GOTEO_MAIL_URL": f"folder:{folder / 'print-house'}",  # the course sends a postcard
+        "GOTEO_SMS_URL": f"folder:{folder / 'sms'}",  # and a text
         "DJANGO_SETTINGS_MODULE": "goteo.settings",
     }
     goteo(env, "migrate")

@@ -1,8 +1,10 @@
-"""``goteo demo`` end to end: web, worker and mail catcher together, on a fast clock."""
+"""``goteo demo`` end to end: web, worker and mail catcher together, on a fast clock; every
+channel (email, postcard, SMS, social posts) reaches its test-double provider and the outbox."""
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 import subprocess
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from PIL import Image
 from tests.integration.procs import free_port, kill_group, message_ids, start_goteo
 
 from goteo.mailcatcher import caught
@@ -23,52 +26,21 @@ from goteo.mailcatcher import caught
 pytestmark = pytest.mark.slow  # it runs `goteo demo` as a real process
 
 LANGUAGES = {"en", "es", "it", "pl", "fr", "ru"}
+MAILER_IMAGE = re.compile(r'<img src="(/outbox/mailers/\d+\.png)"')
+# What the outbox page says once the course is over for every contact: five emails, a
+# postcard and a text each, and the calendar's 30 posts (five posts on six accounts).
+FINISHED = (
+    r"<h2>Email: caught by the built-in mail catcher \({emails}\)</h2>",
+    r"<h2>Direct mail \({contacts}\)</h2>",
+    r"<h2>SMS \({contacts}\)</h2>",
+    r"<h2>Social posts \(30\)</h2>",
+)
 FIRST_NAME = re.compile(r"\{\{\s*contact\.first_name\s*\|\s*default:\s*'([^']*)'\s*\}\}")
 
 
 def fetch(url: str) -> tuple[int, str]:
     with urllib.request.urlopen(url, timeout=5) as response:
         return response.status, response.read().decode("utf-8")
-
-
-COURSE = 5  # the welcome campaign's emails
-
-
-def subjects_received(mailbox: Path) -> dict[str, set[str]]:
-    """The subjects each address received, from the demo's mail catcher."""
-    received: dict[str, set[str]] = defaultdict(set)
-    for _, message in caught(mailbox, limit=10_000):
-        to = str(make_header(decode_header(message["To"])))
-        address = re.sub(r"^.*<|>$", "", to)
-        received[address].add(str(make_header(decode_header(message["Subject"]))))
-    return received
-
-
-def course_received(
-    mailbox: Path, proc: subprocess.Popen[str], contacts: int, seconds: float = 300
-) -> dict[str, set[str]]:
-    """What the contacts received, once every one has the whole course (or the demo stopped,
-    or ``seconds`` passed: the assertions then say what is missing)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        received = subjects_received(mailbox) if mailbox.exists() else {}
-        done = len(received) >= contacts and all(len(s) >= COURSE for s in received.values())
-        if done or proc.poll() is not None or time.monotonic() > deadline:
-            return received
-        time.sleep(1)
-
-
-def outbox_once_sent(url: str, proc: subprocess.Popen[str], marker: str) -> str:
-    """The outbox page once it shows ``marker``, polled while the demo runs (a loaded machine
-    may take a while to send the first simulated days)."""
-    page = ""
-    while proc.poll() is None:
-        status, page = fetch(url)
-        assert status == 200
-        if marker in page:
-            return page
-        time.sleep(0.5)
-    raise AssertionError(f"the demo stopped before its outbox showed {marker}:\n{page}")
 
 
 def wait_for_health(url: str, proc: subprocess.Popen[str], seconds: float = 120) -> str:
@@ -80,6 +52,23 @@ def wait_for_health(url: str, proc: subprocess.Popen[str], seconds: float = 120)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def wait_for_the_course_end(
+    base: str, proc: subprocess.Popen[str], contacts: int, seconds: float = 280
+) -> str:
+    """The outbox page once every channel has sent all it will (or fail naming what it lacks)."""
+    wanted = [re.compile(p.format(emails=5 * contacts, contacts=contacts)) for p in FINISHED]
+    deadline = time.monotonic() + seconds
+    page = ""
+    while time.monotonic() < deadline and proc.poll() is None:
+        status, page = fetch(f"{base}/outbox")
+        assert status == 200
+        if all(pattern.search(page) for pattern in wanted):
+            return page
+        time.sleep(0.5)
+    shown = re.findall(r"<h2>.*?</h2>", page)
+    raise AssertionError(f"the outbox never showed everything: {shown}")
 
 
 def expected_welcome_subjects() -> dict[str, str]:
@@ -112,11 +101,12 @@ def test_demo_runs_serves_and_delivers_in_every_language(tmp_path: Path) -> None
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOTEO_")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     data = tmp_path / "demo"
+    expected = expected_welcome_subjects()
     proc = start_goteo(
         env,
         "demo",
         "--for",
-        "600",
+        "300",  # a cap: the test stops it as soon as the course is over
         "--speed",
         "86400",
         "--port",
@@ -126,29 +116,49 @@ def test_demo_runs_serves_and_delivers_in_every_language(tmp_path: Path) -> None
         "--data-dir",
         str(data),
     )
+    base = f"http://127.0.0.1:{web}"
     try:
-        health = wait_for_health(f"http://127.0.0.1:{web}/healthz", proc)
+        health = wait_for_health(f"{base}/healthz", proc)
         assert '"status": "ok"' in health and '"database": "sqlite"' in health
-        page = outbox_once_sent(f"http://127.0.0.1:{web}/outbox", proc, "drip-101")
+        page = wait_for_the_course_end(base, proc, len(expected))
         assert '<table id="deliveries">' in page and '<table id="caught">' in page
-        # The clock runs a simulated day per second: the five-email course is over within a
-        # minute on a quiet machine; the demo is then stopped as Ctrl-C would (SIGTERM).
-        received = course_received(data / "mailbox", proc, len(expected_welcome_subjects()))
-        proc.terminate()
-        out, err = proc.communicate(timeout=90)
+        assert "drip-101" in page
+        # A mailer's first page, rasterised from its PDF in the print-house folder.
+        image = urllib.request.urlopen(base + MAILER_IMAGE.findall(page)[0], timeout=10)
+        assert image.headers["Content-Type"] == "image/png"
+        picture = Image.open(io.BytesIO(image.read()))
+        picture.load()  # decodes every pixel
+        assert picture.format == "PNG" and picture.width > 500
+        assert re.search(r"\+\d{1,3} •+ \d\d", page), "no masked number on the SMS list"
+        status, report = fetch(f"{base}/outbox/exposures")
+        assert status == 200 and "drip-101" in report and "email + mail + sms" in report
     finally:
-        if proc.poll() is None:
-            kill_group(proc)
+        proc.terminate()  # the demo stops its web server and worker on SIGTERM
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            out, err = kill_group(proc)  # its web server and worker too
     assert proc.returncode == 0, err
     assert "Goteo demo is running" in out and "demo stopped" in out
     assert re.search(r"sign in as admin@goteo\.example\.com, password \S{12,}", out), out
     assert "stopped unexpectedly" not in err and "Traceback" not in err, err
 
-    assert max(message_ids(data / "mailbox").values()) == 1, "a message arrived twice"
-    expected = expected_welcome_subjects()
+    mailbox = data / "mailbox"
+    assert max(message_ids(mailbox).values()) == 1, "a message arrived twice"
+    received: dict[str, set[str]] = defaultdict(set)
+    for _, message in caught(mailbox, limit=10_000):
+        to = str(make_header(decode_header(message["To"])))
+        address = re.sub(r"^.*<|>$", "", to)
+        received[address].add(str(make_header(decode_header(message["Subject"]))))
     assert sorted(received) == sorted(expected), "a demo contact received nothing"
     for address, subject in expected.items():
         assert subject in received[address], (address, subject, received[address])
+    # Every channel's test-double provider kept what it was given, for every contact.
+    contacts = len(expected)
+    assert len(list((data / "print-house" / "spool").glob("*.pdf"))) == contacts
+    assert len(list((data / "sms").glob("goteo-sms-*.json"))) == contacts
+    posted = {p.parent.name for p in (data / "social").glob("*/*.json")}
+    assert posted == LANGUAGES, posted
     russian = received["olga.ivanova@example.com"]
     assert all(re.search("[а-яА-Я]", s) for s in russian), russian
-    assert all(len(subjects) == COURSE for subjects in received.values()), received
+    assert all(len(subjects) == 5 for subjects in received.values()), received

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -30,7 +32,11 @@ def text_part(message: EmailMessage) -> str:
     return body_text(part)
 
 
-def test_the_demo_welcome_reads_as_plain_text(worker: Worker, smtp_sink: SmtpSink) -> None:
+def test_the_demo_welcome_reads_as_plain_text(
+    worker: Worker, smtp_sink: SmtpSink, settings: Any, tmp_path: Path
+) -> None:
+    # The course also sends a postcard and a text: their channels must be configured to apply it.
+    settings.GOTEO_MAIL_URL, settings.GOTEO_SMS_URL = f"folder:{tmp_path}", "memory:"
     demo = resources.files("goteo.demo").joinpath("welcome.yaml").read_text(encoding="utf-8")
     do_apply_campaign(demo)
     contact = {"email": "lucia@example.com", "first_name": "Lucía", "locale": "es"}

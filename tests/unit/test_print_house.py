@@ -1,4 +1,5 @@
-"""The print-house export: the merged PDF and the manifest agree; nothing is printed twice."""
+"""The print-house export: the merged PDF and the manifest agree; nothing is printed twice; a
+mailer's first page is found, in the spool or its batch, and shown as an image."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from PIL import Image
 from tests.pdf_layout import text_lines
 
 from goteo.channels.base import Delivered
 from goteo.channels.direct_mail.factory import mail_provider
 from goteo.channels.direct_mail.formats import page_format
 from goteo.channels.direct_mail.lob import LobChannel
+from goteo.channels.direct_mail.preview import WIDTH, page_png
 from goteo.channels.direct_mail.print_house import MANIFEST, MERGED, PrintHouse, batch_id_of
 from goteo.channels.direct_mail.render import Mailer, MailerTemplate, render_mailer
 from goteo.contacts.postal import check_postal
@@ -126,3 +129,42 @@ def test_provider_from_url(tmp_path: Path) -> None:
                          ("folder:", "needs a path")]:  # fmt: skip
         with pytest.raises(ValueError, match=f"GOTEO_MAIL_URL: .*{message}"):
             mail_provider(bad, secret="s", sender=sender)
+
+
+def _png(data: bytes) -> Image.Image:
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(data))
+    image.load()  # decodes every pixel: a truncated or corrupt PNG raises here
+    assert image.format == "PNG"
+    return image
+
+
+def test_a_mailers_first_page_is_found_and_rasterised_at_its_trim_size(tmp_path: Path) -> None:
+    house = PrintHouse(tmp_path)
+    postcard, letter = _mailer(*PEOPLE[1]), _mailer(*PEOPLE[2])
+    for mailer in (postcard, letter):
+        house.deliver(mailer)
+    assert house.first_page(12) == (house.spool / "12.pdf", 0)
+    assert house.first_page(99) is None
+    front = _png(page_png(*house.first_page(12) or (tmp_path, 0)))
+    # An A6 postcard is 148 x 105 mm once cut: no bleed, no crop marks in the picture (with
+    # them it would be 154 x 111 mm, some 20 pixels more each way). PDFium rounds down.
+    assert abs(front.width - WIDTH) <= 2 and abs(front.height - WIDTH * 105 / 148) <= 2
+    darkest = front.convert("L").getextrema()[0]  # the front's heading is printed dark:
+    assert isinstance(darkest, int) and darkest < 100  # not a blank picture
+
+    batch = house.export()
+    assert batch is not None
+    rows = {int(r["delivery_id"]): int(r["first_page"]) for r in _manifest(batch.folder)}
+    assert house.first_page(13) == (batch.folder / MERGED, rows[13] - 1)
+    page = _png(page_png(*house.first_page(13) or (tmp_path, 0)))
+    assert abs(page.height - WIDTH * 11 / 8.5) <= 2  # the letter's page, not the postcard's
+
+
+def test_a_preview_of_what_is_not_a_pdf_page_says_so(tmp_path: Path) -> None:
+    (junk := tmp_path / "junk.pdf").write_bytes(b"%PDF-1.7 not really")
+    with pytest.raises(ValueError, match="not a readable PDF"):
+        page_png(junk, 0)
+    PrintHouse(tmp_path).deliver(_mailer(*PEOPLE[0]))
+    with pytest.raises(ValueError, match="has no page 2"):
+        page_png(tmp_path / "spool" / "11.pdf", 1)

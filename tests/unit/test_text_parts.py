@@ -22,6 +22,7 @@ from goteo.content.render import Renderer
 from goteo.content.system import FORM_MESSAGE, SYSTEM_MESSAGES, system_campaign
 from goteo.engine.model import Campaign
 from goteo.engine.parser import parse_campaign
+from goteo.engine.steps import SendStep
 from goteo.forms.definition import parse_form
 from goteo.forms.texts import BODY, SUBJECT
 
@@ -70,8 +71,12 @@ def _marketing_text(campaign: Campaign, template: str, locale: str) -> str:
     return text
 
 
+EMAILS = {s.template for s in DEMO.steps if isinstance(s, SendStep) and s.channel == "email"}
 DEMO_PARTS = sorted(
-    (template, locale) for template, variants in DEMO.templates.items() for locale in variants
+    (template, locale)
+    for template, variants in DEMO.templates.items()
+    if template in EMAILS  # the course's postcard and text have no email text part
+    for locale in variants
 )
 
 

@@ -1,4 +1,5 @@
-"""``goteo demo``: web, worker and a mail catcher on SQLite, with a fast clock."""
+"""``goteo demo``: web, worker and a mail catcher on SQLite, with a fast clock; every channel's
+test-double provider writes into the demo's folder."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from importlib import resources
 from pathlib import Path
 
 import click
@@ -20,6 +20,9 @@ def _prepare(data_dir: Path, port: int, smtp_port: int) -> None:
     os.environ["GOTEO_EMAIL_URL"] = f"smtp://127.0.0.1:{smtp_port}"
     os.environ["GOTEO_MAILBOX"] = str(data_dir / "mailbox")
     os.environ["GOTEO_OUTBOX_PAGE"] = "1"
+    # Every channel's test-double provider, so the demo needs nothing installed.
+    os.environ["GOTEO_MAIL_URL"] = f"folder:{data_dir / 'print-house'}"
+    os.environ["GOTEO_SMS_URL"] = f"folder:{data_dir / 'sms'}"
     os.environ["GOTEO_BASE_URL"] = f"http://127.0.0.1:{port}"
     os.environ.setdefault("GOTEO_FROM", "Goteo demo <demo@goteo.example.com>")
     os.environ.setdefault("GOTEO_SECRET_KEY", "goteo-demo-secret")
@@ -46,31 +49,6 @@ def _demo_admin() -> str:
     return password
 
 
-def _load_demo_data() -> str:
-    from django.core.management import call_command
-
-    from goteo.actions.campaigns import do_apply_campaign
-    from goteo.actions.forms import do_apply_form
-    from goteo.actions.importing import do_import_csv
-    from goteo.actions.subscriptions import do_subscribe
-    from goteo.contacts.models import Contact
-    from goteo.engine.clock import SystemClock
-
-    call_command("migrate", verbosity=0, interactive=False)
-    demo = resources.files("goteo.demo")
-    applied = do_apply_campaign(demo.joinpath("welcome.yaml").read_text(encoding="utf-8"))
-    do_apply_form(demo.joinpath("newsletter-form.yaml").read_text(encoding="utf-8"))
-    with demo.joinpath("contacts.csv").open(encoding="utf-8") as stream:
-        report = do_import_csv(stream)
-    ids = list(Contact.objects.filter(email__in=report.emails).values_list("id", flat=True))
-    reports = do_subscribe(ids, "newsletter", SystemClock().now())
-    enrolled = sum(r.enrolled for r in reports.values())
-    return (
-        f"campaign {applied.campaign.key} ({applied.outcome}), {report.imported} contacts, "
-        f"{enrolled} newly enrolled"
-    )
-
-
 @click.command()
 @click.option(
     "--speed",
@@ -93,7 +71,9 @@ def demo(speed: float, port: int, smtp_port: int, data_dir: str, duration: float
     from goteo.mailcatcher import MailCatcher
 
     setup_django()
-    summary = _load_demo_data()
+    from goteo.cli.demo_data import load_demo_data
+
+    summary = load_demo_data(folder)
     password = _demo_admin()
     catcher = MailCatcher(folder / "mailbox", port=smtp_port)
     catcher.start()
@@ -107,13 +87,19 @@ Goteo demo is running ({summary}).
   Web app:                    http://127.0.0.1:{port}/app/
     sign in as {DEMO_ADMIN}, password {password}
   Outbox (refreshes itself):  http://127.0.0.1:{port}/outbox
+    emails, postcards, texts and posts; one channel: /outbox?channel=mail
+  Law-of-29 report:           http://127.0.0.1:{port}/outbox/exposures
   Sign-up form:               http://127.0.0.1:{port}/f/newsletter
   Health:                     http://127.0.0.1:{port}/healthz
   Caught mail (Maildir):      {folder / "mailbox"}
+  Postcards (print house):    {folder / "print-house"}
+  Text messages:              {folder / "sms"}
+  Social posts:               {folder / "social"}
   Clock:                      x{speed:g} (one simulated day every {86400 / speed:.0f} s)
 Try, in another terminal (same folder):
   GOTEO_DATA_DIR={folder} goteo campaign list
   GOTEO_DATA_DIR={folder} goteo outbox
+  GOTEO_DATA_DIR={folder} goteo report drip-101 --exposures
 Ctrl-C stops everything.""")
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))

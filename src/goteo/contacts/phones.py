@@ -52,3 +52,14 @@ def phone_hash(e164: str) -> str:
     """The suppression list's key for a number: the same hash as an address's, so a STOP
     (which suppresses through ``address_hash``) and the send-time check always agree."""
     return email_hash(e164)
+
+
+def masked_phone(e164: str) -> str:
+    """A number for people to recognise, not to dial: its country code and last two digits
+    (``+34 ••••••• 78``). Anything that is not a number keeps only its last two characters."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return "•" * max(len(e164) - 2, 0) + e164[-2:]
+    national = str(number.national_number)
+    return f"+{number.country_code} {'•' * max(len(national) - 2, 0)} {national[-2:]}"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Min, Q
 
-from goteo.social.models import PostStatus, SocialCalendar
+from goteo.social.models import PostStatus, PublishedPost, SocialCalendar
 
 
 def calendar_rows() -> list[dict[str, Any]]:
@@ -32,4 +32,21 @@ def calendar_rows() -> list[dict[str, Any]]:
             "next_due": c.next_due.isoformat() if c.next_due else None,
         }
         for c in calendars
+    ]
+
+
+def published_posts(limit: int) -> list[dict[str, Any]]:
+    """The newest published calendar posts: account, text, link, address, time."""
+    rows = PublishedPost.objects.select_related("scheduled").order_by("-published_at", "-id")
+    return [
+        {
+            "account": p.account,
+            "provider": p.provider,
+            "text": p.text,
+            "link": str(p.scheduled.payload.get("link") or ""),
+            "url": p.url,
+            "published_at": p.published_at,
+            "calendar_post": p.scheduled.post_id,
+        }
+        for p in rows[:limit]
     ]

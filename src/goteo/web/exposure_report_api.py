@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from goteo.campaigns import journey_clock
 from goteo.campaigns.exposure_chart import exposure_chart
 from goteo.campaigns.exposure_curve import exposure_curve
 from goteo.campaigns.models import Campaign
@@ -26,7 +26,7 @@ def _report(request: HttpRequest) -> dict[str, object] | JsonResponse:
     campaign = Campaign.objects.filter(key=key).first() if key else None
     if key and campaign is None:
         return error(404, "no such campaign", {"campaign": f"{key!r} does not exist"})
-    return exposure_curve(campaign, timezone.now())
+    return exposure_curve(campaign, journey_clock.now())
 
 
 @require_GET

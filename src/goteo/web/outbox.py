@@ -1,20 +1,25 @@
-"""The outbox page: recent deliveries and, in the demo, the messages the mail catcher caught."""
+"""The outbox page: recent deliveries and, in the demo, what each channel's test provider
+kept: the messages the mail catcher caught, the mailers (their first page as an image), the
+texts and the posts. ``?channel=mail`` (or email, sms, social) shows one channel."""
 
 from __future__ import annotations
 
+from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from goteo.campaigns.summaries import recent_deliveries
 from goteo.mailcatcher import caught
+from goteo.web import outbox_channels
 
 
-def _enabled() -> None:
+def enabled() -> None:
     if not settings.GOTEO_OUTBOX_PAGE:
         raise Http404("the outbox page is off (GOTEO_OUTBOX_PAGE=1 turns it on)")
 
@@ -28,26 +33,44 @@ def _part(message: Message, content_type: str) -> str:
     return ""
 
 
-@require_GET
-def outbox(request: HttpRequest) -> HttpResponse:
-    _enabled()
-    deliveries = recent_deliveries(100)
-    folder = Path(settings.GOTEO_MAILBOX) if settings.GOTEO_MAILBOX else None
+def _caught(folder: Path) -> list[dict[str, str]]:
     messages = []
-    for key, msg in caught(folder) if folder else []:
-        from email.header import decode_header, make_header
-
+    for key, msg in caught(folder):
         subject = str(make_header(decode_header(msg.get("Subject", ""))))
         to = str(make_header(decode_header(msg.get("To", ""))))
         messages.append({"key": key, "to": to, "subject": subject, "date": msg.get("Date", "")})
-    context = {"deliveries": deliveries, "messages": messages, "catcher": folder is not None}
+    return messages
+
+
+@require_GET
+def outbox(request: HttpRequest) -> HttpResponse:
+    enabled()
+    channel = request.GET.get("channel", "")
+    if channel and channel not in outbox_channels.CHANNELS:
+        choices = ", ".join(outbox_channels.CHANNELS)
+        return HttpResponseBadRequest(
+            f"channel: must be one of {choices}", content_type="text/plain"
+        )
+    shows = {c: channel in ("", c) for c in outbox_channels.CHANNELS}
+    folder = Path(settings.GOTEO_MAILBOX) if settings.GOTEO_MAILBOX else None
+    context: dict[str, Any] = {
+        "channel": channel,
+        "channels": outbox_channels.CHANNELS,
+        "shows": shows,
+        "deliveries": recent_deliveries(100, channel=channel or None),
+        "catcher": folder is not None and shows["email"],
+        "messages": _caught(folder) if folder is not None and shows["email"] else [],
+        "mailers": outbox_channels.mailers() if shows["mail"] else None,
+        "texts": outbox_channels.texts() if shows["sms"] else None,
+        "posts": outbox_channels.posts() if shows["social"] else None,
+    }
     return render(request, "goteo/outbox.html", context)
 
 
 @require_GET
 def message(request: HttpRequest, key: str) -> HttpResponse:
     """One caught message's HTML part, shown in a sandboxed frame by the outbox page."""
-    _enabled()
+    enabled()
     if not settings.GOTEO_MAILBOX or "/" in key:
         raise Http404
     found = dict(caught(Path(settings.GOTEO_MAILBOX), limit=10_000)).get(key)

@@ -17,14 +17,18 @@ KEY = "fast_clock_position"
 SAVE_EVERY = 1.0  # real seconds between saved positions
 
 
+def resume_point() -> datetime:
+    """Where a fast clock starts: the last saved position, or now if that is earlier."""
+    saved = Setting.objects.filter(key=KEY).values_list("value", flat=True).first()
+    real_now = datetime.now(UTC)
+    return max(datetime.fromisoformat(saved), real_now) if saved else real_now
+
+
 class StoredFastClock:
     """A SpeedClock started at the last saved position (or now); ``checkpoint()`` saves it."""
 
     def __init__(self, speed: float) -> None:
-        saved = Setting.objects.filter(key=KEY).values_list("value", flat=True).first()
-        real_now = datetime.now(UTC)
-        start = max(datetime.fromisoformat(saved), real_now) if saved else real_now
-        self.clock = SpeedClock(real_anchor=time.time(), virtual_anchor=start, speed=speed)
+        self.clock = SpeedClock(real_anchor=time.time(), virtual_anchor=resume_point(), speed=speed)
         self._saved_at = 0.0
         journey_clock.publish(self.clock)  # the web side stamps events on this clock too
 

@@ -19,11 +19,9 @@ def mail_provider(
     url: str, *, secret: str, sender: PostalAddress | None
 ) -> PrintHouse | LobChannel:
     """The provider for ``url``; ValueError naming GOTEO_MAIL_URL when it is not one."""
-    if url.startswith("folder:"):
-        folder = url.removeprefix("folder:").removeprefix("//")
-        if not folder:
-            raise ValueError("GOTEO_MAIL_URL: folder: needs a path (folder:/var/goteo/print)")
-        return PrintHouse(Path(folder))
+    house = print_house(url)
+    if house is not None:
+        return house
     parts = urlsplit(url)
     if parts.scheme in ("lob", "lob+http") and parts.hostname:
         if not parts.username:
@@ -37,3 +35,13 @@ def mail_provider(
     raise ValueError(
         f"GOTEO_MAIL_URL: {url!r} is not a print provider (use folder:/path or lob://KEY@host)"
     )
+
+
+def print_house(url: str) -> PrintHouse | None:
+    """The print-house export a ``folder:`` URL names; None for any other URL."""
+    if not url.startswith("folder:"):
+        return None
+    folder = url.removeprefix("folder:").removeprefix("//")
+    if not folder:
+        raise ValueError("GOTEO_MAIL_URL: folder: needs a path (folder:/var/goteo/print)")
+    return PrintHouse(Path(folder))

@@ -122,6 +122,19 @@ class PrintHouse:
                 ids.update(int(row["delivery_id"]) for row in csv.DictReader(stream))
         return ids
 
+    def first_page(self, delivery_id: int) -> tuple[Path, int] | None:
+        """Where a mailer's first page is: its spooled PDF (page 0), else its page in the
+        batch that holds it; None when this print house has no such mailer."""
+        spooled = self.spool / f"{delivery_id}.pdf"
+        if spooled.is_file():
+            return spooled, 0
+        for manifest in self.batches.glob(f"*/{MANIFEST}"):
+            with manifest.open(newline="", encoding="utf-8") as stream:
+                for row in csv.DictReader(stream):
+                    if row["delivery_id"] == str(delivery_id):
+                        return manifest.parent / MERGED, int(row["first_page"]) - 1
+        return None
+
     def export(self) -> Batch | None:
         """Write every spooled mailer not yet in a batch into one new batch; None if none."""
         done, listed = self.exported(), self.spooled()

@@ -1,7 +1,8 @@
 """SMS senders that keep the messages instead of sending them: the shipped test doubles.
 
 ``memory:`` keeps every message in this process (``MEMORY.sent``); ``folder:/path`` writes
-each one as ``goteo-sms-<delivery id>.json`` in that folder (a repeat replaces its own file).
+each one as ``goteo-sms-<delivery id>.json`` in that folder (a repeat replaces its own file),
+which ``FolderSms.kept`` reads back (the outbox page lists them).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class MemorySms:
 MEMORY = MemorySms()
 
 
+PREFIX = "goteo-sms-"
+
+
 @dataclass
 class FolderSms:
     folder: Path
@@ -44,11 +48,28 @@ class FolderSms:
 
     def send(self, sms: OutgoingSms) -> Result:
         self.folder.mkdir(parents=True, exist_ok=True)
-        final = self.folder / f"goteo-sms-{sms.delivery_id}.json"
+        final = self.folder / f"{PREFIX}{sms.delivery_id}.json"
         partial = final.with_suffix(".part")
         partial.write_text(json.dumps(asdict(sms), ensure_ascii=False, indent=2), "utf-8")
         os.replace(partial, final)  # whole or not at all
         return Delivered(sms.delivery_id, f"written to {final}")
+
+    def kept(self, limit: int) -> list[OutgoingSms]:
+        """The messages written here, newest delivery first, at most ``limit``."""
+
+        def delivery(path: Path) -> int:
+            number = path.stem.removeprefix(PREFIX)
+            return int(number) if number.isdigit() else -1
+
+        found: list[OutgoingSms] = []
+        for path in sorted(self.folder.glob(f"{PREFIX}*.json"), key=delivery, reverse=True):
+            if len(found) == limit:
+                break
+            try:
+                found.append(OutgoingSms(**json.loads(path.read_text("utf-8"))))
+            except (OSError, ValueError, TypeError):
+                continue  # a file that is not one of ours
+        return found
 
     def close(self) -> None:
         pass
