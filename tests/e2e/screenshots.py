@@ -26,6 +26,7 @@ PAGES = {
     "dashboard": "",
     "campaigns": "campaigns",
     "campaign": "campaigns/drip-101",
+    "flow": "campaigns/abandoned-cart",
     "audit": "audit",
     "users": "users",
 }

@@ -5,19 +5,21 @@ Pause and resume are POST forms calling the same action as ``goteo campaign paus
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from goteo.actions.campaigns import do_set_campaign_status
 from goteo.actions.errors import ActionError
-from goteo.campaigns.journeys import ended_per_reason, waiting_per_step
+from goteo.campaigns.journeys import ended_per_reason
 from goteo.campaigns.models import Campaign, CampaignStatus
 from goteo.campaigns.reports import NoSuchCampaign, campaign_report
 from goteo.campaigns.summaries import campaign_rows
 from goteo.campaigns.versions import parse_checked
 from goteo.console.access import edit, page
+from goteo.console.flow_diagram import flow_context
 from goteo.console.rendering import show
-from goteo.console.step_labels import step_label
 
 REASON_MAX = 200
 
@@ -35,27 +37,16 @@ def campaign(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404(key) from None
     row = Campaign.objects.select_related("current_version").get(key=key)
     versions = list(row.versions.order_by("-number").values("number", "checksum", "created_at"))
-    steps = []
+    flow: dict[str, Any] = {"steps": []}
     if row.current_version is not None:
         definition = parse_checked(row.current_version.source)
-        figures = {s["step_id"]: s for s in report["steps"]}
-        waiting = waiting_per_step(row)
-        steps = [
-            {
-                "id": s.id,
-                "label": step_label(s),
-                "waiting": waiting.get(s.id, 0),
-                "figures": figures.get(s.id),
-            }
-            for s in definition.steps
-        ]
+        flow = flow_context(row, definition, report)
     context = {
         "campaign": row,
         "report": report,
         "versions": versions,
-        "steps": steps,
         "ended": ended_per_reason(row),
-    }
+    } | flow
     return show(request, "console/campaign.html", context, section="campaigns")
 
 
