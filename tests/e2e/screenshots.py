@@ -27,6 +27,7 @@ PAGES = {
     "campaigns": "campaigns",
     "campaign": "campaigns/drip-101",
     "flow": "campaigns/abandoned-cart",
+    "editor": "campaigns/abandoned-cart/edit",
     "audit": "audit",
     "users": "users",
 }

@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and serve
 
 ADMIN, PASSWORD = "admin@example.com", "a-long-e2e-password-7"
 PAGES = ("", "campaigns", "campaigns/e2e-welcome", "contacts", "forms", "results", "outbox",
-         "audit", "users")  # fmt: skip
+         "audit", "users",
+         "editor", "campaigns/e2e-welcome/edit")  # fmt: skip
 
 
 def create_admin(site: Site) -> None:

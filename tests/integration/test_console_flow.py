@@ -8,10 +8,15 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 from tests.integration.console_helpers import signed_in
 from tests.integration.flow_helpers import add_contacts, apply, run_now, simple_template
 
+from goteo.accounts.models import AuditEntry
 from goteo.actions.enroll import do_enroll
+from goteo.campaigns.models import Campaign
+from goteo.campaigns.versions import check_document
+from goteo.engine.problems import CampaignInvalid
 from goteo.worker.loop import Worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,3 +60,75 @@ def test_the_diagram_carries_each_steps_figures_and_the_table_the_same(worker: W
     assert numbers["pause"] == ["1", "0", "0", "0", "0", "0"]
     assert numbers["done"] == ["0", "0", "0", "0", "0", "1"]
     assert "elkjs-0.12.1/elk.bundled.js" in page
+
+
+NEW = """\
+key: fresh
+name: Fresh
+trigger: {subscribed: news}
+steps:
+  - id: hello
+    send: email
+    template: hello
+  - wait: 2 dayz
+templates:
+  hello: {en: {subject: Hi, html: "<p>Hi <a href='{{ unsubscribe_url }}'>bye</a></p>"}}
+"""
+
+
+def test_the_editor_validates_with_the_parsers_lines_and_saves_a_version() -> None:
+    client = signed_in("editor")
+    assert "key: new-campaign" in client.get("/app/editor").content.decode()
+    panel = client.post("/app/editor/check", {"source": NEW}).content.decode()
+    with pytest.raises(CampaignInvalid) as refusal:  # what goteo campaign validate says
+        check_document(NEW)
+    (problem,) = refusal.value.problems
+    assert str(problem).startswith("line 8: steps[1].wait: '2 dayz' is not a duration")
+    assert f"<li>{escape(str(problem))}</li>" in panel
+    refused = client.post("/app/editor/save", {"source": NEW})
+    assert refused.status_code == 400 and not Campaign.objects.exists()
+    assert "2 dayz" in refused.content.decode()  # the document given back, nothing lost
+    fixed = NEW.replace("2 dayz", "2d")
+    assert 'id="valid"' in client.post("/app/editor/check", {"source": fixed}).content.decode()
+    saved = client.post("/app/editor/save", {"source": fixed})
+    assert saved["Location"] == "/app/campaigns/fresh"
+    entry = AuditEntry.objects.get(action="campaign.apply")
+    assert (entry.actor, entry.target) == ("user:editor@example.com", "fresh")
+    again = client.post("/app/editor/save", {"source": fixed})  # a new campaign, twice
+    assert again.status_code == 400 and "&#x27;fresh&#x27; already exists" in again.content.decode()
+    edited = fixed.replace("name: Fresh", "name: Fresher")
+    page = client.get("/app/campaigns/fresh/edit").content.decode()
+    assert "name: Fresh\n" in page
+    saved = client.post("/app/editor/save", {"source": edited, "campaign": "fresh"})
+    assert saved.status_code == 302
+    current = Campaign.objects.get(key="fresh").current_version
+    assert current is not None and current.number == 2
+    other = edited.replace("key: fresh", "key: other")
+    refused = client.post("/app/editor/save", {"source": other, "campaign": "fresh"})
+    assert refused.status_code == 400 and not Campaign.objects.filter(key="other").exists()
+
+
+def test_the_step_forms_rewrite_the_document_and_a_viewer_may_not_post_them() -> None:
+    client = signed_in("editor")
+    source = NEW.replace("2 dayz", "2d")
+    add = {"source": source, "op": "add", "kind": "branch", "id": "pro",
+           "condition": "{attributes.plan: pro}", "position": "1"}  # fmt: skip
+    body = client.post("/app/editor/steps", add).content.decode()
+    assert body.startswith('<div id="editor-body"') and "2. branch … (pro)" in body
+    textarea = body.split("</textarea>")[0]
+    assert "- id: pro\n  branch:\n    attributes.plan: pro\n- wait: 2d\n" in textarea  # YAML
+    refused = client.post("/app/editor/steps", {"source": source, "op": "remove", "step": "7"})
+    assert "step: there is no step 8" in refused.content.decode()
+    viewer = signed_in("viewer", "vera@example.com")
+    for route in ("editor/check", "editor/steps", "editor/save"):
+        assert viewer.post(f"/app/{route}", {"source": source}).status_code == 403
+    assert not Campaign.objects.exists()
+    assert "readonly" in viewer.get("/app/editor").content.decode()
+
+
+def test_the_editor_shows_a_hostile_document_as_text() -> None:
+    client = signed_in("editor")
+    hostile = "key: x\nname: </textarea><script>alert(1)</script>\n"
+    page = client.post("/app/editor/save", {"source": hostile}).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
