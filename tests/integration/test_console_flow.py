@@ -132,3 +132,31 @@ def test_the_editor_shows_a_hostile_document_as_text() -> None:
     page = client.post("/app/editor/save", {"source": hostile}).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_versions_show_their_differences_and_the_editor_where_journeys_in_flight_stand(
+    worker: Worker,
+) -> None:
+    apply("flow", STEPS, {"hello": simple_template("Hello")})
+    ids = add_contacts({"email": "ana@example.com", "attributes": {"plan": "vip"}},
+                       {"email": "ben@example.com"})  # fmt: skip
+    do_enroll("flow", list(ids.values()), timezone.now())
+    run_now(worker)  # ana exited; ben waits at "pause" on version 1
+    client = signed_in("editor")
+    current = Campaign.objects.get(key="flow").current_version
+    assert current is not None
+    changed = current.source.replace('"2d"', '"3d"').replace('"Flow"', '"<b>Flow</b>"')
+    panel = client.post("/app/editor/check", {"source": changed, "campaign": "flow"})
+    table = panel.content.decode().split('id="in-flight"')[1].split("</table>")[0]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table)
+    assert cells == ["1", "<code>pause</code>", "1", "changed (they keep the old one)"]
+    kept = client.post("/app/editor/check", {"source": current.source, "campaign": "flow"})
+    assert "<td>the same</td>" in kept.content.decode()
+    assert (
+        client.post("/app/editor/save", {"source": changed, "campaign": "flow"}).status_code == 302
+    )
+    page = client.get("/app/campaigns/flow/versions").content.decode()
+    assert '<span class="diff-del">-      &quot;wait&quot;: &quot;2d&quot;</span>' in page
+    assert '<span class="diff-add">+      &quot;wait&quot;: &quot;3d&quot;</span>' in page
+    assert "<b>Flow</b>" not in page and "&lt;b&gt;Flow&lt;/b&gt;" in page
+    assert "/app/campaigns/flow/versions" in client.get("/app/campaigns/flow").content.decode()

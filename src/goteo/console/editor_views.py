@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from goteo.actions.campaigns import do_apply_campaign
 from goteo.campaigns.models import Campaign
+from goteo.campaigns.version_changes import in_flight_against
 from goteo.campaigns.versions import check_document
 from goteo.console.access import edit, page
 from goteo.console.rendering import show
@@ -62,7 +63,10 @@ def checked(source: str, editing: str) -> dict[str, Any]:
             problems = [Problem(None, "key", f"{key!r}: {message}")]
         elif not editing and Campaign.objects.filter(key=key).exists():
             problems = [Problem(None, "key", f"{key!r} already exists: edit it on its page")]
-    return {"problems": problems, "warnings": warnings, "definition": definition}
+    result: dict[str, Any] = {"problems": problems, "warnings": warnings, "definition": definition}
+    if editing and definition is not None and not problems:
+        result["in_flight"] = in_flight_against(Campaign.objects.get(key=editing), definition)
+    return result
 
 
 def _editing(key: str | None) -> tuple[str, str]:

@@ -140,7 +140,7 @@ def _summary(n: int, step: Any) -> str:
     for kind in ("send", "wait", "wait_for", "branch", "split", "exit", "update", "score"):
         if kind in step:
             value = step[kind]
-            shown = value if isinstance(value, str | int | float) else "…"
+            shown = "" if value is True else value if isinstance(value, str | int | float) else "…"
             if kind == "send":
                 shown = f"{value}: {step.get('template', '')}"
             return f"{n + 1}. {kind} {shown}{name}"

@@ -10,6 +10,7 @@ from goteo.console import (
     editor_views,
     section_views,
     user_views,
+    version_views,
 )
 
 app_name = "console"
@@ -28,6 +29,7 @@ urlpatterns = [
     path("editor/steps", editor_views.edit_steps, name="editor-steps"),
     path("editor/save", editor_views.save, name="editor-save"),
     path("campaigns/<str:key>/edit", editor_views.edit_campaign, name="editor"),
+    path("campaigns/<str:key>/versions", version_views.versions, name="versions"),
     path("campaigns/<str:key>", campaign_views.campaign, name="campaign"),
     path("campaigns/<str:key>/status", campaign_views.set_status, name="campaign-status"),
     path("contacts", section_views.contacts, name="contacts"),
