@@ -29,6 +29,7 @@ PAGES = {
     "flow": "campaigns/abandoned-cart",
     "editor": "campaigns/abandoned-cart/edit",
     "versions": "campaigns/drip-101/versions",
+    "simulate": "campaigns/abandoned-cart/simulate?email=olivia.bennett%40example.com&days=8",
     "audit": "audit",
     "users": "users",
 }

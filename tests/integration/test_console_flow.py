@@ -160,3 +160,21 @@ def test_versions_show_their_differences_and_the_editor_where_journeys_in_flight
     assert '<span class="diff-add">+      &quot;wait&quot;: &quot;3d&quot;</span>' in page
     assert "<b>Flow</b>" not in page and "&lt;b&gt;Flow&lt;/b&gt;" in page
     assert "/app/campaigns/flow/versions" in client.get("/app/campaigns/flow").content.decode()
+
+
+def test_simulate_for_a_contact_runs_the_engine_with_the_contacts_own_fields() -> None:
+    apply("flow", STEPS, {"hello": simple_template("Hello")})
+    add_contacts({"email": "ana@example.com", "attributes": {"plan": "vip"}},
+                 {"email": "ben@example.com", "timezone": "Europe/Madrid"})  # fmt: skip
+    client = signed_in("viewer")
+    page = client.get("/app/campaigns/flow/simulate?email=ana@example.com&days=5")
+    rows = re.findall(r"<tr><td>.*?</tr>", page.content.decode(), re.S)
+    kinds = [re.findall(r"</td><td>(.*?)</td>", r, re.S)[0] for r in rows]
+    assert kinds == ["send", "branch", "end"]  # a VIP: straight to the exit
+    assert "exited at exit step &#x27;done&#x27;: a VIP" in page.content.decode()
+    ben = client.get("/app/campaigns/flow/simulate?email=BEN@example.com&days=5").content.decode()
+    assert ben.count("email: hello (en)") == 2 and "+01:00" in ben  # his own time zone
+    unknown = client.get("/app/campaigns/flow/simulate?email=nobody@example.com")
+    assert unknown.status_code == 400 and "no contact" in unknown.content.decode()
+    days = client.get("/app/campaigns/flow/simulate?email=ana@example.com&days=9999")
+    assert days.status_code == 400 and "days: &#x27;9999&#x27;" in days.content.decode()

@@ -9,6 +9,7 @@ from goteo.console import (
     dashboard,
     editor_views,
     section_views,
+    simulate_views,
     user_views,
     version_views,
 )
@@ -30,6 +31,7 @@ urlpatterns = [
     path("editor/save", editor_views.save, name="editor-save"),
     path("campaigns/<str:key>/edit", editor_views.edit_campaign, name="editor"),
     path("campaigns/<str:key>/versions", version_views.versions, name="versions"),
+    path("campaigns/<str:key>/simulate", simulate_views.simulate_contact, name="simulate"),
     path("campaigns/<str:key>", campaign_views.campaign, name="campaign"),
     path("campaigns/<str:key>/status", campaign_views.set_status, name="campaign-status"),
     path("contacts", section_views.contacts, name="contacts"),
