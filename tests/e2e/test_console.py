@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and serve
 ADMIN, PASSWORD = "admin@example.com", "a-long-e2e-password-7"
 PAGES = ("", "campaigns", "campaigns/e2e-welcome", "contacts", "forms", "results", "outbox",
          "audit", "users",
-         "editor", "campaigns/e2e-welcome/edit")  # fmt: skip
+         "editor", "campaigns/e2e-welcome/edit", "campaigns/e2e-welcome/versions",
+         "campaigns/e2e-welcome/simulate?email=ana@example.com")  # fmt: skip
 
 
 def create_admin(site: Site) -> None:
