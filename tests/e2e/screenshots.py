@@ -27,6 +27,10 @@ PAGES = {
     "dashboard": "",
     "campaigns": "campaigns",
     "campaign": "campaigns/drip-101",
+    "flow": "campaigns/abandoned-cart",
+    "editor": "campaigns/abandoned-cart/edit",
+    "versions": "campaigns/drip-101/versions",
+    "simulate": "campaigns/abandoned-cart/simulate?email=olivia.bennett%40example.com&days=8",
     "audit": "audit",
     "users": "users",
     "contacts": "contacts",
@@ -57,6 +61,9 @@ def build(folder: Path) -> dict[str, str]:
     demo = resources.files("goteo.demo")
     course = folder / "welcome.yaml"
     course.write_text(demo.joinpath("welcome.yaml").read_text(encoding="utf-8"), "utf-8")
+    goteo(env, "campaign", "apply", str(course))
+    text = course.read_text("utf-8")  # a second version, for the versions page
+    course.write_text(text.replace("    wait: 1d\n", "    wait: 2d\n", 1), "utf-8")
     goteo(env, "campaign", "apply", str(course))
     root = Path(__file__).resolve().parents[2]
     for name in EXAMPLES:

@@ -16,7 +16,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and serve
 
 ADMIN, PASSWORD = "admin@example.com", "a-long-e2e-password-7"
 PAGES = ("", "campaigns", "campaigns/e2e-welcome", "contacts", "forms", "results", "outbox",
-         "audit", "users", "contacts/1", "contacts/import", "contacts/1/erase")  # fmt: skip
+         "audit", "users", "contacts/1", "contacts/import", "contacts/1/erase",
+         "editor", "campaigns/e2e-welcome/edit", "campaigns/e2e-welcome/versions",
+         "campaigns/e2e-welcome/simulate?email=ana@example.com")  # fmt: skip
 
 
 def create_admin(site: Site) -> None:

@@ -8,10 +8,13 @@ from goteo.console import (
     campaign_views,
     contact_views,
     dashboard,
+    editor_views,
     export_views,
     import_views,
     section_views,
+    simulate_views,
     user_views,
+    version_views,
 )
 
 app_name = "console"
@@ -24,6 +27,14 @@ urlpatterns = [
     path("password-reset", auth_views.password_reset, name="password-reset"),
     path("password-reset/<str:uid>/<str:token>", auth_views.password_set, name="password-set"),
     path("campaigns", campaign_views.campaigns, name="campaigns"),
+    # The campaign editor, versions and simulation (before campaigns/<key>)
+    path("editor", editor_views.new_campaign, name="editor-new"),
+    path("editor/check", editor_views.check, name="editor-check"),
+    path("editor/steps", editor_views.edit_steps, name="editor-steps"),
+    path("editor/save", editor_views.save, name="editor-save"),
+    path("campaigns/<str:key>/edit", editor_views.edit_campaign, name="editor"),
+    path("campaigns/<str:key>/versions", version_views.versions, name="versions"),
+    path("campaigns/<str:key>/simulate", simulate_views.simulate_contact, name="simulate"),
     path("campaigns/<str:key>", campaign_views.campaign, name="campaign"),
     path("campaigns/<str:key>/status", campaign_views.set_status, name="campaign-status"),
     # Contacts: the list, a contact and its timeline, import, export, data rights.
