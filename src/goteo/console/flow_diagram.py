@@ -20,7 +20,7 @@ def words() -> dict[str, str]:
         "start": _("start"), "end": _("end"), "holdout": _("holdout"), "goal": _("goal"),
         "send": _("send"), "wait": _("wait"), "wait_for": _("wait for"), "branch": _("branch"),
         "split": _("split"), "update": _("update"), "score": _("score"), "notify": _("notify"),
-        "webhook": _("webhook"), "exit": _("exit"),
+        "webhook": _("webhook"), "exit": _("exit"), "touch": _("touches"),
         "then": _("yes"), "else": _("no"), "event": _("did"), "timeout": _("no reply in"),
         "waiting": _("waiting"), "sent": _("sent"), "opened": _("opened"),
         "clicked": _("clicked"), "converted": _("converted"), "exited": _("exited"),

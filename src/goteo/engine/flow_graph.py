@@ -22,6 +22,7 @@ from goteo.engine.steps import (
     SendStep,
     SplitStep,
     Step,
+    TouchStep,
     UpdateStep,
     WaitForStep,
     WaitStep,
@@ -52,7 +53,7 @@ def flow_graph(campaign: Campaign) -> dict[str, list[dict[str, Any]]]:
     nodes = [Node(START, "start", trigger_text(campaign.trigger))]
     edges = [Edge(START, campaign.first_step_id or END, "next")]
     for step in campaign.steps:
-        nodes.append(_node(step))
+        nodes.append(_touch_node(campaign, step) if isinstance(step, TouchStep) else _node(step))
         edges.extend(_edges(campaign, step))
     ends = {e.target for e in edges}
     if END in ends:
@@ -80,6 +81,13 @@ def _node(step: Step) -> Node:
     if isinstance(step, SendStep):
         return Node(step.id, "send", step.template, channel=step.channel)
     return Node(step.id, _KINDS[type(step)], _detail(step))
+
+
+def _touch_node(campaign: Campaign, step: TouchStep) -> Node:
+    """The paced touches: the target and the channels in rotation (``29 in 90d``)."""
+    pacing = campaign.pacing
+    target = f"{pacing.exposures} in {format_duration(pacing.within)}" if pacing else ""
+    return Node(step.id, "touch", target, channel=" / ".join(step.templates))
 
 
 _KINDS: dict[type, str] = {

@@ -36,7 +36,7 @@
     var counts = node.counts || {};
     var step = node.id.charAt(0) !== "@";
     return ORDER.filter(function (k) {
-      var always = !step || k === "waiting" || (k === "sent" && node.kind === "send");
+      var always = !step || k === "waiting" || (k === "sent" && (node.kind === "send" || node.kind === "touch"));
       return k in counts && (counts[k] > 0 || always);
     }).map(function (k) { return counts[k] + " " + (words[k] || k); });
   }
