@@ -15,8 +15,9 @@ from tests.e2e.conftest import Site
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and server
 
 ADMIN, PASSWORD = "admin@example.com", "a-long-e2e-password-7"
-PAGES = ("", "campaigns", "campaigns/e2e-welcome", "contacts", "forms", "results", "outbox",
-         "audit", "users")  # fmt: skip
+PAGES: tuple[str, ...] = ("", "campaigns", "campaigns/e2e-welcome", "contacts", "forms",
+                          "results", "outbox", "audit", "users")  # fmt: skip
+PAGES += ("campaigns/e2e-welcome/messages", "campaigns/e2e-welcome/messages/welcome")
 
 
 def create_admin(site: Site) -> None:

@@ -108,6 +108,7 @@ def simulate(
 
     from goteo.campaigns.versions import check_document
     from goteo.channels.email.composer import Composer, sender_from_settings
+    from goteo.content.context import SAMPLE_CONTACT
     from goteo.content.render import RenderError
     from goteo.engine.advance import ContactView
     from goteo.engine.problems import CampaignInvalid
@@ -134,15 +135,7 @@ def simulate(
         return
     if not isinstance(contact, dict):
         fail("bad option", {"contact": "must be a JSON object"})
-    row = {
-        "id": 0,
-        "email": "someone@example.com",
-        "first_name": "",
-        "last_name": "",
-        "locale": "",
-        "timezone": "",
-        "attributes": {},
-    } | contact
+    row = dict(SAMPLE_CONTACT) | contact
     view = ContactView(locale=row["locale"] or None, timezone=row["timezone"] or None)
     composer = Composer(sender_from_settings())
     tz = zone(row["timezone"] or None, campaign.timezone)

@@ -7,6 +7,7 @@ from goteo.console import (
     auth_views,
     campaign_views,
     dashboard,
+    message_views,
     section_views,
     user_views,
 )
@@ -23,6 +24,13 @@ urlpatterns = [
     path("campaigns", campaign_views.campaigns, name="campaigns"),
     path("campaigns/<str:key>", campaign_views.campaign, name="campaign"),
     path("campaigns/<str:key>/status", campaign_views.set_status, name="campaign-status"),
+    # Messages: each campaign's templates and their previews
+    path("campaigns/<str:key>/messages", message_views.messages, name="messages"),
+    path(
+        "campaigns/<str:key>/messages/<str:template>",
+        message_views.message_preview,
+        name="message-preview",
+    ),
     path("contacts", section_views.contacts, name="contacts"),
     path("forms", section_views.forms, name="forms"),
     path("results", section_views.results, name="results"),

@@ -1,0 +1,62 @@
+"""One message as a contact would receive it, rendered by the channel's own code.
+
+Email goes through the worker's composer (the same renderer, context, footer and headers;
+no open pixel or tracked links, since nothing is sent); an SMS through the SMS renderer with
+its segment count; a social post as it would be published. Nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.conf import settings
+
+from goteo.channels.email.composer import Composer, sender_from_settings
+from goteo.channels.social.channel import post_text
+from goteo.content.context import SAMPLE_CONTACT
+from goteo.content.render import RenderError
+from goteo.content.sms_render import sms_for_contact
+from goteo.content.sms_segments import sms_length
+from goteo.engine import locales
+from goteo.engine.model import Campaign
+
+# Who a message is shown to when no contact is chosen: every optional field missing.
+SAMPLE: dict[str, Any] = dict(SAMPLE_CONTACT) | {"phone": "", "postal_address": {}}
+CONTACT_FIELDS = tuple(SAMPLE)
+
+
+@dataclass(frozen=True)
+class Preview:
+    locale: str  # the variant shown (the chosen locale, or the one a contact in it gets)
+    subject: str = ""
+    html: str = ""
+    text: str = ""
+    segments: int = 0  # an SMS's parts
+    encoding: str = ""  # an SMS's: gsm7 or ucs2
+    error: str = ""  # the message cannot be rendered for this contact: why
+
+
+def variant_locale(campaign: Campaign, template: str, wanted: str) -> str:
+    """The variant a contact whose locale is ``wanted`` gets, as the worker resolves it."""
+    return locales.resolve(wanted, campaign.locales(template), campaign.default_locale)
+
+
+def preview(
+    campaign: Campaign, template: str, channel: str, locale: str, contact: dict[str, Any]
+) -> Preview:
+    used = variant_locale(campaign, template, locale)
+    try:
+        if channel == "sms":
+            text = sms_for_contact(
+                campaign, template, used, contact, base_url=settings.BASE_URL, message_id="0"
+            )
+            length = sms_length(text)
+            return Preview(used, text=text, segments=length.segments, encoding=length.encoding)
+        composer = Composer(replace(sender_from_settings(), track_opens=False, track_clicks=False))
+        if channel == "social":
+            return Preview(used, text=post_text(composer.renderer, campaign, template, used))
+        email = composer.compose(0, campaign, template, used, contact)
+    except RenderError as exc:
+        return Preview(used, error=str(exc))
+    return Preview(used, subject=email.subject, html=email.html, text=email.text)

@@ -1,0 +1,103 @@
+"""The web app's messages: each send step's template per locale, missing translations and
+validate's checks, and the preview rendered by the worker's own renderer for a contact."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from django.test import override_settings
+from tests.integration.console_helpers import signed_in
+
+from goteo.actions.campaigns import do_apply_campaign
+from goteo.actions.contacts import do_upsert_contact
+
+pytestmark = pytest.mark.django_db
+
+CAMPAIGN = """\
+key: multi
+name: Multi
+default_locale: en
+trigger: {subscribed: news}
+steps:
+  - send: email
+    template: welcome
+  - wait: 1d
+  - send: email
+    template: nudge
+  - send: sms
+    template: reminder
+templates:
+  welcome:
+    en: {subject: "Welcome, {{ contact.first_name | default: 'friend' }}", html: "<p>Hi {{ contact.first_name }}</p>"}
+    es: {subject: "Bienvenida, {{ contact.first_name | default: 'amiga' }}", html: "<p>Hola</p>", preheader: "Te damos la bienvenida"}
+  nudge:
+    en: {subject: "Still there?", html: "<p>Come back</p>"}
+  reminder:
+    en: {text: "See you soon, {{ contact.first_name | default: 'friend' }}"}
+"""  # noqa: E501
+
+
+@pytest.fixture(autouse=True)
+def _sms() -> object:
+    with override_settings(GOTEO_SMS_URL="memory:"):
+        yield
+
+
+def test_the_messages_page_lists_each_template_per_locale_with_its_gaps_and_checks() -> None:
+    applied = do_apply_campaign(CAMPAIGN)
+    page = signed_in("viewer").get("/app/campaigns/multi/messages")
+    assert page.status_code == 200
+    text = html.unescape(page.content.decode())
+    for template, channel in (("welcome", "email"), ("nudge", "email"), ("reminder", "sms")):
+        assert re.search(rf"<code>{template}</code> <span class=\"muted\">{channel}", text)
+    # A locale the campaign offers (es) that a template lacks, and what such contacts get.
+    assert "No es translation: contacts in es get en." in text
+    assert text.count("No es translation") == 2  # nudge and reminder, not welcome
+    assert "Te damos la bienvenida" in text  # the parts, as written
+    assert "derived from the HTML" in text
+    # validate's warning, worded as the command line words it.
+    warning = next(w for w in applied.warnings if "templates.welcome.en.html" in w.path)
+    assert str(warning) in text
+
+
+def test_a_preview_renders_for_the_chosen_contact_and_locale_under_a_script_free_policy() -> None:
+    do_apply_campaign(CAMPAIGN)
+    do_upsert_contact({"email": "lucia@example.com", "first_name": "Lucía", "locale": "es"})
+    client = signed_in("viewer")
+    page = client.get("/app/campaigns/multi/messages/welcome", {"contact": "LUCIA@example.com"})
+    assert page.status_code == 200
+    policy = page["Content-Security-Policy"]
+    assert "script-src 'none'" in policy and "default-src 'none'" in policy
+    body = page.content.decode()
+    assert "Bienvenida, Lucía" in body  # her locale, by default
+    frame = re.search(r"<iframe[^>]*>", body)
+    assert frame is not None
+    assert re.search(r"\bsandbox\b(?!=)", frame.group(0))  # no allow-* at all
+    srcdoc = html.unescape(re.search(r'srcdoc="([^"]*)"', frame.group(0)).group(1))  # type: ignore[union-attr]
+    assert "Hola" in srcdoc and "Te damos la bienvenida" in srcdoc
+    assert "/u/" in srcdoc  # the footer the composer adds, with her unsubscribe link
+    assert "<script" not in body  # not even the app's own
+
+    english = client.get(
+        "/app/campaigns/multi/messages/welcome", {"contact": "lucia@example.com", "locale": "en"}
+    )
+    assert "Welcome, Lucía" in english.content.decode()
+    fallback = client.get("/app/campaigns/multi/messages/nudge", {"locale": "es"})
+    assert "There is no es translation: contacts in es get en" in fallback.content.decode()
+    assert "Still there?" in fallback.content.decode()
+
+
+def test_an_sms_preview_counts_its_segments_and_an_unknown_address_is_said() -> None:
+    do_apply_campaign(CAMPAIGN)
+    do_upsert_contact({"email": "lucia@example.com", "first_name": "Lucía", "locale": "es"})
+    client = signed_in("editor")
+    page = client.get("/app/campaigns/multi/messages/reminder", {"contact": "lucia"})
+    body = html.unescape(page.content.decode())
+    assert "No contact has the address lucia" in body
+    assert "lucia@example.com" in body  # offered as a match
+    assert "See you soon, friend" in body  # the sample contact
+    assert "1 segment (GSM7)" in body
+    assert client.get("/app/campaigns/multi/messages/nope").status_code == 404
+    assert client.get("/app/campaigns/none/messages").status_code == 404
