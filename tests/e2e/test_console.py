@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and serve
 ADMIN, PASSWORD = "admin@example.com", "a-long-e2e-password-7"
 PAGES: tuple[str, ...] = ("", "campaigns", "campaigns/e2e-welcome", "contacts", "forms",
                           "results", "outbox", "audit", "users")  # fmt: skip
-PAGES += ("campaigns/e2e-welcome/messages", "campaigns/e2e-welcome/messages/welcome")
+PAGES += ("campaigns/e2e-welcome/messages", "campaigns/e2e-welcome/messages/welcome",
+          "form-document")  # fmt: skip
 
 
 def create_admin(site: Site) -> None:

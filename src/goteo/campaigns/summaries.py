@@ -18,11 +18,15 @@ _OWN_MESSAGES = {"notification": "lead hand-off", "webhook": "lead hand-off webh
 _TRANSACTIONAL = {"confirm": "confirmation"}
 
 
-def recent_deliveries(limit: int, status: str | None = None) -> list[dict[str, Any]]:
+def recent_deliveries(
+    limit: int, status: str | None = None, channel: str | None = None
+) -> list[dict[str, Any]]:
     """The newest deliveries first, each with its ``source`` (see ``delivery_source``)."""
     query = Delivery.objects.order_by("-id")
     if status:
         query = query.filter(status=status)
+    if channel:
+        query = query.filter(channel=channel)
     return [
         row | {"source": delivery_source(row)} for row in query.values(*DELIVERY_FIELDS)[:limit]
     ]

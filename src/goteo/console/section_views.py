@@ -1,5 +1,5 @@
 """The read-only pages the navigation reaches besides the dashboard and campaigns: the
-outbox, contacts, forms and results, each through the shared read models."""
+contacts and results, each through the shared read models."""
 
 from __future__ import annotations
 
@@ -8,19 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from goteo.actions.contact_list import list_contacts
 from goteo.actions.errors import ActionError
 from goteo.campaigns import journey_clock
-from goteo.campaigns.summaries import campaign_rows, recent_deliveries
+from goteo.campaigns.summaries import campaign_rows
 from goteo.console.access import page
 from goteo.console.rendering import show
-from goteo.contacts.models import Form
 
-OUTBOX_ROWS = 100
 CONTACT_ROWS = 50
-
-
-@page
-def outbox(request: HttpRequest) -> HttpResponse:
-    rows = recent_deliveries(OUTBOX_ROWS)
-    return show(request, "console/outbox.html", {"rows": rows}, section="outbox")
 
 
 @page
@@ -33,12 +25,6 @@ def contacts(request: HttpRequest) -> HttpResponse:
         )
     context = {"rows": found.contacts, "next_cursor": found.next_cursor}
     return show(request, "console/contacts.html", context, section="contacts")
-
-
-@page
-def forms(request: HttpRequest) -> HttpResponse:
-    rows = Form.objects.order_by("key").values("key", "name", "locale", "double_opt_in")
-    return show(request, "console/forms.html", {"rows": list(rows)}, section="forms")
 
 
 @page

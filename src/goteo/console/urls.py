@@ -7,7 +7,9 @@ from goteo.console import (
     auth_views,
     campaign_views,
     dashboard,
+    form_views,
     message_views,
+    outbox_views,
     section_views,
     user_views,
 )
@@ -32,9 +34,15 @@ urlpatterns = [
         name="message-preview",
     ),
     path("contacts", section_views.contacts, name="contacts"),
-    path("forms", section_views.forms, name="forms"),
+    # Forms: list, new or changed from a document, preview and embed snippet
+    path("forms", form_views.forms, name="forms"),
+    path("form-document", form_views.new_form, name="form-new"),
+    path("form-document/apply", form_views.apply_form, name="form-apply"),
+    path("forms/<str:key>", form_views.form, name="form"),
     path("results", section_views.results, name="results"),
-    path("outbox", section_views.outbox, name="outbox"),
+    # Outbox: every delivery and every message the mail catcher caught
+    path("outbox", outbox_views.outbox, name="outbox"),
+    path("outbox/caught/<str:key>", outbox_views.caught_message, name="outbox-caught"),
     path("audit", audit_views.audit, name="audit"),
     path("audit.csv", audit_views.audit_csv, name="audit-csv"),
     path("users", user_views.users, name="users"),

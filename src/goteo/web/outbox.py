@@ -28,19 +28,42 @@ def _part(message: Message, content_type: str) -> str:
     return ""
 
 
+def caught_messages() -> list[dict[str, str]] | None:
+    """The messages the mail catcher received (GOTEO_MAILBOX), newest first: key, to,
+    subject and date; None when no mailbox is set. The web app's outbox lists them too."""
+    from email.header import decode_header, make_header
+
+    folder = Path(settings.GOTEO_MAILBOX) if settings.GOTEO_MAILBOX else None
+    if folder is None:
+        return None
+    messages = []
+    for key, msg in caught(folder):
+        subject = str(make_header(decode_header(msg.get("Subject", ""))))
+        to = str(make_header(decode_header(msg.get("To", ""))))
+        messages.append({"key": key, "to": to, "subject": subject, "date": msg.get("Date", "")})
+    return messages
+
+
+def caught_parts(key: str) -> tuple[str, str] | None:
+    """One caught message's HTML and text parts, or None when there is no such message."""
+    if not settings.GOTEO_MAILBOX or "/" in key:
+        return None
+    found = dict(caught(Path(settings.GOTEO_MAILBOX), limit=10_000)).get(key)
+    if found is None:
+        return None
+    return _part(found, "text/html"), _part(found, "text/plain")
+
+
 @require_GET
 def outbox(request: HttpRequest) -> HttpResponse:
     _enabled()
     deliveries = recent_deliveries(100)
-    folder = Path(settings.GOTEO_MAILBOX) if settings.GOTEO_MAILBOX else None
-    messages = []
-    for key, msg in caught(folder) if folder else []:
-        from email.header import decode_header, make_header
-
-        subject = str(make_header(decode_header(msg.get("Subject", ""))))
-        to = str(make_header(decode_header(msg.get("To", ""))))
-        messages.append({"key": key, "to": to, "subject": subject, "date": msg.get("Date", "")})
-    context = {"deliveries": deliveries, "messages": messages, "catcher": folder is not None}
+    messages = caught_messages()
+    context = {
+        "deliveries": deliveries,
+        "messages": messages or [],
+        "catcher": messages is not None,
+    }
     return render(request, "goteo/outbox.html", context)
 
 
@@ -48,11 +71,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
 def message(request: HttpRequest, key: str) -> HttpResponse:
     """One caught message's HTML part, shown in a sandboxed frame by the outbox page."""
     _enabled()
-    if not settings.GOTEO_MAILBOX or "/" in key:
+    parts = caught_parts(key)
+    if parts is None:
         raise Http404
-    found = dict(caught(Path(settings.GOTEO_MAILBOX), limit=10_000)).get(key)
-    if found is None:
-        raise Http404
-    response = HttpResponse(_part(found, "text/html") or _part(found, "text/plain"))
+    response = HttpResponse(parts[0] or parts[1])
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
     return response
