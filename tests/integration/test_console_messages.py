@@ -3,15 +3,20 @@ validate's checks, and the preview rendered by the worker's own renderer for a c
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import re
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from PIL import Image
 from tests.integration.console_helpers import signed_in
 
 from goteo.actions.campaigns import do_apply_campaign
 from goteo.actions.contacts import do_upsert_contact
+from goteo.channels.direct_mail.formats import page_format
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +106,40 @@ def test_an_sms_preview_counts_its_segments_and_an_unknown_address_is_said() -> 
     assert "1 segment (GSM7)" in body
     assert client.get("/app/campaigns/multi/messages/nope").status_code == 404
     assert client.get("/app/campaigns/none/messages").status_code == 404
+
+
+LETTER = """\
+key: letters
+name: Letters
+default_locale: pl
+trigger: {subscribed: news}
+steps:
+  - send: mail
+    template: letter
+templates:
+  letter:
+    pl: {subject: "List", html: "<p>Cześć {{ contact.first_name | default: 'tam' }}!</p>"}
+"""
+
+
+def test_a_mailer_previews_as_its_first_printed_page_or_says_why_it_is_skipped(
+    tmp_path: Path,
+) -> None:
+    with override_settings(GOTEO_MAIL_URL=f"folder:{tmp_path}"):
+        do_apply_campaign(LETTER)
+    address = {"name": "Ana Nowak", "lines": ["ul. Długa 5"], "city": "Kraków",
+               "postal_code": "31-147", "country": "PL"}  # fmt: skip
+    do_upsert_contact({"email": "ana@example.com", "first_name": "Ana", "postal_address": address})
+    do_upsert_contact({"email": "bea@example.com", "first_name": "Bea"})
+    client = signed_in("viewer")
+    body = client.get("/app/campaigns/letters/messages/letter", {"contact": "ana@example.com"})
+    found = re.search(r'<img class="page" id="preview-page" src="data:image/png;base64,([^"]+)"',
+                      body.content.decode())  # fmt: skip
+    assert found is not None
+    image = Image.open(io.BytesIO(base64.b64decode(found.group(1))))
+    a4 = page_format("a4")  # the default format: trim size plus the bleed on each side
+    ratio = (a4.width + 2 * a4.bleed) / (a4.height + 2 * a4.bleed)
+    assert image.format == "PNG" and abs(image.width / image.height - ratio) < 0.01
+    assert "Its only page, as printed" in body.content.decode()
+    skipped = client.get("/app/campaigns/letters/messages/letter", {"contact": "bea@example.com"})
+    assert "skipped: no postal address" in skipped.content.decode()

@@ -2,7 +2,8 @@
 
 Email goes through the worker's composer (the same renderer, context, footer and headers;
 no open pixel or tracked links, since nothing is sent); an SMS through the SMS renderer with
-its segment count; a social post as it would be published. Nothing is written.
+its segment count; a social post as it would be published; a mailer through the mail
+channel's renderer, shown as its PDF's first page. Nothing is written.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from typing import Any
 
 from django.conf import settings
 
+from goteo.campaigns.delivery_kinds import MARKETING
+from goteo.channels.base import Draft, PrepareError
+from goteo.channels.direct_mail.provider import render_draft
 from goteo.channels.email.composer import Composer, sender_from_settings
 from goteo.channels.social.channel import post_text
+from goteo.console.mailer_pages import first_page
 from goteo.content.context import SAMPLE_CONTACT
 from goteo.content.render import RenderError
 from goteo.content.sms_render import sms_for_contact
@@ -24,6 +29,9 @@ from goteo.engine.model import Campaign
 # Who a message is shown to when no contact is chosen: every optional field missing.
 SAMPLE: dict[str, Any] = dict(SAMPLE_CONTACT) | {"phone": "", "postal_address": {}}
 CONTACT_FIELDS = tuple(SAMPLE)
+# The delivery a previewed mailer's personal URL and QR code name: the largest id a mail token
+# carries, which no delivery reaches, so a scan of a printed preview counts for no one.
+PREVIEW_MAILER = (1 << 40) - 1
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,8 @@ class Preview:
     text: str = ""
     segments: int = 0  # an SMS's parts
     encoding: str = ""  # an SMS's: gsm7 or ucs2
+    page: str = ""  # a mailer's first page, as a data URI of a PNG
+    pages: int = 0  # a mailer's
     error: str = ""  # the message cannot be rendered for this contact: why
 
 
@@ -53,6 +63,8 @@ def preview(
             )
             length = sms_length(text)
             return Preview(used, text=text, segments=length.segments, encoding=length.encoding)
+        if channel == "mail":
+            return _mailer(campaign, template, used, contact)
         composer = Composer(replace(sender_from_settings(), track_opens=False, track_clicks=False))
         if channel == "social":
             return Preview(used, text=post_text(composer.renderer, campaign, template, used))
@@ -60,3 +72,15 @@ def preview(
     except RenderError as exc:
         return Preview(used, error=str(exc))
     return Preview(used, subject=email.subject, html=email.html, text=email.text)
+
+
+def _mailer(campaign: Campaign, template: str, locale: str, contact: dict[str, Any]) -> Preview:
+    """The mailer as the mail channel renders it (a contact without a usable address is
+    skipped, as at send time), shown as its first page."""
+    draft = Draft(PREVIEW_MAILER, MARKETING, campaign, template, locale, contact, {})
+    try:
+        mailer, _ = render_draft(draft, sender_from_settings())
+    except PrepareError as exc:  # Skip too: no usable postal address
+        return Preview(locale, error=str(exc))
+    page, pages = first_page(mailer.pdf)
+    return Preview(locale, html=mailer.html, page=page, pages=pages)
