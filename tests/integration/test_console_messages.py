@@ -143,3 +143,28 @@ def test_a_mailer_previews_as_its_first_printed_page_or_says_why_it_is_skipped(
     assert "Its only page, as printed" in body.content.decode()
     skipped = client.get("/app/campaigns/letters/messages/letter", {"contact": "bea@example.com"})
     assert "skipped: no postal address" in skipped.content.decode()
+
+
+OFFER = """\
+key: offer
+name: Offer
+strict: true
+trigger: {subscribed: news}
+steps:
+  - send: email
+    template: offer
+    coupon: {percent_off: 10, expires_in: 7d}
+templates:
+  offer:
+    en: {subject: "Your code {{ coupon.code }} ({{ coupon.discount }})", html: "<p>Hi</p>"}
+"""
+
+
+def test_a_step_with_a_coupon_previews_with_a_sample_code() -> None:
+    do_apply_campaign(OFFER)  # strict: without a coupon, its subject could not be rendered
+    body = html.unescape(
+        signed_in("viewer").get("/app/campaigns/offer/messages/offer").content.decode()
+    )
+    code = re.search(r"With a sample coupon, (\S+): each contact gets a code of their own", body)
+    assert code is not None
+    assert f"Your code {code.group(1)} (10%)" in body

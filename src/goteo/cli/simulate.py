@@ -23,7 +23,6 @@ from goteo.cli.output import (
 if TYPE_CHECKING:
     from goteo.channels.email.composer import Composer
     from goteo.engine.commands import Send
-    from goteo.engine.coupon_spec import CouponSpec
     from goteo.engine.model import Campaign
 
 
@@ -59,21 +58,6 @@ def _events(path: str | None, start: datetime) -> list[Any]:
     return events
 
 
-def _sample_coupon(spec: CouponSpec, at: datetime) -> dict[str, Any]:
-    """A made-up code in the step's format, so a template that shows its coupon renders."""
-    from goteo.actions.coupons import coupon_context, new_code
-    from goteo.campaigns.models import Coupon
-
-    sample = Coupon(
-        code=spec.pool.upper() + "-SAMPLE" if spec.pool else new_code(spec),
-        expires_at=at + spec.expires_in if spec.expires_in else None,
-        percent_off=spec.percent_off,
-        amount_off=spec.amount_off,
-        currency=spec.currency,
-    )
-    return {"coupon": coupon_context(sample)}
-
-
 def _aware(when: datetime) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
@@ -106,6 +90,7 @@ def simulate(
     """Show what one contact would receive, when, and in which language."""
     setup_django()
 
+    from goteo.actions.coupons import sample_coupon
     from goteo.campaigns.versions import check_document
     from goteo.channels.email.composer import Composer, sender_from_settings
     from goteo.content.context import SAMPLE_CONTACT
@@ -153,7 +138,7 @@ def simulate(
         if entry.send is not None:
             s = entry.send
             item |= {"channel": s.channel, "template": s.template, "locale": s.locale}
-            extra = _sample_coupon(s.coupon, entry.at) if s.coupon is not None else {}
+            extra = sample_coupon(s.coupon, entry.at) if s.coupon is not None else {}
             if extra:
                 item["coupon"] = extra["coupon"]
             try:

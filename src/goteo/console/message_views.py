@@ -12,14 +12,17 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from goteo.actions.coupons import sample_coupon
+from goteo.campaigns import journey_clock
 from goteo.campaigns.models import Campaign, CampaignVersion
 from goteo.campaigns.versions import campaign_for_version
 from goteo.console.access import page
-from goteo.console.message_list import campaign_messages, offered_locales, send_templates
+from goteo.console.message_list import campaign_messages, offered_locales
 from goteo.console.page_policies import framed
 from goteo.console.previews import CONTACT_FIELDS, SAMPLE, preview, variant_locale
 from goteo.console.rendering import show
 from goteo.contacts.models import Contact
+from goteo.engine.model import SendStep
 
 MATCHES = 10
 
@@ -52,9 +55,11 @@ def _contact(wanted: str) -> tuple[dict[str, Any] | None, list[str]]:
 def message_preview(request: HttpRequest, key: str, template: str) -> HttpResponse:
     row, version = _version(key)
     campaign = campaign_for_version(version.id, version.checksum)
-    channels = [c for t, c, _ in send_templates(campaign) if t == template]
-    if not channels:
+    steps = [s for s in campaign.steps if isinstance(s, SendStep) and s.template == template]
+    if not steps:
         raise Http404(template)
+    step = next((s for s in steps if s.coupon is not None), steps[0])
+    extra = sample_coupon(step.coupon, journey_clock.now()) if step.coupon is not None else {}
     wanted = request.GET.get("contact", "").strip()[:320]
     contact, matches = _contact(wanted) if wanted else (None, [])
     person = contact or SAMPLE
@@ -63,7 +68,7 @@ def message_preview(request: HttpRequest, key: str, template: str) -> HttpRespon
     own = chosen not in offered  # the contact's own language, as the worker resolves it
     if own:
         chosen = variant_locale(campaign, template, person["locale"])
-    channel = channels[0]
+    channel = step.channel
     context = {
         "campaign": row,
         "template": template,
@@ -74,6 +79,7 @@ def message_preview(request: HttpRequest, key: str, template: str) -> HttpRespon
         "wanted": wanted,
         "contact": contact,
         "matches": matches,
-        "shown": preview(campaign, template, channel, chosen, person),
+        "shown": preview(campaign, template, channel, chosen, person, extra),
+        "coupon": extra.get("coupon"),
     }
     return framed(show(request, "console/message_preview.html", context, section="campaigns"))

@@ -53,31 +53,45 @@ def variant_locale(campaign: Campaign, template: str, wanted: str) -> str:
 
 
 def preview(
-    campaign: Campaign, template: str, channel: str, locale: str, contact: dict[str, Any]
+    campaign: Campaign,
+    template: str,
+    channel: str,
+    locale: str,
+    contact: dict[str, Any],
+    extra: dict[str, Any] | None = None,
 ) -> Preview:
+    """``extra``: what the step stores with its message (a sample coupon)."""
     used = variant_locale(campaign, template, locale)
     try:
         if channel == "sms":
             text = sms_for_contact(
-                campaign, template, used, contact, base_url=settings.BASE_URL, message_id="0"
+                campaign,
+                template,
+                used,
+                contact,
+                base_url=settings.BASE_URL,
+                message_id="0",
+                extra=extra,
             )
             length = sms_length(text)
             return Preview(used, text=text, segments=length.segments, encoding=length.encoding)
         if channel == "mail":
-            return _mailer(campaign, template, used, contact)
+            return _mailer(campaign, template, used, contact, extra or {})
         composer = Composer(replace(sender_from_settings(), track_opens=False, track_clicks=False))
         if channel == "social":
             return Preview(used, text=post_text(composer.renderer, campaign, template, used))
-        email = composer.compose(0, campaign, template, used, contact)
+        email = composer.compose(0, campaign, template, used, contact, extra=extra)
     except RenderError as exc:
         return Preview(used, error=str(exc))
     return Preview(used, subject=email.subject, html=email.html, text=email.text)
 
 
-def _mailer(campaign: Campaign, template: str, locale: str, contact: dict[str, Any]) -> Preview:
+def _mailer(
+    campaign: Campaign, template: str, locale: str, contact: dict[str, Any], extra: dict[str, Any]
+) -> Preview:
     """The mailer as the mail channel renders it (a contact without a usable address is
     skipped, as at send time), shown as its first page."""
-    draft = Draft(PREVIEW_MAILER, MARKETING, campaign, template, locale, contact, {})
+    draft = Draft(PREVIEW_MAILER, MARKETING, campaign, template, locale, contact, extra)
     try:
         mailer, _ = render_draft(draft, sender_from_settings())
     except PrepareError as exc:  # Skip too: no usable postal address
