@@ -8,6 +8,7 @@ The rows are the public operator outbox's (``goteo.web.outbox``): one read model
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.campaigns.summaries import recent_deliveries
@@ -17,6 +18,12 @@ from goteo.console.rendering import show
 from goteo.web.outbox import caught_messages, caught_parts
 
 OUTBOX_ROWS = 100
+STATUS_LABELS = {
+    DeliveryStatus.PENDING: _("pending"),
+    DeliveryStatus.SENT: _("sent"),
+    DeliveryStatus.FAILED: _("failed"),
+    DeliveryStatus.SUPPRESSED: _("suppressed"),
+}
 
 
 @page
@@ -28,12 +35,13 @@ def outbox(request: HttpRequest) -> HttpResponse:
         errors.append(f"channel: {channel!r} is none of {', '.join(channels) or 'no channel yet'}")
     if status and status not in DeliveryStatus.values:
         errors.append(f"status: {status!r} is none of {', '.join(DeliveryStatus.values)}")
-    rows = [] if errors else recent_deliveries(OUTBOX_ROWS, status or None, channel or None)
+    found = [] if errors else recent_deliveries(OUTBOX_ROWS, status or None, channel or None)
+    rows = [r | {"status_label": STATUS_LABELS.get(r["status"], r["status"])} for r in found]
     caught = caught_messages()
     context = {
         "rows": rows,
         "channels": channels,
-        "statuses": DeliveryStatus.values,
+        "statuses": list(STATUS_LABELS.items()),
         "channel": channel,
         "status": status,
         "errors": errors,
