@@ -80,6 +80,10 @@ def test_hostile_templates_and_fields_preview_and_list_without_running(
     campaign = tmp_path / "hostile.yaml"
     campaign.write_text(XSS_CAMPAIGN, encoding="utf-8")
     goteo(site.env, "campaign", "apply", str(campaign))
+    form = tmp_path / "form.json"
+    hostile_form = {"key": "hostile", "name": HOSTILE, "intro": HOSTILE, "topics": ["news"]}
+    form.write_text(json.dumps(hostile_form | {"consent": "Yes."}), encoding="utf-8")
+    goteo(site.env, "form", "apply", str(form))
     evil = "evil@example.com"
     goteo(site.env, "contacts", "add", evil, "--first-name", HOSTILE, "--subscribe", "news")
     with SmtpSink() as sink:
@@ -119,4 +123,11 @@ def test_hostile_templates_and_fields_preview_and_list_without_running(
     page.locator("#caught a", has_text="<script>").first.click()
     expect(page.locator("#caught-to")).to_contain_text(evil)
     nothing_ran("#caught-html")
+    assert serious_violations(page) == []
+    page.goto(f"{site.url}/app/forms")
+    expect(page.locator("tbody")).to_contain_text("<script>alert(1)</script>")
+    nothing_ran()
+    page.goto(f"{site.url}/app/forms/hostile")
+    expect(page.frame_locator("#form-preview").locator("h1")).to_contain_text("<script>")
+    nothing_ran()
     assert serious_violations(page) == []
