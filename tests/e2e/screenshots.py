@@ -8,6 +8,7 @@ campaigns, one of them paused, the first messages sent to a local SMTP server), 
 from __future__ import annotations
 
 import argparse
+import mailbox
 import os
 import subprocess
 import sys
@@ -35,6 +36,13 @@ PAGES = {
     "users": "users",
     "contacts": "contacts",
     "contact": "contacts/1",
+    "messages": "campaigns/drip-101/messages",
+    "preview": "campaigns/drip-101/messages/welcome?contact={contact}",
+    "forms": "forms",
+    "form": "forms/newsletter",
+    "form-document": "form-document",
+    "outbox": "outbox",
+    "caught": "outbox/caught/{caught}",
 }
 # An import through the browser: the column mapping, then the report with its one bad row.
 IMPORT_CSV = (
@@ -72,8 +80,15 @@ def build(folder: Path) -> dict[str, str]:
     contacts = folder / "contacts.csv"
     contacts.write_text(demo.joinpath("contacts.csv").read_text(encoding="utf-8"), "utf-8")
     goteo(env, "contacts", "import", str(contacts), "--subscribe", "newsletter")
+    goteo(env, "form", "apply", str(root / "examples" / "newsletter-form.yaml"))
     with SmtpSink() as sink:
         goteo(env | {"GOTEO_EMAIL_URL": sink.url}, "worker", "--until-idle")
+        # The messages sent, kept as the demo's mail catcher keeps them (the outbox lists them).
+        env["GOTEO_MAILBOX"] = str(folder / "mailbox")
+        box = mailbox.Maildir(env["GOTEO_MAILBOX"], create=True)
+        for _, _, raw in sink.messages:
+            box.add(mailbox.MaildirMessage(raw))
+        box.close()
     subprocess.run(
         [sys.executable, "-m", "goteo", "user", "create", ADMIN, "--role", "admin",
          "--password-stdin"],
@@ -101,7 +116,7 @@ def shoot(env: dict[str, str], out: Path) -> list[Path]:
                     page.get_by_role("button", name="Sign in").click()
                     page.wait_for_url(f"{url}/app/")
                 else:
-                    page.goto(f"{url}/app/{path}")
+                    page.goto(f"{url}/app/{path.format(**_chosen(env))}")
                 target = out / f"{name}.png"
                 page.screenshot(path=str(target), full_page=True)
                 written.append(target)
@@ -126,6 +141,13 @@ def _import(page: Any, url: str, out: Path) -> list[Path]:
         page.wait_for_selector("#import-counts")
         page.screenshot(path=str(out / "import-done.png"), full_page=True)
     return [out / "import-mapping.png", out / "import-done.png"]
+
+
+def _chosen(env: dict[str, str]) -> dict[str, str]:
+    """The contact a message is previewed for, and the newest message caught."""
+    box = mailbox.Maildir(env["GOTEO_MAILBOX"], create=False)
+    newest = max(box.iterkeys(), key=lambda key: box.get_message(key).get_date())
+    return {"contact": "lucia.fernandez@example.com", "caught": newest}
 
 
 def main() -> None:

@@ -15,10 +15,13 @@ from tests.e2e.conftest import Site
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and server
 
 ADMIN, PASSWORD = "admin@example.com", "a-long-e2e-password-7"
-PAGES = ("", "campaigns", "campaigns/e2e-welcome", "contacts", "forms", "results", "outbox",
-         "audit", "users", "contacts/1", "contacts/import", "contacts/1/erase",
-         "editor", "campaigns/e2e-welcome/edit", "campaigns/e2e-welcome/versions",
-         "campaigns/e2e-welcome/simulate?email=ana@example.com")  # fmt: skip
+PAGES: tuple[str, ...] = ("", "campaigns", "campaigns/e2e-welcome", "contacts", "forms",
+                          "results", "outbox", "audit", "users")  # fmt: skip
+PAGES += ("contacts/1", "contacts/import", "contacts/1/erase")  # fmt: skip
+PAGES += ("editor", "campaigns/e2e-welcome/edit", "campaigns/e2e-welcome/versions",
+          "campaigns/e2e-welcome/simulate?email=ana@example.com")  # fmt: skip
+PAGES += ("campaigns/e2e-welcome/messages", "campaigns/e2e-welcome/messages/welcome",
+          "form-document")  # fmt: skip
 
 
 def create_admin(site: Site) -> None:

@@ -154,6 +154,19 @@ def coupon_context(coupon: Coupon) -> dict[str, Any]:
     return context
 
 
+def sample_coupon(spec: CouponSpec, at: datetime) -> dict[str, Any]:
+    """A made-up code in the step's format, never stored, so a template that shows its coupon
+    renders where nothing is sent (``goteo simulate``, the web app's preview)."""
+    sample = Coupon(
+        code=spec.pool.upper() + "-SAMPLE" if spec.pool else new_code(spec),
+        expires_at=at + spec.expires_in if spec.expires_in else None,
+        percent_off=spec.percent_off,
+        amount_off=spec.amount_off,
+        currency=spec.currency,
+    )
+    return {"coupon": coupon_context(sample)}
+
+
 def conversion_event_names() -> frozenset[str]:
     """``GOTEO_CONVERSION_EVENTS``: the events that are purchases (``purchase`` by default)."""
     names = getattr(settings, "GOTEO_CONVERSION_EVENTS", None) or ["purchase"]

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from goteo.actions.audit import record
 from goteo.actions.confirming import activate_with_consent
 from goteo.actions.messages import do_queue_transactional
 from goteo.actions.sms_consent import grant_sms_consent
@@ -63,6 +64,7 @@ def do_apply_form(source: str) -> FormApplied:
         if form is not None and form.source == source and form.consent_text_id == text.id:
             return FormApplied(form, "unchanged", False, definition)
         outcome = "created" if form is None else "updated"
+        before = None if form is None else _audited(form)
         form = form or Form(key=definition.key)
         form.name = definition.name
         form.source = source
@@ -73,7 +75,14 @@ def do_apply_form(source: str) -> FormApplied:
         form.redirect_url = definition.redirect
         form.consent_text = text
         form.save()
+        record("form.apply", form.key, before, _audited(form))
     return FormApplied(form, outcome, new_version, definition)
+
+
+def _audited(form: Form) -> dict[str, Any]:
+    """What the audit log keeps of a form: its name, topics and consent text's version."""
+    version = form.consent_text.version if form.consent_text else None
+    return {"name": form.name, "topics": form.topics, "consent_version": version}
 
 
 @dataclass(frozen=True)

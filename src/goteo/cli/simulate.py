@@ -23,7 +23,6 @@ from goteo.cli.output import (
 if TYPE_CHECKING:
     from goteo.channels.email.composer import Composer
     from goteo.engine.commands import Send
-    from goteo.engine.coupon_spec import CouponSpec
     from goteo.engine.exposure_pacing import PaceFacts
     from goteo.engine.model import Campaign
 
@@ -58,21 +57,6 @@ def _events(path: str | None, start: datetime) -> list[Any]:
             fail("bad events file", {f"events[{i}].properties": "must be a mapping"})
         events.append(ContactEvent(when, str(item["name"]), properties))
     return events
-
-
-def _sample_coupon(spec: CouponSpec, at: datetime) -> dict[str, Any]:
-    """A made-up code in the step's format, so a template that shows its coupon renders."""
-    from goteo.actions.coupons import coupon_context, new_code
-    from goteo.campaigns.models import Coupon
-
-    sample = Coupon(
-        code=spec.pool.upper() + "-SAMPLE" if spec.pool else new_code(spec),
-        expires_at=at + spec.expires_in if spec.expires_in else None,
-        percent_off=spec.percent_off,
-        amount_off=spec.amount_off,
-        currency=spec.currency,
-    )
-    return {"coupon": coupon_context(sample)}
 
 
 def _pace(contact: dict[str, Any]) -> PaceFacts | None:
@@ -119,8 +103,10 @@ def simulate(
     """Show what one contact would receive, when, and in which language."""
     setup_django()
 
+    from goteo.actions.coupons import sample_coupon
     from goteo.campaigns.versions import check_document
     from goteo.channels.email.composer import Composer, sender_from_settings
+    from goteo.content.context import SAMPLE_CONTACT
     from goteo.content.render import RenderError
     from goteo.engine.advance import ContactView
     from goteo.engine.problems import CampaignInvalid
@@ -147,15 +133,7 @@ def simulate(
         return
     if not isinstance(contact, dict):
         fail("bad option", {"contact": "must be a JSON object"})
-    row = {
-        "id": 0,
-        "email": "someone@example.com",
-        "first_name": "",
-        "last_name": "",
-        "locale": "",
-        "timezone": "",
-        "attributes": {},
-    } | contact
+    row = dict(SAMPLE_CONTACT) | contact
     view = ContactView(
         locale=row["locale"] or None, timezone=row["timezone"] or None, pace=_pace(contact)
     )
@@ -175,7 +153,7 @@ def simulate(
         if entry.send is not None:
             s = entry.send
             item |= {"channel": s.channel, "template": s.template, "locale": s.locale}
-            extra = _sample_coupon(s.coupon, entry.at) if s.coupon is not None else {}
+            extra = sample_coupon(s.coupon, entry.at) if s.coupon is not None else {}
             if extra:
                 item["coupon"] = extra["coupon"]
             try:

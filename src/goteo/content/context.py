@@ -8,6 +8,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+# The contact a message is shown to when no one is chosen (``goteo simulate``, the web app's
+# preview): every optional field missing, so the defaults show.
+SAMPLE_CONTACT: Mapping[str, Any] = {
+    "id": 0,
+    "email": "someone@example.com",
+    "first_name": "",
+    "last_name": "",
+    "locale": "",
+    "timezone": "",
+    "attributes": {},
+}
+
 
 def contact_context(
     email: str,

@@ -33,13 +33,28 @@ def _part(message: Message, content_type: str) -> str:
     return ""
 
 
-def _caught(folder: Path) -> list[dict[str, str]]:
+def caught_messages() -> list[dict[str, str]] | None:
+    """The messages the mail catcher received (GOTEO_MAILBOX), newest first: key, to,
+    subject and date; None when no mailbox is set. The web app's outbox lists them too."""
+    folder = Path(settings.GOTEO_MAILBOX) if settings.GOTEO_MAILBOX else None
+    if folder is None:
+        return None
     messages = []
     for key, msg in caught(folder):
         subject = str(make_header(decode_header(msg.get("Subject", ""))))
         to = str(make_header(decode_header(msg.get("To", ""))))
         messages.append({"key": key, "to": to, "subject": subject, "date": msg.get("Date", "")})
     return messages
+
+
+def caught_parts(key: str) -> tuple[str, str] | None:
+    """One caught message's HTML and text parts, or None when there is no such message."""
+    if not settings.GOTEO_MAILBOX or "/" in key:
+        return None
+    found = dict(caught(Path(settings.GOTEO_MAILBOX), limit=10_000)).get(key)
+    if found is None:
+        return None
+    return _part(found, "text/html"), _part(found, "text/plain")
 
 
 @require_GET
@@ -52,14 +67,14 @@ def outbox(request: HttpRequest) -> HttpResponse:
             f"channel: must be one of {choices}", content_type="text/plain"
         )
     shows = {c: channel in ("", c) for c in outbox_channels.CHANNELS}
-    folder = Path(settings.GOTEO_MAILBOX) if settings.GOTEO_MAILBOX else None
+    caught_mail = caught_messages() if shows["email"] else None
     context: dict[str, Any] = {
         "channel": channel,
         "channels": outbox_channels.CHANNELS,
         "shows": shows,
         "deliveries": recent_deliveries(100, channel=channel or None),
-        "catcher": folder is not None and shows["email"],
-        "messages": _caught(folder) if folder is not None and shows["email"] else [],
+        "catcher": caught_mail is not None,
+        "messages": caught_mail or [],
         "mailers": outbox_channels.mailers() if shows["mail"] else None,
         "texts": outbox_channels.texts() if shows["sms"] else None,
         "posts": outbox_channels.posts() if shows["social"] else None,
@@ -71,11 +86,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
 def message(request: HttpRequest, key: str) -> HttpResponse:
     """One caught message's HTML part, shown in a sandboxed frame by the outbox page."""
     enabled()
-    if not settings.GOTEO_MAILBOX or "/" in key:
+    parts = caught_parts(key)
+    if parts is None:
         raise Http404
-    found = dict(caught(Path(settings.GOTEO_MAILBOX), limit=10_000)).get(key)
-    if found is None:
-        raise Http404
-    response = HttpResponse(_part(found, "text/html") or _part(found, "text/plain"))
+    response = HttpResponse(parts[0] or parts[1])
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
     return response

@@ -42,23 +42,8 @@ class MailProvider:
         self.capabilities = frozenset({TRACKING}) | self.backend.capabilities
 
     def prepare(self, draft: Draft) -> Prepared:
-        address, why = usable_address(draft.contact.get("postal_address"))
-        if address is None:
-            raise Skip(f"skipped: {why}")
-        locale, variant = _variant(draft.campaign, draft.template, draft.locale)
-        try:
-            fmt = page_format(variant.format or DEFAULT_FORMAT)
-        except ValueError as exc:
-            raise PrepareError(f"template {draft.template!r} ({locale}) format: {exc}") from exc
-        url = personal_url(self.sender.base_url, self.sender.secret, draft.delivery_id)
-        template = MailerTemplate(variant.html, variant.front or "", f"template {draft.template!r}")
-        try:
-            mailer = render_mailer(
-                template, self._context(draft), delivery_id=draft.delivery_id, fmt=fmt,
-                address=address, sender=self.sender.postal_address, url=url, lang=locale,
-            )  # fmt: skip
-        except RenderError as exc:
-            raise PrepareError(str(exc)) from exc
+        mailer, variant = render_draft(draft, self.sender)
+        address, fmt = mailer.address, mailer.format
         return Prepared(
             draft.delivery_id,
             mailer,
@@ -76,23 +61,48 @@ class MailProvider:
         if isinstance(self.backend, LobChannel):
             self.backend.close()
 
-    def _context(self, draft: Draft) -> dict[str, object]:
-        contact, base = draft.contact, self.sender.base_url
-        person = contact_context(
-            email=contact["email"], first_name=contact["first_name"],
-            last_name=contact["last_name"], locale=contact["locale"],
-            timezone=contact["timezone"], attributes=contact["attributes"],
+
+def render_draft(draft: Draft, sender: Sender) -> tuple[Mailer, TemplateVariant]:
+    """The mailer one row prints (and its template's variant): Skip for a contact without a
+    usable postal address, PrepareError for a template that cannot be rendered. The web
+    app's preview renders through here too."""
+    address, why = usable_address(draft.contact.get("postal_address"))
+    if address is None:
+        raise Skip(f"skipped: {why}")
+    locale, variant = _variant(draft.campaign, draft.template, draft.locale)
+    try:
+        fmt = page_format(variant.format or DEFAULT_FORMAT)
+    except ValueError as exc:
+        raise PrepareError(f"template {draft.template!r} ({locale}) format: {exc}") from exc
+    url = personal_url(sender.base_url, sender.secret, draft.delivery_id)
+    template = MailerTemplate(variant.html, variant.front or "", f"template {draft.template!r}")
+    try:
+        mailer = render_mailer(
+            template, _context(draft, sender), delivery_id=draft.delivery_id, fmt=fmt,
+            address=address, sender=sender.postal_address, url=url, lang=locale,
         )  # fmt: skip
-        return render_context(
-            person,
-            campaign_key=draft.campaign.key,
-            campaign_name=draft.campaign.name,
-            message_id="",
-            unsubscribe_url=f"{base}/u/{unsubscribe_token(contact['id'])}",
-            preferences_url=f"{base}/p/{preference_token(contact['id'])}",
-            base_url=base,
-            postal_address=self.sender.postal_address,
-        ) | dict(draft.context)
+    except RenderError as exc:
+        raise PrepareError(str(exc)) from exc
+    return mailer, variant
+
+
+def _context(draft: Draft, sender: Sender) -> dict[str, object]:
+    contact, base = draft.contact, sender.base_url
+    person = contact_context(
+        email=contact["email"], first_name=contact["first_name"],
+        last_name=contact["last_name"], locale=contact["locale"],
+        timezone=contact["timezone"], attributes=contact["attributes"],
+    )  # fmt: skip
+    return render_context(
+        person,
+        campaign_key=draft.campaign.key,
+        campaign_name=draft.campaign.name,
+        message_id="",
+        unsubscribe_url=f"{base}/u/{unsubscribe_token(contact['id'])}",
+        preferences_url=f"{base}/p/{preference_token(contact['id'])}",
+        base_url=base,
+        postal_address=sender.postal_address,
+    ) | dict(draft.context)
 
 
 def _variant(campaign: Campaign, name: str, locale: str) -> tuple[str, TemplateVariant]:
