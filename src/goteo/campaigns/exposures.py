@@ -3,8 +3,9 @@
 Every channel records through ``record_touches`` (plain SQL, many rows per statement, ``ON
 CONFLICT`` on the unique (contact, dedupe key)), so a retried or replayed recording never
 counts twice. A mailer first recorded as expected in home becomes ``delivered`` (with the real
-date) when its provider reports the delivery; nothing else is ever changed by a second
-recording. Opens and clicks update the email's own exposure (``record_engagement``).
+date) when its provider reports the delivery, and is withdrawn when it reports the mailer
+failed or returned; nothing else is ever changed by a second recording. Opens and clicks
+update the email's own exposure (``record_engagement``).
 
 ``GOTEO_EXPOSURE_LEDGER=off`` turns the recording off; it exists to measure its cost.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +26,14 @@ from goteo.bulk_sql import insert_rows
 from goteo.campaigns.delivery_kinds import MARKETING
 from goteo.campaigns.models import AudienceExposure, Delivery, Exposure
 from goteo.contacts.event_store import db_moment
-from goteo.engine.exposure_words import DELIVERED, DELIVERY_KINDS, IN_HOME, KINDS, QR_VISIT
+from goteo.engine.exposure_words import (
+    AT_RECEIPT,
+    DELIVERED,
+    DELIVERY_KINDS,
+    IN_HOME,
+    KINDS,
+    QR_VISIT,
+)
 
 COLUMNS = (
     "contact_id", "channel", "kind", "campaign_id", "version_id", "step_id", "delivery_id",
@@ -86,8 +94,23 @@ def touch_of_delivery(
     )
 
 
-def record_delivery(row: Mapping[str, Any], when: datetime, kind: str | None = None) -> None:
-    """Record the exposure of a delivered row (see ``touch_of_delivery``), if it is one."""
+def record_delivery(
+    row: Mapping[str, Any],
+    when: datetime,
+    kind: str | None = None,
+    *,
+    in_home: date | None = None,
+    receipts: bool = False,
+) -> None:
+    """Record the exposure of a delivered row (see ``touch_of_delivery``), if it is one.
+
+    A mailer with an expected ``in_home`` date is dated then (that day's start, UTC). When
+    the provider reports deliveries later (``receipts``), an SMS waits for that report
+    (``record_reported``): handed over is not yet in front of the contact."""
+    if receipts and kind is None and row["channel"] in AT_RECEIPT:
+        return
+    if in_home is not None:
+        when = datetime.combine(in_home, time(), UTC)
     touch = touch_of_delivery(row, when, kind)
     if touch is not None:
         record_touches([touch])
@@ -106,6 +129,14 @@ def record_reported(delivery_id: int, when: datetime, kind: str) -> bool:
         return False
     record_delivery(row, when, kind)
     return True
+
+
+def withdraw_delivery(delivery_id: int, contact_id: int) -> None:
+    """A mailer that failed, was cancelled or came back never reached the contact: its
+    expected in-home exposure goes (a reported delivery stays)."""
+    Exposure.objects.filter(
+        contact_id=contact_id, dedupe_key=delivery_key(delivery_id), kind=IN_HOME
+    ).delete()
 
 
 def record_qr_visit(delivery_id: int, when: datetime) -> bool:

@@ -170,7 +170,10 @@ class _Recorder:
             if result.expected_in_home is not None:
                 common["expected_in_home"] = result.expected_in_home
             if self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common):
-                record_delivery(self.row, self.now)  # the exposure, in the same transaction
+                receipts = DELIVERY_RECEIPTS in self.capabilities
+                record_delivery(  # the exposure, in the same transaction
+                    self.row, self.now, in_home=result.expected_in_home, receipts=receipts
+                )
             self.tally.sent += 1
         elif isinstance(result, Retryable) and self.row["attempts"] < MAX_ATTEMPTS:
             delay = retry_delay(self.row["attempts"])

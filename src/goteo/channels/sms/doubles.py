@@ -19,6 +19,7 @@ from goteo.channels.sms.message import OutgoingSms
 @dataclass
 class MemorySms:
     name: str = "memory"
+    receipts: bool = False  # kept at once: no later report
     sent: list[OutgoingSms] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -41,6 +42,7 @@ MEMORY = MemorySms()
 class FolderSms:
     folder: Path
     name: str = "folder"
+    receipts: bool = False
 
     def send(self, sms: OutgoingSms) -> Result:
         self.folder.mkdir(parents=True, exist_ok=True)

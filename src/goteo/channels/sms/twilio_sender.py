@@ -68,6 +68,7 @@ def classify(delivery_id: int, exc: TwilioRestException) -> Result:
 class TwilioSender:
     account: TwilioAccount
     name: str = "twilio"
+    receipts: bool = True  # status callbacks to /webhooks/twilio/status/
     _client: Client | None = field(default=None, init=False, repr=False)
 
     def _connect(self) -> Client:
