@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,40 +32,44 @@ KILLS = 5
 LEASE = "2"  # seconds: a dead worker's claims come back quickly
 
 
-@pytest.mark.slow
-def test_sigkill_loses_nothing_and_duplicates_at_most_one_per_kill(
-    tmp_path: Path, goteo_env: dict[str, str]
-) -> None:
+@pytest.fixture
+def emailing(tmp_path: Path, goteo_env: dict[str, str]) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A mail catcher on loopback: its mailbox, and the environment that sends to it."""
     port = free_port()
     mailbox = tmp_path / "mailbox"
     catcher = MailCatcher(mailbox, port=port)
     catcher.start()
-    env = goteo_env | {"GOTEO_EMAIL_URL": f"smtp://127.0.0.1:{port}"}
+    yield mailbox, goteo_env | {"GOTEO_EMAIL_URL": f"smtp://127.0.0.1:{port}"}
+    catcher.stop()
+
+
+@pytest.mark.slow
+def test_sigkill_loses_nothing_and_duplicates_at_most_one_per_kill(
+    tmp_path: Path, emailing: tuple[Path, dict[str, str]]
+) -> None:
+    mailbox, env = emailing
     rng = random.Random(20261123)
-    try:
-        prepare_backlog(env, tmp_path, MESSAGES)
-        received_before_kill = [0]
-        for round_ in range(KILLS):
-            worker = start_goteo(env, "worker", "--lease", LEASE)
-            if round_ % 2 == 0:
-                # Mid-send: wait until this worker's messages are arriving, then kill.
-                deadline = time.monotonic() + 60
-                while (
-                    sum(message_ids(mailbox).values()) <= received_before_kill[-1]
-                    and time.monotonic() < deadline
-                ):
-                    time.sleep(0.05)
-                time.sleep(rng.uniform(0.0, 1.0))
-            else:
-                # Anywhere: during start-up, claiming, the engine's transaction or sending.
-                time.sleep(rng.uniform(0.2, 3.0))
-            worker.send_signal(signal.SIGKILL)
-            worker.communicate()  # reap it and close its pipes
-            received_before_kill.append(sum(message_ids(mailbox).values()))
-        time.sleep(float(LEASE) + 0.5)
-        totals = goteo_json(env, "worker", "--until-idle", "--lease", LEASE)
-    finally:
-        catcher.stop()
+    prepare_backlog(env, tmp_path, MESSAGES)
+    received_before_kill = [0]
+    for round_ in range(KILLS):
+        worker = start_goteo(env, "worker", "--lease", LEASE)
+        if round_ % 2 == 0:
+            # Mid-send: wait until this worker's messages are arriving, then kill.
+            deadline = time.monotonic() + 60
+            while (
+                sum(message_ids(mailbox).values()) <= received_before_kill[-1]
+                and time.monotonic() < deadline
+            ):
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 1.0))
+        else:
+            # Anywhere: during start-up, claiming, the engine's transaction or sending.
+            time.sleep(rng.uniform(0.2, 3.0))
+        worker.send_signal(signal.SIGKILL)
+        worker.communicate()  # reap it and close its pipes
+        received_before_kill.append(sum(message_ids(mailbox).values()))
+    time.sleep(float(LEASE) + 0.5)
+    totals = goteo_json(env, "worker", "--until-idle", "--lease", LEASE)
     counts = message_ids(mailbox)
     duplicates = sum(counts.values()) - len(counts)
     print(f"received after each kill: {received_before_kill}; duplicates: {duplicates}")
@@ -143,17 +148,13 @@ def _multichannel_backlog(env: dict[str, str], tmp: Path, hook: str) -> None:
 
 @pytest.mark.slow
 def test_sigkill_mid_multichannel_run_loses_nothing_on_any_channel(
-    tmp_path: Path, goteo_env: dict[str, str]
+    tmp_path: Path, emailing: tuple[Path, dict[str, str]]
 ) -> None:
-    port = free_port()
-    mailbox = tmp_path / "mailbox"
-    catcher = MailCatcher(mailbox, port=port)
-    catcher.start()
+    mailbox, email_env = emailing
     twilio, api, hook = TwilioServer(), PrintApi(), WebhookReceiver()
     sender = {"name": "Goteo", "lines": ["Calle Mayor 1"], "city": "Madrid",
               "postal_code": "28013", "region": "Madrid", "country": "ES"}  # fmt: skip
-    env = goteo_env | {
-        "GOTEO_EMAIL_URL": f"smtp://127.0.0.1:{port}",
+    env = email_env | {
         "GOTEO_SMS_URL": twilio.sms_url(),
         "GOTEO_MAIL_URL": f"lob+http://{KEY}@127.0.0.1:{api.loopback.server.server_address[1]}",
         "GOTEO_MAIL_SENDER": json.dumps(sender),
@@ -183,7 +184,6 @@ def test_sigkill_mid_multichannel_run_loses_nothing_on_any_channel(
         ledger = json.loads(_python(env, LEDGER))
         outbox = goteo_json(env, "outbox", "--limit", str(CONTACTS * 8))
     finally:
-        catcher.stop()
         twilio.stop()
         api.close()
         hook.stop()
