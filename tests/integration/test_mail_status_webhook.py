@@ -15,7 +15,7 @@ from tests.integration.test_attribution import CAMPAIGN, sent
 from goteo.actions.campaigns import do_apply_campaign
 from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.enroll import do_enroll
-from goteo.campaigns.exposures import ROW_FIELDS, record_delivery
+from goteo.campaigns.exposures import ROW_FIELDS, record_touches, sent_touch
 from goteo.campaigns.models import Delivery, DeliveryStatus, Enrollment, Exposure
 from goteo.channels.direct_mail.lob_webhooks import sign
 from goteo.contacts.models import ProviderEvent
@@ -77,7 +77,9 @@ def test_a_failed_mailer_is_marked_failed_with_the_reason(mailer: Delivery) -> N
 def _expected_in_home(mailer: Delivery) -> None:
     """The mailer's exposure as the worker records it when it goes out."""
     row = Delivery.objects.filter(id=mailer.id).values(*ROW_FIELDS).get()
-    record_delivery(row, T, in_home=date(2026, 3, 16))
+    touch = sent_touch(row, T, in_home=date(2026, 3, 16))
+    assert touch is not None
+    record_touches([touch])
 
 
 def test_the_ledger_follows_the_reports_delivered_with_its_date_or_withdrawn(
