@@ -182,6 +182,7 @@ def ledger_cost(kind: str, contacts: int, port: int, folder: Path, rounds: int) 
         "db": kind, "contacts": contacts, "rounds": rounds, "on": on, "off": off,
         "cost": 1 - on / off, "cpu_on_ms": cpu_on, "cpu_off_ms": cpu_off,
         "cpu_cost": cpu_on / cpu_off - 1,
+        "peak_rss_mb": max(r["peak_rss_mb"] for v in runs.values() for r in v),
         "runs": {k: [(r["messages_per_s"], r["worker_cpu_ms_per_msg"]) for r in v]
                  for k, v in runs.items()},
     }  # fmt: skip
@@ -192,7 +193,8 @@ def ledger_report(costs: list[dict[str, Any]], args: argparse.Namespace) -> None
         print(
             f"{c['db']:9} {c['contacts']} contacts, median of {c['rounds']}: ledger on "
             f"{c['on']:,.0f} msg/s, off {c['off']:,.0f} msg/s, cost {c['cost']:.1%}; worker CPU "
-            f"{c['cpu_on_ms']:.2f} against {c['cpu_off_ms']:.2f} ms/msg, cost {c['cpu_cost']:.1%}"
+            f"{c['cpu_on_ms']:.2f} against {c['cpu_off_ms']:.2f} ms/msg, cost {c['cpu_cost']:.1%}; "
+            f"peak {c['peak_rss_mb']:.0f} MB"
         )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -19,10 +19,12 @@ from goteo.campaigns.exposures import (
     record_qr_visit,
     record_reported,
     record_touches,
+    sent_touch,
     touch_of_delivery,
 )
 from goteo.campaigns.models import AudienceExposure, Campaign, Delivery, Exposure
 from goteo.engine.clock import ManualClock
+from goteo.worker.claims import finish_delivery
 from goteo.worker.loop import Worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -239,3 +241,20 @@ def test_a_branch_acts_on_the_exposures_the_worker_loads(
         d.contact.email: d.step_id for d in Delivery.objects.filter(step_id__in=["few", "many"])
     }
     assert last == {"ana@example.com": "many", "bo@example.com": "few"}
+
+
+def test_the_sent_mark_and_its_exposure_are_written_together_or_not_at_all() -> None:
+    two_emails()
+    do_enroll("drip", people("ana").values(), T0)
+    email = pending("email", "first")
+    Delivery.objects.filter(id=email.id).update(lease_owner="w1", lease_until=10**12)
+    touch = sent_touch(row(email), T0)
+    assert touch is not None
+    # Another worker lost its lease on the row: neither the mark nor the exposure is written.
+    assert not finish_delivery(email.id, "w2", touch, status="sent", sent_at=T0)
+    assert not Exposure.objects.exists()
+    assert finish_delivery(email.id, "w1", touch, status="sent", sent_at=T0)
+    assert finish_delivery(email.id, "w1", touch, status="sent", sent_at=T0) is False
+    exposure = Exposure.objects.get()
+    assert (exposure.delivery_id, exposure.kind, exposure.occurred_at) == (email.id, "sent", T0)
+    assert Delivery.objects.get(id=email.id).status == "sent"

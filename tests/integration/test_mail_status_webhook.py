@@ -15,7 +15,8 @@ from tests.integration.test_attribution import CAMPAIGN, sent
 from goteo.actions.campaigns import do_apply_campaign
 from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.enroll import do_enroll
-from goteo.campaigns.models import Delivery, DeliveryStatus, Enrollment
+from goteo.campaigns.exposures import ROW_FIELDS, record_touches, sent_touch
+from goteo.campaigns.models import Delivery, DeliveryStatus, Enrollment, Exposure
 from goteo.channels.direct_mail.lob_webhooks import sign
 from goteo.contacts.models import ProviderEvent
 
@@ -73,6 +74,38 @@ def test_a_failed_mailer_is_marked_failed_with_the_reason(mailer: Delivery) -> N
     assert mailer.last_error == "the print provider could not print or mail it"
 
 
+def _expected_in_home(mailer: Delivery) -> None:
+    """The mailer's exposure as the worker records it when it goes out."""
+    row = Delivery.objects.filter(id=mailer.id).values(*ROW_FIELDS).get()
+    touch = sent_touch(row, T, in_home=date(2026, 3, 16))
+    assert touch is not None
+    record_touches([touch])
+
+
+def test_the_ledger_follows_the_reports_delivered_with_its_date_or_withdrawn(
+    mailer: Delivery,
+) -> None:
+    _expected_in_home(mailer)
+    assert list(Exposure.objects.values_list("kind", "occurred_at")) == [
+        ("in_home", datetime(2026, 3, 16, tzinfo=UTC))
+    ]
+    assert _post(_event(mailer, "in_transit", "evt_1")).status_code == 200  # no change yet
+    assert Exposure.objects.get().kind == "in_home"
+    assert _post(_event(mailer, "delivered", "evt_2")).status_code == 200
+    exposure = Exposure.objects.get()
+    assert (exposure.kind, exposure.channel, exposure.step_id, exposure.delivery_id) == (
+        "delivered", "mail", "postcard", mailer.id,
+    )  # fmt: skip
+    assert exposure.occurred_at == datetime(2026, 3, 11, 8, 0, tzinfo=UTC)  # the report's date
+    # A mailer that came back was never in front of the contact; a delivered one stays.
+    assert _post(_event(mailer, "returned_to_sender", "evt_3")).status_code == 200
+    assert Exposure.objects.get().kind == "delivered"
+    Exposure.objects.all().delete()
+    _expected_in_home(mailer)
+    assert _post(_event(mailer, "returned_to_sender", "evt_4")).status_code == 200
+    assert not Exposure.objects.exists()
+
+
 @pytest.mark.parametrize("forgery", ["wrong secret", "altered", "replayed", "unsigned"])
 def test_forged_reports_are_refused_and_change_nothing(mailer: Delivery, forgery: str) -> None:
     body = _event(mailer, "failed")
@@ -90,3 +123,4 @@ def test_forged_reports_are_refused_and_change_nothing(mailer: Delivery, forgery
         DeliveryStatus.SENT, None, "",
     )  # fmt: skip
     assert not ProviderEvent.objects.exists()
+    assert not Exposure.objects.exists()

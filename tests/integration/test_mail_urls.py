@@ -12,7 +12,7 @@ from tests.integration.test_attribution import CAMPAIGN, sent
 from goteo.actions.campaigns import do_apply_campaign
 from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.enroll import do_enroll
-from goteo.campaigns.models import Delivery, Enrollment
+from goteo.campaigns.models import Delivery, Enrollment, Exposure
 from goteo.channels.direct_mail.qr import personal_url
 from goteo.contacts.models import Event
 from goteo.contacts.tracking_tokens import mail_token
@@ -59,6 +59,9 @@ def test_a_visit_is_a_click_on_the_step_then_the_landing_page(
     assert client.get(_path(mailer).upper().replace("/M/", "/m/")).status_code == 302
     mailer.refresh_from_db()
     assert mailer.clicks == 2
+    # Scanned twice: one exposure of its own, beside the mailer's.
+    visits = Exposure.objects.values_list("channel", "kind", "step_id", "contact_id")
+    assert list(visits) == [("mail", "qr_visit", "postcard", mailer.contact_id)]
 
 
 def test_looking_only_counts_nothing(client: Client, mailer: Delivery) -> None:
@@ -66,6 +69,7 @@ def test_looking_only_counts_nothing(client: Client, mailer: Delivery) -> None:
     assert client.get(_path(mailer), headers={"Sec-Purpose": "prefetch"}).status_code == 302
     mailer.refresh_from_db()
     assert mailer.clicks == 0 and not Event.objects.filter(name="clicked").exists()
+    assert not Exposure.objects.exists()
 
 
 def test_bad_tokens_and_unknown_mailers_go_nowhere(client: Client, mailer: Delivery) -> None:

@@ -187,7 +187,7 @@ def test_a_message_past_the_providers_segments_is_permanent_and_not_sent() -> No
     assert result == Permanent(9, "3 segments; this provider sends at most 2")
     assert memory.sent == []
     assert "idempotency_key" not in provider.capabilities
-    assert "delivery_receipts" in provider.capabilities
+    assert "delivery_receipts" not in provider.capabilities  # the double reports nothing later
 
 
 def test_memory_and_folder_doubles_keep_what_they_are_given(tmp_path: Path) -> None:

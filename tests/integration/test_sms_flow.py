@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from goteo.actions.enroll import do_enroll
 from goteo.actions.sms_consent import grant_sms_consent
 from goteo.actions.suppression import do_suppress
-from goteo.campaigns.models import Delivery, DeliveryStatus
+from goteo.campaigns.models import Delivery, DeliveryStatus, Exposure
 from goteo.contacts.models import Contact
 from goteo.engine.clock import ManualClock
 from goteo.engine.pacing import Pacing, parse_cap, parse_quiet_hours
@@ -97,6 +97,8 @@ def test_email_then_texts_stop_suppresses_the_next_text_and_start_sends_again(
     assert (sent["To"], sent["Body"]) == (PHONE, "Hi Ana, 10% off today")
     assert first.provider_message_id == "SM" + "1".zfill(32)  # the SID, for status callbacks
     assert (first.segments, delivery("welcome").segments) == (1, 0)  # SMS parts are counted
+    # Handed to Twilio is not yet in front of Ana: the text counts when it is reported delivered.
+    assert list(Exposure.objects.values_list("channel", flat=True)) == ["email"]
 
     text_from_ana(client, "STOP", "SM" + "a" * 32)
     clock.advance(timedelta(days=1))

@@ -13,7 +13,7 @@ from tests.integration.twilio_server import SID, TOKEN
 from twilio.request_validator import RequestValidator
 
 from goteo.actions.sms_consent import grant_sms_consent
-from goteo.campaigns.models import Delivery
+from goteo.campaigns.models import Delivery, Exposure
 from goteo.contacts.channel_consent import may_send_sms
 from goteo.contacts.models import ChannelConsent, Contact, ProviderEvent
 
@@ -132,12 +132,20 @@ def test_status_callbacks_mark_the_delivery_by_its_message_sid(
     replay = signed(client, *status(delivery, "delivered"))
     assert replay.status_code == 204
     assert ProviderEvent.objects.filter(provider="twilio").count() == 1
+    # Delivered: the SMS is an exposure now, once however often Twilio says so.
+    exposure = Exposure.objects.get()
+    assert (exposure.channel, exposure.kind, exposure.delivery_id) == (
+        "sms",
+        "delivered",
+        delivery.id,
+    )
 
     failing = sent_sms(ana)
     path, params = status(failing, "undelivered", sid="SM" + "8" * 32, ErrorCode="30003")
     assert signed(client, path, params).status_code == 204
     failing.refresh_from_db()
     assert (failing.receipt, failing.status) == ("undelivered", "failed")
+    assert not Exposure.objects.filter(delivery_id=failing.id).exists()
     assert failing.last_error == "twilio undelivered: error 30003"
     # A callback naming another delivery for a SID already recorded marks the SID's own.
     path, params = status(delivery, "failed", sid="SM" + "8" * 32, ErrorCode="30005")
@@ -156,6 +164,7 @@ def test_forged_status_callbacks_change_nothing(client: Client, ana: Contact) ->
     delivery.refresh_from_db()
     assert (delivery.receipt, delivery.status, delivery.provider_message_id) == ("", "sent", "")
     assert not ProviderEvent.objects.exists()
+    assert not Exposure.objects.exists()
 
 
 def test_without_twilio_the_webhooks_are_not_found(client: Client, settings: Any) -> None:

@@ -4,7 +4,8 @@ ledger) and recorded as events.
 An open adds one to ``Delivery.opens`` each time the pixel loads and records one ``opened``
 event per delivery (its idempotency key names the delivery). A click adds to ``clicks``,
 records a ``clicked`` event with the URL and the link's index, and also counts as the open
-when none was seen yet (images are often blocked, links rarely are).
+when none was seen yet (images are often blocked, links rarely are). A mailer's QR code or
+personal URL followed is also an exposure of its own (``qr_visit``, once per mailer).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from django.db.models import Case, F, PositiveIntegerField, Value, When
 from django.db.models.functions import Coalesce
 
 from goteo.actions.events import EventInput, do_record_events
-from goteo.campaigns.exposures import record_engagement
+from goteo.campaigns.exposures import record_engagement, record_qr_visit
 from goteo.campaigns.models import Delivery
 from goteo.content.links import trackable
+from goteo.engine.exposure_words import MAIL
 
 
 def opened_key(delivery_id: int) -> str:
@@ -79,6 +81,8 @@ def do_record_click(
             delivery_id=delivery_id,
         )
         do_record_events([_opened(delivery_id, row["contact_id"], source), clicked], now)
+        if source == MAIL:  # a mailer's QR code or personal URL: an exposure of its own
+            record_qr_visit(delivery_id, now)
     return url
 
 

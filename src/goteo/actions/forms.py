@@ -18,10 +18,13 @@ from goteo.campaigns.delivery_kinds import TRANSACTIONAL
 from goteo.campaigns.models import Delivery
 from goteo.contacts.fields import ContactInput, check_contact
 from goteo.contacts.models import Consent, ConsentText, Contact, ContactStatus, Form
+from goteo.contacts.postal import country_parts
 from goteo.contacts.tokens import confirm_token
 from goteo.content.system import FORM_MESSAGE
 from goteo.engine import locales
+from goteo.forms.address_fields import COUNTRY, INPUTS, LINE1, error_code, input_of
 from goteo.forms.definition import (
+    POSTAL,
     FormDefinition,
     consent_version,
     definition_of_source,
@@ -100,9 +103,18 @@ def check_submission(
     definition: FormDefinition, data: Mapping[str, Any]
 ) -> tuple[ContactInput | None, list[str], dict[str, str]]:
     """Read only the form's own fields; everything else in ``data`` is ignored."""
-    values = {name: _one(data.get(name)) for name in definition.fields}
+    values = {name: _one(data.get(name)) for name in definition.fields if name != POSTAL}
+    errors: dict[str, str] = {}
+    if definition.countries:
+        address = {name: _one(data.get(name)) for name, _ in INPUTS}
+        errors = _address_errors(definition, address)
+        values |= address
     checked, problems = check_contact({k: v for k, v in values.items() if v is not None})
-    errors = {name: ERROR_CODES.get(name, "invalid_field") for name in problems}
+    for name, message in problems.items():
+        if name.startswith(POSTAL):  # worded per part: left out, or wrong for the country
+            errors.setdefault(input_of(name), error_code(message))
+        else:
+            errors[name] = ERROR_CODES.get(name, "invalid_field")
     chosen = values.get("locale")
     if chosen and locales.normalize(chosen) not in definition.language_choices:
         errors["locale"] = ERROR_CODES["locale"]  # only a language the menu offers
@@ -119,6 +131,17 @@ def check_submission(
     if wants_sms(definition, data) and not values.get("phone"):
         errors.setdefault("phone", "phone_required")
     return (None if errors else checked), topics, errors
+
+
+def _address_errors(definition: FormDefinition, address: dict[str, str | None]) -> dict[str, str]:
+    """The country must be one the form offers, and every part it requires given."""
+    country = (address[COUNTRY] or "").upper()
+    parts = country_parts(country) if country in definition.countries else None
+    if parts is None:
+        return {COUNTRY: "address_country_choice"}
+    filled = {part for name, part in INPUTS if address[name]}
+    missing = {LINE1 if part == "lines" else f"address_{part}" for part in parts.required - filled}
+    return dict.fromkeys(sorted(missing), "address_required")
 
 
 def wants_sms(definition: FormDefinition, data: Mapping[str, Any]) -> bool:
@@ -187,7 +210,9 @@ def _upsert(checked: ContactInput, definition: FormDefinition) -> Contact:
     A public form never overwrites what is known about someone, nor their status.
     """
     contact = Contact.objects.select_for_update().filter(email=checked.email).first()
-    fields = {"locale": definition.locale} | checked.fields
+    fields: dict[str, Any] = {"locale": definition.locale} | checked.fields
+    if checked.postal_address:
+        fields[POSTAL] = checked.postal_address
     if contact is None:  # becomes active when subscribed (at once, or once confirmed)
         try:
             with transaction.atomic():

@@ -4,23 +4,32 @@ A report is stored as a ``ProviderEvent`` (provider ``lob``, its event id unique
 call changes nothing) and then updates the mailer's delivery: the expected in-home date when
 the provider gives one, and a mailer that failed, was cancelled or came back is marked so,
 with the reason (docs/direct-mail.md#status-webhooks).
+
+The exposure ledger follows (docs/measurement.md#the-exposure-ledger): a mailer reported
+delivered becomes a ``delivered`` exposure dated when the provider says it arrived; one that
+failed, was cancelled or came back was never in front of the contact, so its expected
+in-home exposure is withdrawn.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 
+from goteo.campaigns.exposures import record_reported, withdraw_delivery
 from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.channels.direct_mail.lob_webhooks import MailStatus
 from goteo.contacts.models import ProviderEvent
+from goteo.engine.exposure_words import DELIVERED
 
 PROVIDER = "lob"
 FAILED = {"failed": "the print provider could not print or mail it", "cancelled": "cancelled"}
 RETURNED = "returned to sender"
 
 
-def do_record_mail_status(status: MailStatus) -> bool:
-    """Apply one genuine report; False when it had been recorded before."""
+def do_record_mail_status(status: MailStatus, now: datetime) -> bool:
+    """Apply one genuine report (received ``now``); False when it had been recorded before."""
     mailer = None
     if status.delivery_id is not None:
         mailer = Delivery.objects.filter(id=status.delivery_id, channel="mail").first()
@@ -48,6 +57,11 @@ def do_record_mail_status(status: MailStatus) -> bool:
         changes |= {"status": DeliveryStatus.FAILED, "last_error": FAILED[status.status]}
     elif status.status == "returned":
         changes["last_error"] = RETURNED
-    if changes:
-        Delivery.objects.filter(id=mailer.id).update(**changes)
+    with transaction.atomic():
+        if changes:
+            Delivery.objects.filter(id=mailer.id).update(**changes)
+        if status.status == DELIVERED:
+            record_reported(mailer.id, status.occurred_at or now, DELIVERED)
+        elif status.status in FAILED or status.status == "returned":
+            withdraw_delivery(mailer.id, mailer.contact_id)
     return True

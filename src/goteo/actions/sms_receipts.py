@@ -4,6 +4,9 @@ The callback URL names our delivery (``?d=<id>``, covered by Twilio's signature)
 names Twilio's message SID: the first callback stores the SID on the delivery, later ones find
 it by the SID. Each callback is kept raw as a ``ProviderEvent``; a replay changes nothing.
 Failed and undelivered end the delivery ``failed``, with Twilio's error code.
+
+An SMS is an exposure when it is delivered, not when it is handed to Twilio: the ``delivered``
+callback records it in the ledger, dated when the callback came (docs/measurement.md).
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from goteo.campaigns.exposures import record_reported
 from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.contacts.models import ProviderEvent
+from goteo.engine.exposure_words import DELIVERED
 
 FINAL = frozenset(("delivered", "failed", "undelivered"))
 PROVIDER = "twilio"
@@ -58,9 +63,11 @@ def do_sms_status(
         delivery.provider_message_id = sid
         delivery.receipt, delivery.receipt_at = status, now
         changed = ["provider_message_id", "receipt", "receipt_at"]
-        if status != "delivered":
+        if status != DELIVERED:
             delivery.status = DeliveryStatus.FAILED
             delivery.last_error = f"twilio {status}: error {raw.get('ErrorCode') or 'unknown'}"
             changed += ["status", "last_error"]
         delivery.save(update_fields=changed)
+        if status == DELIVERED:
+            record_reported(delivery.id, now, DELIVERED)
     return delivery

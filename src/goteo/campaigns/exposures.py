@@ -3,8 +3,9 @@
 Every channel records through ``record_touches`` (plain SQL, many rows per statement, ``ON
 CONFLICT`` on the unique (contact, dedupe key)), so a retried or replayed recording never
 counts twice. A mailer first recorded as expected in home becomes ``delivered`` (with the real
-date) when its provider reports the delivery; nothing else is ever changed by a second
-recording. Opens and clicks update the email's own exposure (``record_engagement``).
+date) when its provider reports the delivery, and is withdrawn when it reports the mailer
+failed or returned; nothing else is ever changed by a second recording. Opens and clicks
+update the email's own exposure (``record_engagement``).
 
 ``GOTEO_EXPOSURE_LEDGER=off`` turns the recording off; it exists to measure its cost.
 """
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +27,14 @@ from goteo.bulk_sql import insert_rows
 from goteo.campaigns.delivery_kinds import MARKETING
 from goteo.campaigns.models import AudienceExposure, Delivery, Exposure
 from goteo.contacts.event_store import db_moment
-from goteo.engine.exposure_words import DELIVERED, DELIVERY_KINDS, IN_HOME, KINDS, QR_VISIT
+from goteo.engine.exposure_words import (
+    AT_RECEIPT,
+    DELIVERED,
+    DELIVERY_KINDS,
+    IN_HOME,
+    KINDS,
+    QR_VISIT,
+)
 
 COLUMNS = (
     "contact_id", "channel", "kind", "campaign_id", "version_id", "step_id", "delivery_id",
@@ -86,11 +95,65 @@ def touch_of_delivery(
     )
 
 
+def sent_touch(
+    row: Mapping[str, Any],
+    when: datetime,
+    kind: str | None = None,
+    *,
+    in_home: date | None = None,
+    receipts: bool = False,
+) -> Touch | None:
+    """The exposure of a row marked sent (see ``touch_of_delivery``), if it is one now.
+
+    A mailer with an expected ``in_home`` date is dated then (that day's start, UTC). When
+    the provider reports deliveries later (``receipts``), an SMS waits for that report
+    (``record_reported``): handed over is not yet in front of the contact."""
+    if receipts and kind is None and row["channel"] in AT_RECEIPT:
+        return None
+    if in_home is not None:
+        when = datetime.combine(in_home, time(), UTC)
+    return touch_of_delivery(row, when, kind)
+
+
 def record_delivery(row: Mapping[str, Any], when: datetime, kind: str | None = None) -> None:
     """Record the exposure of a delivered row (see ``touch_of_delivery``), if it is one."""
     touch = touch_of_delivery(row, when, kind)
     if touch is not None:
         record_touches([touch])
+
+
+def update_and_record(update: str, params: Sequence[Any], touch: Touch | None) -> bool:
+    """Run ``update`` (an UPDATE of at most one row, such as marking a delivery sent) and,
+    if it changed the row, record ``touch``, in the caller's transaction; whether it did.
+
+    On PostgreSQL both go in one statement (``WITH done AS (UPDATE … RETURNING 1), ledger AS
+    (INSERT … SELECT … FROM done ON CONFLICT …) SELECT count(*) FROM done``): one round trip
+    per message instead of two. SQLite runs in process, where a round trip costs nothing,
+    and has no such statement: the two run one after the other."""
+    if touch is None or not ledger_on() or connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(update, params)
+            changed: bool = cursor.rowcount == 1
+        if changed and touch is not None:
+            record_touches([touch])
+        return changed
+    _check_kind(touch)
+    values = ", ".join(f"CAST(%s AS {t})" for t in _column_types())
+    sql = (
+        f"WITH done AS ({update} RETURNING 1), ledger AS (INSERT INTO "
+        f"{Exposure._meta.db_table} ({', '.join(COLUMNS)}) SELECT {values} FROM done "
+        f"{_ON_CONFLICT}) SELECT count(*) FROM done"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *_row(touch, sqlite=False)])
+        found = cursor.fetchone()
+    return bool(found is not None and int(found[0]) == 1)
+
+
+@lru_cache(maxsize=1)
+def _column_types() -> tuple[str, ...]:
+    fields = {f.column: f for f in Exposure._meta.concrete_fields}
+    return tuple(str(fields[c].db_type(connection)) for c in COLUMNS)
 
 
 ROW_FIELDS = (
@@ -106,6 +169,14 @@ def record_reported(delivery_id: int, when: datetime, kind: str) -> bool:
         return False
     record_delivery(row, when, kind)
     return True
+
+
+def withdraw_delivery(delivery_id: int, contact_id: int) -> None:
+    """A mailer that failed, was cancelled or came back never reached the contact: its
+    expected in-home exposure goes (a reported delivery stays)."""
+    Exposure.objects.filter(
+        contact_id=contact_id, dedupe_key=delivery_key(delivery_id), kind=IN_HOME
+    ).delete()
 
 
 def record_qr_visit(delivery_id: int, when: datetime) -> bool:
@@ -124,8 +195,7 @@ def record_touches(touches: Sequence[Touch]) -> None:
     if not touches or not ledger_on():
         return
     for touch in touches:
-        if touch.kind not in KINDS:
-            raise ValueError(f"kind: {touch.kind!r} is not an exposure kind ({', '.join(KINDS)})")
+        _check_kind(touch)
     # One row per touch: a statement may not meet the same row twice on PostgreSQL.
     unique: dict[tuple[int, str], Touch] = {}
     for touch in touches:
@@ -133,22 +203,29 @@ def record_touches(touches: Sequence[Touch]) -> None:
         if seen is None or (seen.kind == IN_HOME and touch.kind == DELIVERED):
             unique[touch.contact_id, touch.dedupe_key] = touch
     sqlite = connection.vendor == "sqlite"
-    table = Exposure._meta.db_table
-    rows = [
-        (
-            t.contact_id, t.channel, t.kind, t.campaign_id, t.version_id, t.step_id[:64],
-            t.delivery_id, t.dedupe_key[:80], db_moment(t.occurred_at, sqlite), 0, 0,
-        )
-        for t in unique.values()
-    ]  # fmt: skip
-    # A mailer expected in home becomes delivered when the provider says so; nothing else
-    # is ever changed by recording a touch again.
-    suffix = (
-        "ON CONFLICT (contact_id, dedupe_key) DO UPDATE SET kind = excluded.kind, "
-        f"occurred_at = excluded.occurred_at WHERE {table}.kind = '{IN_HOME}' "
-        f"AND excluded.kind = '{DELIVERED}'"
-    )
-    insert_rows(table, COLUMNS, rows, suffix)
+    rows = [_row(t, sqlite) for t in unique.values()]
+    insert_rows(Exposure._meta.db_table, COLUMNS, rows, _ON_CONFLICT)
+
+
+# A mailer expected in home becomes delivered when the provider says so; nothing else is
+# ever changed by recording a touch again.
+_ON_CONFLICT = (
+    "ON CONFLICT (contact_id, dedupe_key) DO UPDATE SET kind = excluded.kind, "
+    f"occurred_at = excluded.occurred_at WHERE {Exposure._meta.db_table}.kind = '{IN_HOME}' "
+    f"AND excluded.kind = '{DELIVERED}'"
+)
+
+
+def _row(t: Touch, sqlite: bool) -> tuple[Any, ...]:
+    return (
+        t.contact_id, t.channel, t.kind, t.campaign_id, t.version_id, t.step_id[:64],
+        t.delivery_id, t.dedupe_key[:80], db_moment(t.occurred_at, sqlite), 0, 0,
+    )  # fmt: skip
+
+
+def _check_kind(touch: Touch) -> None:
+    if touch.kind not in KINDS:
+        raise ValueError(f"kind: {touch.kind!r} is not an exposure kind ({', '.join(KINDS)})")
 
 
 def record_engagement(delivery_id: int, contact_id: int, now: datetime, *, clicked: bool) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -15,8 +16,6 @@ from django.db import DatabaseError
 
 from goteo.channels import webhook, webhook_sinks
 from goteo.channels.base import Channel, EmailChannel
-from goteo.channels.direct_mail.factory import mail_provider
-from goteo.channels.direct_mail.provider import MailProvider
 from goteo.channels.email import provider as email
 from goteo.channels.email.composer import Composer, sender_from_settings
 from goteo.channels.registry import Channels, OfferedChannels
@@ -25,6 +24,9 @@ from goteo.channels.social import channel as social
 from goteo.config import ConfigError
 from goteo.contacts.postal import PostalAddress, check_postal
 from goteo.social.models import SocialAccount
+
+if TYPE_CHECKING:
+    from goteo.channels.direct_mail.provider import MailProvider
 
 
 def webhook_provider(url: str) -> webhook.WebhookProvider:
@@ -49,6 +51,10 @@ def mail_channel() -> MailProvider | None:
     url = settings.GOTEO_MAIL_URL
     if not url:
         return None
+    # WeasyPrint, its fonts and the QR encoder are loaded only where mail is configured.
+    from goteo.channels.direct_mail.factory import mail_provider
+    from goteo.channels.direct_mail.provider import MailProvider
+
     sender: PostalAddress | None = None
     errors: dict[str, str] = {}
     if settings.GOTEO_MAIL_SENDER:

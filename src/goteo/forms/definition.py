@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from goteo.contacts.postal import country_parts
 from goteo.engine import yamlsource
 from goteo.engine.http_urls import http_url
 from goteo.engine.parser import normalize_locale
@@ -18,10 +19,12 @@ from goteo.engine.problems import Problem
 from goteo.engine.step_parser import SLUG
 from goteo.forms import texts as form_texts
 
-FIELDS = ("email", "first_name", "last_name", "phone", "locale")
+POSTAL = "postal_address"  # asks for the parts of a postal address (docs/forms.md)
+FIELDS = ("email", "first_name", "last_name", "phone", "locale", POSTAL)
 TOP_KEYS = (
     "consent",
     "consent_checkbox",
+    "countries",
     "double_opt_in",
     "fields",
     "intro",
@@ -70,6 +73,8 @@ class FormDefinition:
     languages: tuple[str, ...] = ()  # the language menu (the `locale` field), in this order
     # The words of the SMS opt-in checkbox (docs/sms.md); empty: the form asks for no SMS.
     sms_consent: str = ""
+    # The countries a postal address may be in (ISO alpha-2, upper case), when it asks for one.
+    countries: tuple[str, ...] = ()
     warnings: tuple[Problem, ...] = ()  # what may be wrong, though the form is valid
 
     @property
@@ -159,9 +164,16 @@ class _Parser:
             texts=self._texts(data.get("texts")),
             languages=self._languages(data.get("languages")),
             sms_consent=self.text(data, "sms_consent"),
+            countries=self._countries(data.get("countries")),
         )
         if definition.sms_consent and "phone" not in definition.fields:
             self.fail("sms_consent", "asks for SMS consent, so fields must include phone")
+        if (POSTAL in definition.fields) != bool(data.get("countries")):
+            self.fail(
+                "countries" if data.get("countries") else "fields",
+                "a postal address needs the countries it may be in: give both fields: "
+                "[…, postal_address] and countries: [ES, FR, …]",
+            )
         if self.problems:
             return None
         return replace(definition, warnings=tuple(self._warnings(definition)))
@@ -244,6 +256,25 @@ class _Parser:
             missing = next(key for key in MESSAGE if key not in words)
             self.fail(f"{path}.{given[0]}", f"needs {missing} too: the email has both or neither")
         return chosen
+
+    def _countries(self, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not value:
+            self.fail("countries", "must be a list of country codes, like [ES, FR]")
+            return ()
+        chosen: list[str] = []
+        for i, code in enumerate(value):
+            known = isinstance(code, str) and country_parts(code) is not None
+            if code is False:
+                self.fail(f"countries[{i}]", 'YAML reads NO as false: write Norway as "NO"')
+            elif not known:
+                self.fail(f"countries[{i}]", f"{code!r} is not a country code (like PL, US, ES)")
+            elif code.upper() in chosen:
+                self.fail(f"countries[{i}]", f"{code!r} is listed twice")
+            else:
+                chosen.append(code.upper())
+        return tuple(chosen)
 
     def _languages(self, value: Any) -> tuple[str, ...]:
         if value is None:

@@ -27,10 +27,25 @@ if TYPE_CHECKING:
 #: The languages Goteo has its own texts in (pages and confirmation email alike).
 BUILT_IN_LANGUAGES: tuple[str, ...] = tuple(sorted(SYSTEM_MESSAGES.locales("confirm")))
 
-LABELS = ("email", "first_name", "last_name", "phone", "locale", "topics", "submit")
+ADDRESS_LABELS = (
+    "address_line1", "address_line2", "address_city", "address_postal_code", "address_region",
+    "address_country",
+)  # fmt: skip
+ADDRESS_ERRORS = ("address_required", "address_invalid", "address_country_choice")
+ADDRESS_TEXTS = (*ADDRESS_LABELS, *ADDRESS_ERRORS)  # shown by forms that ask for an address
+LABELS = (
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "locale",
+    "topics",
+    "submit",
+    *ADDRESS_LABELS,
+)
 ERRORS = (
     "invalid_email", "invalid_name", "invalid_phone", "phone_required", "invalid_locale",
-    "invalid_field", "no_topic",
+    "invalid_field", "no_topic", *ADDRESS_ERRORS,
     "consent_required", "fix_errors", "limited", "csrf_title", "csrf_body",
 )  # fmt: skip
 THANKS = ("pending_title", "pending_body", "subscribed_title", "subscribed_body")
@@ -115,7 +130,7 @@ def needed_keys(definition: FormDefinition) -> list[str]:
         "topics": len(definition.topics) < 2,
         "no_topic": len(definition.topics) < 2,
         "consent_required": not definition.consent_checkbox,
-    }
+    } | dict.fromkeys(ADDRESS_TEXTS, not definition.countries)
     thanks = ("pending_title", "pending_body") if definition.double_opt_in else THANKS[2:]
     keys = [k for k in (*LABELS, *ERRORS) if not skipped.get(k)]
     if not definition.redirect:

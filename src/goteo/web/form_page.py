@@ -12,8 +12,9 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from goteo.contacts.models import Form
-from goteo.forms.definition import FormDefinition, definition_of_source
-from goteo.web.public_texts import language_name, texts
+from goteo.forms import address_fields
+from goteo.forms.definition import POSTAL, FormDefinition, definition_of_source
+from goteo.web.public_texts import country_name, language_name, texts
 
 INPUTS = {
     "email": ("email", "email"),
@@ -44,6 +45,9 @@ def form_context(
     values, errors = values or {}, errors or {}
     fields = []
     for name in definition.fields:
+        if name == POSTAL:
+            fields += _address(definition, t, values, errors)
+            continue
         kind, autocomplete = INPUTS.get(name, ("select", "language"))
         value = _posted(values, name) or (definition.locale if name == "locale" else "")
         error = t.get(errors.get(name, ""), "") if name in errors else ""
@@ -74,6 +78,34 @@ def form_context(
         "sms_consent": definition.sms_consent,
         "sms_checked": bool(_posted(values, "sms_agree")),
     }
+
+
+def _address(
+    definition: FormDefinition,
+    t: Mapping[str, str],
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """The inputs of a postal address, for the form's countries (the country as a menu of
+    their names in the form's language)."""
+    language = definition.locale.split("-")[0]
+    chosen = _posted(values, address_fields.COUNTRY).upper() or definition.countries[0]
+    countries = [
+        (code, country_name(code, language), code == chosen) for code in definition.countries
+    ]
+    return [
+        {
+            "name": name,
+            "label": t[name],
+            "type": "text",
+            "value": _posted(values, name),
+            "error": t.get(errors[name], "") if name in errors else "",
+            "autocomplete": address_fields.AUTOCOMPLETE[name],
+            "required": required,
+            "options": countries if name == address_fields.COUNTRY else [],
+        }
+        for name, required in address_fields.shown(definition.countries)
+    ]
 
 
 def snippet_html(form: Form) -> str:

@@ -34,5 +34,5 @@ def mail_status(request: HttpRequest) -> HttpResponse:
         status = parse(body)
     except BadWebhook as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    recorded = do_record_mail_status(status)
+    recorded = do_record_mail_status(status, journey_clock.now())
     return JsonResponse({"status": status.status, "recorded": recorded})

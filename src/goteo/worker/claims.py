@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F, Field, Model, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
+from goteo.campaigns.exposures import Touch, update_and_record
 from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus, Enrollment, EnrollmentStatus
 from goteo.contacts.channel_consent import sms_refusal
 from goteo.contacts.models import Contact, Suppression
@@ -196,15 +197,17 @@ def _aware(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def finish_delivery(delivery_id: int, owner: str, **fields: object) -> bool:
-    """Record a delivery's outcome, only if this worker still holds it."""
+def finish_delivery(
+    delivery_id: int, owner: str, touch: Touch | None = None, /, **fields: object
+) -> bool:
+    """Record a delivery's outcome, only if this worker still holds it, and then its
+    exposure ``touch``, if any (in one statement where the database allows)."""
     clause, values = _prep(Delivery, fields)
     sets = f"{clause}, " if clause else ""
     sql = (
         f"UPDATE {Delivery._meta.db_table} SET {sets}lease_owner = '', lease_until = 0 "
         "WHERE id = %s AND lease_owner = %s AND status = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, delivery_id, owner, DeliveryStatus.PENDING.value])
-        changed: int = cursor.rowcount
-    return changed == 1
+    return update_and_record(
+        sql, [*values, delivery_id, owner, DeliveryStatus.PENDING.value], touch
+    )

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from goteo.campaigns.exposures import record_delivery
+from goteo.campaigns.exposures import Touch, sent_touch
 from goteo.campaigns.models import Delivery, DeliveryStatus
 from goteo.campaigns.versions import campaign_for_version
 from goteo.channels.base import (
@@ -169,8 +169,14 @@ class _Recorder:
                 common["message_id"] = result.reference[:255]
             if result.expected_in_home is not None:
                 common["expected_in_home"] = result.expected_in_home
-            if self._finish(status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common):
-                record_delivery(self.row, self.now)  # the exposure, in the same transaction
+            receipts = DELIVERY_RECEIPTS in self.capabilities
+            touch = sent_touch(
+                self.row, self.now, in_home=result.expected_in_home, receipts=receipts
+            )
+            # The sent mark and its exposure: one statement on PostgreSQL.
+            self._finish(
+                touch, status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common
+            )
             self.tally.sent += 1
         elif isinstance(result, Retryable) and self.row["attempts"] < MAX_ATTEMPTS:
             delay = retry_delay(self.row["attempts"])
@@ -187,5 +193,5 @@ class _Recorder:
             self.tally.failed += 1
             log.warning("delivery %s (%s) failed: %s", self.row["id"], self.row["channel"], reason)
 
-    def _finish(self, **fields: object) -> bool:
-        return finish_delivery(self.row["id"], self.owner, **fields)
+    def _finish(self, touch: Touch | None = None, /, **fields: object) -> bool:
+        return finish_delivery(self.row["id"], self.owner, touch, **fields)

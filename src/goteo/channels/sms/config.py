@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from goteo.channels.sms import doubles
 from goteo.channels.sms.message import SmsSender
 from goteo.channels.sms.provider import SmsProvider
-from goteo.channels.sms.twilio_sender import API_URL, TwilioAccount, TwilioSender
+from goteo.channels.sms.twilio_account import API_URL, TwilioAccount
 from goteo.config import ConfigError
 from goteo.contacts.phones import normalize_phone
 
@@ -56,7 +56,9 @@ def sms_sender(url: str) -> SmsSender | None:
     if not url.strip():
         return None
     scheme = urlsplit(url).scheme.lower()
-    if scheme == "twilio":
+    if scheme == "twilio":  # the twilio library is loaded only by a worker that uses it
+        from goteo.channels.sms.twilio_sender import TwilioSender
+
         return TwilioSender(twilio_account(url))
     if scheme == "memory":
         return doubles.MEMORY

@@ -20,6 +20,7 @@ from goteo.channels.sms.message import OutgoingSms
 @dataclass
 class MemorySms:
     name: str = "memory"
+    receipts: bool = False  # kept at once: no later report
     sent: list[OutgoingSms] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -45,6 +46,7 @@ PREFIX = "goteo-sms-"
 class FolderSms:
     folder: Path
     name: str = "folder"
+    receipts: bool = False
 
     def send(self, sms: OutgoingSms) -> Result:
         self.folder.mkdir(parents=True, exist_ok=True)

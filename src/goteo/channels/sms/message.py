@@ -20,6 +20,7 @@ class OutgoingSms:
 
 class SmsSender(Protocol):
     name: str
+    receipts: bool  # the provider reports delivered / failed later (status callbacks)
 
     def send(self, sms: OutgoingSms) -> Result:
         """Send one message; never raises for a delivery problem."""

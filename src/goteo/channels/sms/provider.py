@@ -1,14 +1,15 @@
 """The SMS channel's provider: prepare renders the template's text, deliver hands it on.
 
-Capabilities: delivery receipts (Twilio reports delivered, failed and undelivered to
-``/webhooks/twilio/status/``), at most ``MAX_SEGMENTS`` parts per message, and **no
-idempotency key**: Twilio's Messages API has none, so a crash (or a lost answer) between
-Twilio's acceptance and our record can send one duplicate per in-flight message.
+Capabilities: delivery receipts where the sender reports them (Twilio reports delivered,
+failed and undelivered to ``/webhooks/twilio/status/``; the test doubles report nothing), at
+most ``MAX_SEGMENTS`` parts per message, and **no idempotency key**: Twilio's Messages API has
+none, so a crash (or a lost answer) between Twilio's acceptance and our record can send one
+duplicate per in-flight message.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from goteo.channels.base import Draft, Permanent, Prepared, PrepareError, Result
 from goteo.channels.sms.message import OutgoingSms, SmsSender
@@ -27,8 +28,11 @@ class SmsProvider:
     sender: SmsSender
     base_url: str  # GOTEO_BASE_URL: the status callbacks come back here
     name: str = "sms"
-    capabilities: frozenset[str] = CAPABILITIES
     max_segments: int = MAX_SEGMENTS
+    capabilities: frozenset[str] = field(init=False, default=CAPABILITIES)
+
+    def __post_init__(self) -> None:
+        self.capabilities = CAPABILITIES if self.sender.receipts else frozenset()
 
     def prepare(self, draft: Draft) -> Prepared:
         # No number: the gate suppresses the message ("no phone number"), so it is never sent.

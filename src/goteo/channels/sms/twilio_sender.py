@@ -19,12 +19,12 @@ from twilio.rest import Client
 
 from goteo.channels.base import Delivered, Permanent, Result, Retryable
 from goteo.channels.sms.message import OutgoingSms
+from goteo.channels.sms.twilio_account import TwilioAccount
 
 # The library logs every request and answer in several INFO lines: kept to its warnings.
 _http_log = logging.getLogger(f"{__name__}.http")
 _http_log.setLevel(logging.WARNING)
 
-API_URL = "https://api.twilio.com"
 TIMEOUT = 10.0
 # Twilio error codes that no retry can mend: the number, or the person, will not take it.
 PERMANENT_CODES = frozenset(
@@ -44,15 +44,6 @@ PERMANENT_CODES = frozenset(
 RETRY_CODES = frozenset((20003, 20429, 30001, 30002))  # auth, too many requests, queue full
 
 
-@dataclass(frozen=True)
-class TwilioAccount:
-    account_sid: str
-    auth_token: str
-    from_number: str = ""  # E.164, or
-    messaging_service_sid: str = ""  # MG…: Twilio picks the sender
-    api_url: str = API_URL  # a loopback server in the tests
-
-
 def classify(delivery_id: int, exc: TwilioRestException) -> Result:
     reason = f"twilio {exc.status}" + (f" error {exc.code}" if exc.code else "") + f": {exc.msg}"
     if exc.code in PERMANENT_CODES:
@@ -68,6 +59,7 @@ def classify(delivery_id: int, exc: TwilioRestException) -> Result:
 class TwilioSender:
     account: TwilioAccount
     name: str = "twilio"
+    receipts: bool = True  # status callbacks to /webhooks/twilio/status/
     _client: Client | None = field(default=None, init=False, repr=False)
 
     def _connect(self) -> Client:

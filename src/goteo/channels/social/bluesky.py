@@ -25,6 +25,7 @@ from atproto_client.request import Request
 
 from goteo.channels.base import Permanent, Result, Retryable
 from goteo.channels.social.base import Published, SocialPost, credential
+from goteo.channels.social.limits import MAX_LENGTH
 from goteo.channels.social.record_keys import tid
 
 COLLECTION = "app.bsky.feed.post"
@@ -44,7 +45,7 @@ class _Request(Request):  # type: ignore[misc]
 class BlueskyProvider:
     name = "bluesky"
     capabilities = frozenset({"media", "alt_text", "record_key", "links"})
-    max_length: int | None = 300
+    max_length: int | None = MAX_LENGTH["bluesky"]
 
     def deliver(self, post: SocialPost) -> Result:
         account = post.account

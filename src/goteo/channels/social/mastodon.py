@@ -23,6 +23,7 @@ from mastodon import (
 
 from goteo.channels.base import Permanent, Result, Retryable
 from goteo.channels.social.base import Published, SocialPost, credential
+from goteo.channels.social.limits import MAX_LENGTH
 
 TIMEOUT = 30.0
 # The API level the library checks our calls against (v2 media, idempotency keys, the newest
@@ -37,7 +38,7 @@ def idempotency_key(post: SocialPost) -> str:
 class MastodonProvider:
     name = "mastodon"
     capabilities = frozenset({"media", "alt_text", "idempotency_key", "links"})
-    max_length: int | None = 500
+    max_length: int | None = MAX_LENGTH["mastodon"]
 
     def deliver(self, post: SocialPost) -> Result:
         account = post.account

@@ -83,5 +83,14 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def country_name(code: str, language: str) -> str:
+    """A country's name in a language: ``country_name("ES", "pl")`` is Hiszpania."""
+    try:
+        names = Locale.parse(language.replace("-", "_")).territories
+    except (ValueError, UnknownLocaleError):
+        return code
+    return str(names.get(code, code))
+
+
 def long_date(value: date, language: str) -> str:
     return format_date(value, format="long", locale=language)
