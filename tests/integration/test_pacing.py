@@ -272,7 +272,8 @@ def test_transactional_messages_are_not_paced(
 def test_two_workers_racing_for_the_last_slot(settings: Any, clock: ManualClock) -> None:
     """Worker A sends the contact's high-priority message (slowly). Worker B, whose clock is a
     little behind, holds the low-priority one: the high one is not due yet on B's clock, so
-    only the count of sent messages can stop B. B waits for A's lock, then sees A's send."""
+    only the count of sent messages can stop B. B checks while A's message is on the wire and
+    counts it: it is marked in flight, with the time A will record it as sent at."""
     assert on_postgres()
     settings.GOTEO_FREQUENCY_CAP = "1/7d"
     apply("low", [send("low")], templates("low"))

@@ -23,6 +23,7 @@ from django.db.models import F
 
 from goteo.actions.campaigns import do_set_campaign_status
 from goteo.actions.suppression import do_suppress
+from goteo.campaigns.in_flight import wait_after_commit
 from goteo.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from goteo.channels.email.bounce_status import HARD, severity
 from goteo.contacts.models import Contact, ContactStatus, ProviderEvent, SuppressionReason
@@ -107,6 +108,7 @@ def _escalate(contact_id: int | None, status: ContactStatus) -> None:
         if contact is not None and _RANK[status] > _RANK[ContactStatus(contact.status)]:
             contact.status = status
             contact.save(update_fields=["status", "updated_at"])
+            wait_after_commit([contact.id])
 
 
 def _soft_bounce(target: Target, detail: str) -> None:

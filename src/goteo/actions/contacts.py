@@ -11,6 +11,7 @@ from django.db import transaction
 from goteo.actions.audit import record
 from goteo.actions.errors import ActionError
 from goteo.actions.suppression import sync_with_status
+from goteo.campaigns.in_flight import wait_after_commit
 from goteo.contacts.fields import ContactInput, check_contact
 from goteo.contacts.models import Contact, ContactStatus
 
@@ -90,4 +91,6 @@ def do_set_status(email: str, status: str, detail: str = "") -> Contact:
         if before["status"] != status:
             record("contact.status", contact.email, before, {"status": status, "detail": detail})
         sync_with_status(contact.email, status, detail)
+        if status != ContactStatus.ACTIVE:
+            wait_after_commit([contact.id])  # acknowledged after its messages in flight
     return contact

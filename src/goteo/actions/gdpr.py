@@ -25,6 +25,7 @@ from goteo.actions.contact_card import ContactCard, card_of, find_contact
 from goteo.actions.errors import ActionError
 from goteo.actions.gdpr_sections import SECTIONS, readable
 from goteo.actions.suppression import do_suppress
+from goteo.campaigns.in_flight import in_flight, wait_for_in_flight
 from goteo.campaigns.models import Delivery, Enrollment
 from goteo.contacts.models import (
     Consent,
@@ -135,13 +136,21 @@ def do_export_contact(email: str) -> dict[str, Any]:
 def do_erase_contact(email: str) -> None:
     """Delete the contact and everything about them; keep the address's hash, suppressed.
 
-    Locks the contact's journeys, then the contact (the order the worker takes them in), so a
-    message on the wire is recorded first and nothing is written for the contact afterwards.
+    Locks the contact's journeys, then the contact (the order the worker takes them in). A
+    message in flight must be recorded first (its row goes with the contact): with the contact
+    locked no new one can start, so if one is still in flight the erasure waits and tries again.
     """
+    while not _erase(email):
+        wait_for_in_flight([find_contact(email).id])
+
+
+def _erase(email: str) -> bool:
     with transaction.atomic():
         found = _contact(email)
         list(Enrollment.objects.select_for_update().filter(contact=found).values_list("id"))
         contact = _contact(found.email, lock=True)
+        if in_flight([contact.id]):
+            return False
         _events(contact).delete()
         for relation in _references():
             _rows_of(relation, contact).delete()
@@ -149,6 +158,7 @@ def do_erase_contact(email: str) -> None:
         _redact_audit_log(found.email)
         record("contact.erase", _redacted(found.email), None, None)
         do_suppress(email_hash(found.email), SuppressionReason.ERASED, "erased on request")
+    return True
 
 
 def _redact_audit_log(email: str) -> None:

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from goteo.actions.subscriptions import do_subscribe
 from goteo.actions.suppression import do_suppress
+from goteo.campaigns.in_flight import wait_after_commit
 from goteo.campaigns.models import Enrollment, EnrollmentStatus
 from goteo.contacts.models import Contact, ContactStatus, Subscription, SuppressionReason
 
@@ -75,3 +76,4 @@ def do_unsubscribe_everything(contact: Contact, now: datetime) -> None:
         Subscription.objects.filter(contact=contact).delete()
         _end_journeys(contact.id, topics, now, "unsubscribed")
         do_suppress(contact.email, SuppressionReason.UNSUBSCRIBED, "preference centre")
+        wait_after_commit([contact.id])  # acknowledged after its messages in flight

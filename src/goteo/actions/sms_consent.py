@@ -19,6 +19,7 @@ from django.db import transaction
 
 from goteo.actions.errors import ActionError
 from goteo.actions.suppression import do_suppress, do_unsuppress
+from goteo.campaigns.in_flight import wait_after_commit
 from goteo.contacts.channel_consent import GRANTED, WITHDRAWN
 from goteo.contacts.models import ChannelConsent, Contact, SuppressionReason
 
@@ -82,7 +83,8 @@ def grant_sms_consent(
 def withdraw_sms_consent(
     contact: Contact, source: str, now: datetime, *, text: str = "", proof: str = ""
 ) -> ChannelConsent:
-    """Inside the caller's transaction: no SMS from now on."""
+    """Inside the caller's transaction: no SMS from now on (once its texts in flight went)."""
+    wait_after_commit([contact.id])
     return _record(contact, WITHDRAWN, source, now, text=text, proof=proof)
 
 
@@ -149,6 +151,7 @@ def do_inbound_sms(phone: str, body: str, message_sid: str, now: datetime) -> Ke
         for contact in contacts:
             _record(contact, status, SMS, now, text=text, proof=message_sid)
         if word == "stop":
+            wait_after_commit(c.id for c in contacts)
             do_suppress(phone, SuppressionReason.UNSUBSCRIBED, f"SMS {text} ({message_sid})")
         else:
             do_unsuppress(phone, [SuppressionReason.UNSUBSCRIBED])

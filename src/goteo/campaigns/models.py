@@ -123,6 +123,10 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField()
     lease_owner = models.CharField(max_length=64, blank=True, default="")
     lease_until = models.FloatField(default=0)
+    # In flight: checked by the gate and handed to its channel, result not yet recorded. Until
+    # this wall-clock time (the claim's lease) an unsubscribe waits for the record
+    # (docs/delivery-guarantees.md); 0 when not in flight.
+    in_flight_until = models.FloatField(default=0, db_default=0)
     to_address = models.CharField(max_length=320, blank=True, default="")
     subject = models.CharField(max_length=998, blank=True, default="")
     message_id = models.CharField(max_length=255, blank=True, default="")
@@ -150,6 +154,12 @@ class Delivery(models.Model):
         db_table = "goteo_delivery"
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            # The unsubscribe's wait for its contact's messages in flight.
+            models.Index(
+                fields=["contact", "in_flight_until"],
+                condition=models.Q(in_flight_until__gt=0),
+                name="delivery_in_flight",
+            ),
             models.Index(
                 fields=["provider_message_id"],
                 condition=~models.Q(provider_message_id=""),

@@ -66,7 +66,33 @@ def claim_deliveries(owner: str, now: datetime, limit: int, lease_seconds: float
         next_attempt_at__lte=now,
         lease_until__lt=wall,
     ).order_by("next_attempt_at", "id")
-    return _claim(due, wall, owner, limit, lease_seconds, attempts=F("attempts") + 1)
+    return _claim(
+        due, wall, owner, limit, lease_seconds, attempts=F("attempts") + 1, in_flight_until=0,
+        sent_at=None,
+    )  # fmt: skip
+
+
+def mark_in_flight(
+    delivery_id: int, owner: str, at: datetime, lease_seconds: float
+) -> float | None:
+    """Inside the gate's transaction: mark a delivery in flight, its lease renewed for the send.
+
+    Mark and lease end ``lease_seconds`` from now. ``at`` is the time it will be recorded as
+    sent at, if it is: the frequency cap counts it from then on. Returns the mark's deadline,
+    or None when this worker no longer holds the delivery (another worker claimed it after
+    its lease ran out). An unsubscribe committed after this waits for the record
+    (``campaigns.in_flight``).
+    """
+    until = time.time() + lease_seconds
+    sql = (
+        f"UPDATE {Delivery._meta.db_table} SET in_flight_until = %s, lease_until = %s, "
+        "sent_at = %s WHERE id = %s AND lease_owner = %s AND status = %s"
+    )
+    params = [until, until, _db_time(at), delivery_id, owner, DeliveryStatus.PENDING.value]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        changed: int = cursor.rowcount
+    return until if changed == 1 else None
 
 
 def still_held(ids: list[int], owner: str) -> set[int]:
@@ -155,26 +181,30 @@ def send_facts(
 
 
 def _pacing_facts(contact_id: int, query: PacingQuery) -> tuple[tuple[datetime, ...], int]:
-    """The contact's marketing sends since ``query.since``, and how many of its other due
+    """The contact's marketing sends since ``query.since`` (its messages in flight count as
+    sent, at the time they will be recorded with: they may be), and how many of its other due
     marketing messages go before this one: higher campaign priority, or the same priority and
     due earlier (then the lower id)."""
     delivery, campaign = Delivery._meta.db_table, Campaign._meta.db_table
     sql = (
         f"SELECT d.sent_at, 0 FROM {delivery} d WHERE d.contact_id = %s "
-        "AND d.kind = 'marketing' AND d.status = 'sent' AND d.sent_at > %s "
+        "AND d.kind = 'marketing' AND d.sent_at > %s AND (d.status = 'sent' "
+        "OR (d.status = 'pending' AND d.in_flight_until > %s)) "
         f"UNION ALL SELECT NULL, COUNT(*) FROM {delivery} d "
         f"JOIN {campaign} k ON k.id = d.campaign_id "
         f"JOIN {delivery} me ON me.id = %s AND me.contact_id = d.contact_id "
         f"JOIN {campaign} mk ON mk.id = me.campaign_id "
         "WHERE d.contact_id = %s AND d.id <> me.id AND d.kind = 'marketing' "
-        "AND d.status = 'pending' AND d.next_attempt_at <= %s AND k.status = 'active' "
-        "AND (k.priority > mk.priority OR (k.priority = mk.priority "
+        "AND d.status = 'pending' AND d.next_attempt_at <= %s AND d.in_flight_until <= %s "
+        "AND k.status = 'active' AND (k.priority > mk.priority OR (k.priority = mk.priority "
         "AND (d.next_attempt_at < me.next_attempt_at "
         "OR (d.next_attempt_at = me.next_attempt_at AND d.id < me.id))))"
     )
     since, now = (_db_time(t) for t in (query.since, query.now))
+    wall = time.time()
+    params = [contact_id, since, wall, query.delivery_id, contact_id, now, wall]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [contact_id, since, query.delivery_id, contact_id, now])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     sent = tuple(t for r in rows if (t := _aware(r[0])) is not None)
     ahead = sum(int(r[1]) for r in rows if r[0] is None)
@@ -201,11 +231,13 @@ def finish_delivery(
     delivery_id: int, owner: str, touch: Touch | None = None, /, **fields: object
 ) -> bool:
     """Record a delivery's outcome, only if this worker still holds it, and then its
-    exposure ``touch``, if any (in one statement where the database allows)."""
-    clause, values = _prep(Delivery, fields)
+    exposure ``touch``, if any (in one statement where the database allows); clear its mark in
+    flight, with the send time the mark set, unless it was sent."""
+    clause, values = _prep(Delivery, {"sent_at": None} | fields)
     sets = f"{clause}, " if clause else ""
     sql = (
-        f"UPDATE {Delivery._meta.db_table} SET {sets}lease_owner = '', lease_until = 0 "
+        f"UPDATE {Delivery._meta.db_table} SET {sets}lease_owner = '', lease_until = 0, "
+        "in_flight_until = 0 "
         "WHERE id = %s AND lease_owner = %s AND status = %s"
     )
     return update_and_record(

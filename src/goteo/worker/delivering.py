@@ -91,7 +91,7 @@ def send_claimed(
         recorder = _Recorder(row, owner, now, tally, message, channel.capabilities)
         job = Job(
             row["contact_id"], row["campaign_id"], row["kind"], now, channel, message, recorder,
-            row["id"],
+            row["id"], owner,
         )  # fmt: skip
         sender.submit(job)
     sender.drain()

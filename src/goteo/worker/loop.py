@@ -113,7 +113,8 @@ class Worker:
 
     def _sender(self) -> SenderThread:
         if self._thread is None:
-            self._thread = SenderThread(send_facts, self.pacing, Throttle(self.rate_limits))
+            throttle = Throttle(self.rate_limits)
+            self._thread = SenderThread(send_facts, self.pacing, throttle, self.lease_seconds)
         return self._thread
 
     def close(self) -> None:
