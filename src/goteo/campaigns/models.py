@@ -155,6 +155,20 @@ class Delivery(models.Model):
                 condition=~models.Q(provider_message_id=""),
                 name="delivery_provider_id",
             ),
+            # Results over time (campaigns/time_series.py) and the dashboard, per day.
+            models.Index(
+                fields=["sent_at"], condition=models.Q(status="sent"), name="delivery_sent_day"
+            ),
+            models.Index(
+                fields=["opened_at"],
+                condition=models.Q(opened_at__isnull=False),
+                name="delivery_opened_day",
+            ),
+            models.Index(
+                fields=["clicked_at"],
+                condition=models.Q(clicked_at__isnull=False),
+                name="delivery_clicked_day",
+            ),
         ]
         constraints = [
             # A step runs at most once per enrollment: the outbox refuses a second row.
@@ -295,7 +309,10 @@ class Conversion(models.Model):
 
     class Meta:
         db_table = "goteo_conversion"
-        indexes = [models.Index(fields=["campaign", "occurred_at"], name="conversion_campaign")]
+        indexes = [
+            models.Index(fields=["campaign", "occurred_at"], name="conversion_campaign"),
+            models.Index(fields=["occurred_at"], name="conversion_day"),
+        ]
 
 
 class Setting(models.Model):

@@ -60,7 +60,7 @@ def campaign_report(key: str) -> dict[str, Any]:
         "conversions": conversions.count(),
         "revenue": _revenue(conversions),
         "steps": _steps(campaign),
-        "variants": _variants(campaign, goal_events, within),
+        "variants": variant_rows(campaign, goal_events, within),
         "exposures": _exposures(campaign),
     }
 
@@ -144,7 +144,7 @@ def _step(step_id: str, sent: int, opened: int, clicked: int) -> dict[str, Any]:
     }
 
 
-def _variants(
+def variant_rows(
     campaign: Campaign, goal_events: frozenset[str], within: timedelta
 ) -> list[dict[str, Any]]:
     """Per A/B/n group (``holdout`` included): enrolled contacts who reached the goal in time,

@@ -1,5 +1,5 @@
 """The read-only pages the navigation reaches besides the dashboard and campaigns: the
-outbox, contacts, forms and results, each through the shared read models."""
+outbox, contacts and forms, each through the shared read models."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from goteo.actions.contact_list import list_contacts
 from goteo.actions.errors import ActionError
 from goteo.campaigns import journey_clock
-from goteo.campaigns.summaries import campaign_rows, recent_deliveries
+from goteo.campaigns.summaries import recent_deliveries
 from goteo.console.access import page
 from goteo.console.rendering import show
 from goteo.contacts.models import Form
@@ -39,8 +39,3 @@ def contacts(request: HttpRequest) -> HttpResponse:
 def forms(request: HttpRequest) -> HttpResponse:
     rows = Form.objects.order_by("key").values("key", "name", "locale", "double_opt_in")
     return show(request, "console/forms.html", {"rows": list(rows)}, section="forms")
-
-
-@page
-def results(request: HttpRequest) -> HttpResponse:
-    return show(request, "console/results.html", {"rows": campaign_rows()}, section="results")

@@ -7,6 +7,7 @@ from goteo.console import (
     auth_views,
     campaign_views,
     dashboard,
+    results_views,
     section_views,
     user_views,
 )
@@ -25,10 +26,11 @@ urlpatterns = [
     path("campaigns/<str:key>/status", campaign_views.set_status, name="campaign-status"),
     path("contacts", section_views.contacts, name="contacts"),
     path("forms", section_views.forms, name="forms"),
-    path("results", section_views.results, name="results"),
     path("outbox", section_views.outbox, name="outbox"),
     path("audit", audit_views.audit, name="audit"),
     path("audit.csv", audit_views.audit_csv, name="audit-csv"),
     path("users", user_views.users, name="users"),
     path("users/role", user_views.set_role, name="user-role"),
+    # Results: charts over time, funnels, A/B significance, the "law of 29".
+    path("results", results_views.results, name="results"),
 ]
