@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from tests.integration.console_helpers import signed_in
 from tests.integration.test_reports import DAY, deliver, enroll, event, make_campaign
@@ -121,3 +122,27 @@ def test_the_results_page_shows_charts_data_and_tables_escaped(spring: Campaign)
     assert client.get("/app/results?campaign=nope").status_code == 404
     spanish = client.get("/app/results", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Resultados A/B" in spanish and "Embudo" in spanish
+
+
+def test_the_api_reports_over_time_and_the_ab_results(spring: Campaign, client: Client) -> None:
+    auth = {"Authorization": "Bearer test-api-key"}
+    answer = client.get("/api/v1/reports/over-time?days=5&campaign=spring", headers=auth)
+    assert answer.status_code == 200
+    body = answer.json()
+    rows = {(r["day"], r["channel"]): r for r in body["rows"]}
+    day2 = (T0 + 2 * DAY).date().isoformat()
+    assert (rows[day2, "email"]["sends"], rows[day2, "email"]["revenue"]) == (4, {"EUR": "25.00"})
+    refused = client.get("/api/v1/reports/over-time?days=0", headers=auth)
+    assert refused.status_code == 400 and "days" in refused.json()["fields"]
+    missing = client.get("/api/v1/reports/over-time?campaign=nope", headers=auth)
+    assert missing.status_code == 404 and missing.json()["fields"] == {
+        "campaign": "'nope' does not exist"
+    }
+    assert client.get("/api/v1/reports/over-time").status_code == 401
+    ab = client.get("/api/v1/reports/campaigns/spring/ab?confidence=0.9", headers=auth).json()
+    assert (ab["step_id"], ab["confidence"]) == ("pick", 0.9)
+    assert [v["name"] for v in ab["variants"]] == ["a", "b", "holdout"]
+    assert ab["variants"][1]["test"]["p_value"] == pytest.approx(
+        two_proportion_test(0, 3, 2, 3, 0.9).p_value  # type: ignore[union-attr]
+    )
+    assert ab["lift"]["low"] < ab["lift"]["difference"] < ab["lift"]["high"]
