@@ -36,8 +36,8 @@ def test_the_results_charts_render_with_data_points(page: Any, site: Site) -> No
     page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
     create_admin(site)
     sign_in(page, site)
-    page.goto(f"{site.url}/app/results")
-    expect(page.locator("h1")).to_have_text("Results")
+    page.goto(f"{site.url}/app/results?campaign=e2e-welcome")
+    expect(page.locator("h1")).to_have_text("Results: Browser welcome")
     charts = {c["measure"]: c for c in page.evaluate(CHARTS)}
     assert set(charts) == {"sends", "opens", "clicks", "conversions", "exposures"}
     assert all(c["drawn"] for c in charts.values())
@@ -45,7 +45,7 @@ def test_the_results_charts_render_with_data_points(page: Any, site: Site) -> No
     assert charts["sends"]["title"] == "Messages sent"
     expect(page.locator("#time-table tbody")).to_contain_text("email")
     page.get_by_role("button", name="Español").click()
-    expect(page.locator("h1")).to_have_text("Resultados")
+    expect(page.locator("h1")).to_have_text("Resultados: Browser welcome")
     spanish = {c["measure"]: c for c in page.evaluate(CHARTS)}
     assert spanish["sends"]["title"] == "Mensajes enviados"
     assert errors == []

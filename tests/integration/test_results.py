@@ -115,10 +115,10 @@ def test_the_results_page_shows_charts_data_and_tables_escaped(spring: Campaign)
     assert 'id="results-data" type="application/json"' in page
     assert '"sends": {"email": [' in page
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt; Spring" in page
-    assert 'id="funnel-table"' in page and 'id="ab-spring"' in page
-    assert "(control)" in page and "(holdout)" in page
+    assert 'id="funnel-table"' in page and "/app/results?campaign=spring&amp;days=7" in page
     one = client.get("/app/results?campaign=spring").content.decode()
-    assert "Lift over the holdout" in one
+    assert 'id="ab-spring"' in one and "(control)" in one and "(holdout)" in one
+    assert "Lift over the holdout" in one and 'id="exposure-table"' in one
     assert client.get("/app/results?campaign=nope").status_code == 404
     spanish = client.get("/app/results", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Resultados A/B" in spanish and "Embudo" in spanish

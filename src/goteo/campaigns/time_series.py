@@ -2,7 +2,7 @@
 
 One grouped query per measure, each on its own indexed time column (``sent_at``,
 ``opened_at``, ``clicked_at``, the conversion's ``occurred_at``), for every campaign or one.
-Days are UTC days of the journeys' clock (``now`` is passed in). A conversion counts on the
+Days are UTC days on the journeys' clock (``now`` is passed in). A conversion counts on the
 channel of the message it is credited to; an unattributed one on ``none``. Nothing here
 writes.
 """
@@ -14,8 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, DateField, F, Func, Sum
 
 from goteo.campaigns.models import Conversion, Delivery, DeliveryStatus
 
@@ -78,11 +77,13 @@ def daily_series(now: datetime, days: int, campaign_id: int | None = None) -> Se
     def at(day: date, channel: str) -> DayFigures:
         return found.setdefault((day, channel), DayFigures(day, channel))
 
-    deliveries = Delivery.objects.filter(status=DeliveryStatus.SENT)
+    # Only a sent message has a send, open or click time: each query reads its own index.
+    deliveries = Delivery.objects.all()
     if campaign_id is not None:
         deliveries = deliveries.filter(campaign_id=campaign_id)
     for measure, column in (("sends", "sent_at"), ("opens", "opened_at"), ("clicks", "clicked_at")):
-        rows = _per_day(deliveries, column, start, now).values("day", "channel")
+        scope = deliveries.filter(status=DeliveryStatus.SENT) if measure == "sends" else deliveries
+        rows = _per_day(scope, column, start, now).values("day", "channel")
         for row in rows.annotate(n=Count("id")).order_by():
             setattr(at(row["day"], row["channel"]), measure, row["n"])
     conversions = Conversion.objects.all()
@@ -103,7 +104,25 @@ def daily_series(now: datetime, days: int, campaign_id: int | None = None) -> Se
     return Series(first, last, ordered)
 
 
+class UtcDay(Func):
+    """The UTC day of a moment, computed by the database itself: Django's ``TruncDate``
+    calls back into Python for every row on SQLite, which stores moments as UTC text."""
+
+    output_field = DateField()
+
+    def __init__(self, column: str) -> None:
+        super().__init__(F(column))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="SUBSTR(%(expressions)s, 1, 10)")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s AT TIME ZONE 'UTC')::date"
+        )
+
+
 def _per_day(query: Any, column: str, start: datetime, now: datetime) -> Any:
     return query.filter(**{f"{column}__gte": start, f"{column}__lte": now}).annotate(
-        day=TruncDate(column)
+        day=UtcDay(column)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from goteo.campaigns.ab_results import SplitResults, VariantResult, split_results
+from goteo.campaigns.ab_results import SplitResults, VariantResult, first_split, split_results
 from goteo.campaigns.models import Campaign
 
 
@@ -61,12 +61,13 @@ def shown(name: str, result: SplitResults) -> dict[str, Any]:
     }
 
 
-def splits(chosen: Campaign | None) -> list[dict[str, Any]]:
-    """Every campaign's split (or the chosen one's), for the page."""
-    campaigns = [chosen] if chosen else Campaign.objects.select_related("current_version")
-    found = []
-    for campaign in campaigns:
-        result = split_results(campaign)
-        if result is not None:
-            found.append(shown(campaign.name, result))
-    return found
+def splits(chosen: Campaign) -> list[dict[str, Any]]:
+    """The chosen campaign's split, for the page (none when it has no split)."""
+    result = split_results(chosen)
+    return [shown(chosen.name, result)] if result is not None else []
+
+
+def with_split() -> list[dict[str, str]]:
+    """The campaigns whose current version has a split step: key and name."""
+    campaigns = Campaign.objects.select_related("current_version").order_by("key")
+    return [{"key": c.key, "name": c.name} for c in campaigns if first_split(c) is not None]

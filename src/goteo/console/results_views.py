@@ -17,7 +17,7 @@ from goteo.campaigns.exposure_curve import exposure_curve
 from goteo.campaigns.funnel import funnels
 from goteo.campaigns.models import Campaign
 from goteo.campaigns.time_series import daily_series
-from goteo.console.ab_view_rows import splits
+from goteo.console.ab_view_rows import splits, with_split
 from goteo.console.access import page
 from goteo.console.rendering import show
 
@@ -53,14 +53,15 @@ def results(request: HttpRequest) -> HttpResponse:
     now = journey_clock.now()
     days = _period(request)
     series = daily_series(now, days, chosen.id if chosen else None)
-    curve = exposure_curve(chosen, now)
-    charts: dict[str, Any] = series.as_json() | {
-        "labels": _labels(),
-        "exposures": [
+    # The A/B results and the exposure curve read every journey or exposure of their scope:
+    # one campaign's, never the whole store's on one page (the CLI and the API give those).
+    curve = exposure_curve(chosen, now) if chosen else None
+    charts: dict[str, Any] = series.as_json() | {"labels": _labels()}
+    if curve is not None:
+        charts["exposures"] = [
             {"bucket": b["bucket"], "rate": b["conversion_rate"], "contacts": b["contacts"]}
             for b in curve["buckets"]
-        ],
-    }
+        ]
     context = {
         "campaigns": list(Campaign.objects.order_by("key").values("key", "name")),
         "chosen": chosen,
@@ -69,8 +70,11 @@ def results(request: HttpRequest) -> HttpResponse:
         "series": series,
         "charts": charts,
         "funnels": funnels(chosen.id if chosen else None),
-        "splits": splits(chosen),
+        "splits": splits(chosen) if chosen else [],
+        "split_campaigns": [] if chosen else with_split(),
         "curve": curve,
-        "buckets": [b | {"pct": f"{b['conversion_rate']:.1%}"} for b in curve["buckets"]],
+        "buckets": [b | {"pct": f"{b['conversion_rate']:.1%}"} for b in curve["buckets"]]
+        if curve
+        else [],
     }
     return show(request, "console/results.html", context, section="results")
