@@ -28,7 +28,7 @@ PAGES = {
     "campaign": "campaigns/drip-101",
     "audit": "audit",
     "users": "users",
-    "results": "results",
+    "results": "results?campaign=drip-101",
 }
 
 
