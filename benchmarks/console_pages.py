@@ -1,6 +1,6 @@
 """Web app page response times over a large store, through a real HTTP client.
 
-    python -m benchmarks.console_pages [--quick] [--no-postgres] [--requests 40]
+    python -m benchmarks.console_pages [--quick] [--databases sqlite postgres] [--requests 40]
 
 Builds the fixture with bulk inserts: 20 campaigns (applied as documents; every fourth with an
 A/B split and a holdout), 100,000 contacts, two journeys and two sent messages per contact
@@ -289,7 +289,7 @@ def main() -> None:
     prep.add_argument("--contacts", type=int, required=True)
     prep.add_argument("--events", type=int, required=True)
     parser.add_argument("--quick", action="store_true", help="a tenth of the fixture")
-    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"])
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -297,10 +297,11 @@ def main() -> None:
         prepare(args.contacts, args.events)
         return
     contacts, events = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
-    kinds = ["sqlite"] if args.no_postgres else ["sqlite", "postgres"]
+    rows = []
     with tempfile.TemporaryDirectory(prefix="goteo-pages-") as tmp:
-        rows = [measure(k, contacts, events, args.requests, Path(tmp)) for k in kinds]
-    report(rows)
+        for kind in args.databases:
+            rows.append(measure(kind, contacts, events, args.requests, Path(tmp)))
+            report(rows[-1:])
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
 
