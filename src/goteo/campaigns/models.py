@@ -80,7 +80,11 @@ class Enrollment(models.Model):
 
     class Meta:
         db_table = "goteo_enrollment"
-        indexes = [models.Index(fields=["status", "due_at"], name="enrollment_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="enrollment_due"),
+            # The campaign list's journeys in flight and enrolled, read from the index alone.
+            models.Index(fields=["campaign", "status"], name="enrollment_campaign_status"),
+        ]
         constraints = [
             # At most one journey in flight per contact and campaign.
             models.UniqueConstraint(
