@@ -43,6 +43,7 @@ PAGES = {
     "form-document": "form-document",
     "outbox": "outbox",
     "caught": "outbox/caught/{caught}",
+    "results": "results?campaign=drip-101",
 }
 # An import through the browser: the column mapping, then the report with its one bad row.
 IMPORT_CSV = (
@@ -97,7 +98,7 @@ def build(folder: Path) -> dict[str, str]:
     return env
 
 
-def shoot(env: dict[str, str], out: Path) -> list[Path]:
+def shoot(env: dict[str, str], out: Path, only: list[str] | None = None) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -117,6 +118,8 @@ def shoot(env: dict[str, str], out: Path) -> list[Path]:
                     page.wait_for_url(f"{url}/app/")
                 else:
                     page.goto(f"{url}/app/{path.format(**_chosen(env))}")
+                if only and name not in only:
+                    continue
                 target = out / f"{name}.png"
                 page.screenshot(path=str(target), full_page=True)
                 written.append(target)
@@ -153,10 +156,11 @@ def _chosen(env: dict[str, str]) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", nargs="?", default="docs/screenshots", type=Path)
+    parser.add_argument("--page", action="append", choices=sorted(PAGES), help="only these")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="goteo-screens-") as tmp:
-        for path in shoot(build(Path(tmp)), args.out):
+        for path in shoot(build(Path(tmp)), args.out, args.page):
             print(path)
 
 

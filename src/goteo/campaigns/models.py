@@ -80,7 +80,11 @@ class Enrollment(models.Model):
 
     class Meta:
         db_table = "goteo_enrollment"
-        indexes = [models.Index(fields=["status", "due_at"], name="enrollment_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="enrollment_due"),
+            # The campaign list's journeys in flight and enrolled, read from the index alone.
+            models.Index(fields=["campaign", "status"], name="enrollment_campaign_status"),
+        ]
         constraints = [
             # At most one journey in flight per contact and campaign.
             models.UniqueConstraint(
@@ -164,6 +168,19 @@ class Delivery(models.Model):
                 fields=["provider_message_id"],
                 condition=~models.Q(provider_message_id=""),
                 name="delivery_provider_id",
+            ),
+            # Results over time (campaigns/time_series.py) and the dashboard, per day.
+            # Each covers its query (the channel is read from the index itself).
+            models.Index(fields=["status", "sent_at", "channel"], name="delivery_sent_day"),
+            models.Index(
+                fields=["opened_at", "channel"],
+                condition=models.Q(opened_at__isnull=False),
+                name="delivery_opened_day",
+            ),
+            models.Index(
+                fields=["clicked_at", "channel"],
+                condition=models.Q(clicked_at__isnull=False),
+                name="delivery_clicked_day",
             ),
         ]
         constraints = [
@@ -305,7 +322,10 @@ class Conversion(models.Model):
 
     class Meta:
         db_table = "goteo_conversion"
-        indexes = [models.Index(fields=["campaign", "occurred_at"], name="conversion_campaign")]
+        indexes = [
+            models.Index(fields=["campaign", "occurred_at"], name="conversion_campaign"),
+            models.Index(fields=["occurred_at"], name="conversion_day"),
+        ]
 
 
 class Setting(models.Model):

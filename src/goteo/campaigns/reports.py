@@ -63,7 +63,7 @@ def campaign_report(key: str, now: datetime | None = None) -> dict[str, Any]:
         "conversions": conversions.count(),
         "revenue": _revenue(conversions),
         "steps": _steps(campaign),
-        "variants": _variants(campaign, goal_events, within),
+        "variants": variant_rows(campaign, goal_events, within),
         "exposures": _exposures(campaign),
         "pacing": campaign_pacing(campaign, now or journey_clock.now()),
     }
@@ -78,8 +78,7 @@ def campaign_goal(campaign: Campaign) -> tuple[frozenset[str], timedelta, bool]:
     fallback = frozenset(getattr(settings, "GOTEO_CONVERSION_EVENTS", None) or ["purchase"])
     within = parse_duration(DEFAULT_GOAL_WINDOW)
     version = campaign.current_version
-    data = yamlsource.load(version.source).data if version is not None else None
-    goal = data.get("goal") if isinstance(data, dict) else None
+    goal = _declared_goal(version.id, version.checksum, version.source) if version else None
     if not isinstance(goal, dict):
         return fallback, within, False
     event = goal.get("event")
@@ -89,6 +88,19 @@ def campaign_goal(campaign: Campaign) -> tuple[frozenset[str], timedelta, bool]:
         within = parse_duration(goal["within"]) if "within" in goal else within
     found = frozenset(n for n in names if isinstance(n, str))
     return found or fallback, within, True
+
+
+def _declared_goal(version_id: int, source_checksum: str, source: str) -> Any:
+    """The ``goal`` a stored version declares, parsed once per version (keyed by id and
+    checksum, like the worker's campaigns, so a reused id never reads another's)."""
+    key = (version_id, source_checksum)
+    if key not in _GOALS:
+        data = yamlsource.load(source).data
+        _GOALS[key] = data.get("goal") if isinstance(data, dict) else None
+    return _GOALS[key]
+
+
+_GOALS: dict[tuple[int, str], Any] = {}
 
 
 def _revenue(conversions: Any) -> dict[str, str]:
@@ -148,7 +160,7 @@ def _step(step_id: str, sent: int, opened: int, clicked: int) -> dict[str, Any]:
     }
 
 
-def _variants(
+def variant_rows(
     campaign: Campaign, goal_events: frozenset[str], within: timedelta
 ) -> list[dict[str, Any]]:
     """Per A/B/n group (``holdout`` included): enrolled contacts who reached the goal in time,

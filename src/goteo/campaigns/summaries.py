@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from goteo.campaigns.models import Campaign, Delivery
+from goteo.campaigns.models import Campaign, Delivery, Enrollment
 
 DELIVERY_FIELDS = (
     "id", "status", "kind", "to_address", "contact__email", "campaign__key", "template",
@@ -44,25 +44,31 @@ def delivery_source(row: dict[str, Any]) -> str:
 
 
 def campaign_rows() -> list[dict[str, Any]]:
-    """Every campaign with its status, current version, trigger and enrollment counts."""
-    query = (
-        Campaign.objects.select_related("current_version")
-        .annotate(
-            total=Count("enrollments"),
-            active=Count("enrollments", filter=Q(enrollments__status="active")),
-        )
-        .order_by("key")
-    )
+    """Every campaign with its status, current version, trigger and enrollment counts.
+
+    The journeys are counted in one grouped query of their own: grouping the campaigns joined
+    to them would group by every selected column (a version's whole document among them)."""
+    counts = {
+        r["campaign_id"]: r
+        for r in Enrollment.objects.values("campaign_id")
+        .annotate(total=Count("id"), active=Count("id", filter=Q(status="active")))
+        .order_by()
+    }
+    none = {"total": 0, "active": 0}
+    query = Campaign.objects.order_by("key").values(
+        "id", "key", "name", "status", "status_reason", "current_version__number",
+        "trigger_kind", "trigger_value",
+    )  # fmt: skip
     return [
         {
-            "key": c.key,
-            "name": c.name,
-            "status": c.status,
-            "status_reason": c.status_reason,
-            "version": c.current_version.number if c.current_version else None,
-            "trigger": {"kind": c.trigger_kind, "value": c.trigger_value or None},
-            "active": c.active,
-            "enrolled": c.total,
+            "key": c["key"],
+            "name": c["name"],
+            "status": c["status"],
+            "status_reason": c["status_reason"],
+            "version": c["current_version__number"],
+            "trigger": {"kind": c["trigger_kind"], "value": c["trigger_value"] or None},
+            "active": counts.get(c["id"], none)["active"],
+            "enrolled": counts.get(c["id"], none)["total"],
         }
         for c in query
     ]

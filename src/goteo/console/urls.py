@@ -14,7 +14,7 @@ from goteo.console import (
     import_views,
     message_views,
     outbox_views,
-    section_views,
+    results_views,
     simulate_views,
     user_views,
     version_views,
@@ -66,7 +66,6 @@ urlpatterns = [
     path("form-document", form_views.new_form, name="form-new"),
     path("form-document/apply", form_views.apply_form, name="form-apply"),
     path("forms/<str:key>", form_views.form, name="form"),
-    path("results", section_views.results, name="results"),
     # Outbox: every delivery and every message the mail catcher caught
     path("outbox", outbox_views.outbox, name="outbox"),
     path("outbox/caught/<str:key>", outbox_views.caught_message, name="outbox-caught"),
@@ -74,4 +73,6 @@ urlpatterns = [
     path("audit.csv", audit_views.audit_csv, name="audit-csv"),
     path("users", user_views.users, name="users"),
     path("users/role", user_views.set_role, name="user-role"),
+    # Results: charts over time, funnels, A/B significance, the "law of 29".
+    path("results", results_views.results, name="results"),
 ]

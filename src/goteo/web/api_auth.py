@@ -68,18 +68,25 @@ def api_scope(scope: str) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            key = bearer(request)
-            caller = authenticate(key) if key else None
-            if caller is None:
-                if not settings.GOTEO_API_KEY and not ApiKey.objects.exists():
-                    return refuse(
-                        403, "the API is disabled: set GOTEO_API_KEY or run goteo api-key create"
-                    )
-                return refuse(401, WRONG_KEY)
-            if scope not in caller.scopes:
-                return refuse(403, f"this API key lacks the scope {scope}")
-            return view(request, *args, **kwargs)
+            refused = scope_refusal(request, scope)
+            return refused if refused is not None else view(request, *args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def scope_refusal(request: HttpRequest, scope: str) -> JsonResponse | None:
+    """The 401 or 403 answer to a request whose key does not hold ``scope``; None when it
+    does. ``api_scope`` and the Django Ninja operations (``web/ninja_api.py``) share it."""
+    if scope not in ALL_SCOPES:
+        raise ValueError(f"unknown API scope {scope!r}")
+    key = bearer(request)
+    caller = authenticate(key) if key else None
+    if caller is None:
+        if not settings.GOTEO_API_KEY and not ApiKey.objects.exists():
+            return refuse(403, "the API is disabled: set GOTEO_API_KEY or run goteo api-key create")
+        return refuse(401, WRONG_KEY)
+    if scope not in caller.scopes:
+        return refuse(403, f"this API key lacks the scope {scope}")
+    return None

@@ -14,9 +14,11 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from goteo.web import api_operations  # noqa: F401  (registers the core operations)
+from goteo.web.ninja_api import api as ninja_api
 from goteo.web.openapi_registry import Operation, error_response, operations, schemas
 
 SECURITY_SCHEME = "apiKey"
+URL_TOO_LONG = {"description": "The URL is longer than the server takes (4 KB)"}
 DESCRIPTION = (
     "Goteo's REST API. Send `Authorization: Bearer <key>`: the operator's GOTEO_API_KEY "
     "(every scope) or a key made with `goteo api-key create` (its scopes only). A missing, "
@@ -25,17 +27,25 @@ DESCRIPTION = (
 
 
 def build_document() -> dict[str, Any]:
+    """The registry's operations and Django Ninja's (``web/ninja_api.py``), in one document."""
     import_module(settings.ROOT_URLCONF)  # every view module, so every operation, is loaded
     paths: dict[str, dict[str, Any]] = {}
     for op in operations():
         paths.setdefault(op.path, {})[op.method] = _operation(op)
+    ninja = ninja_api.get_openapi_schema(path_prefix="/api/v1")
+    for path, methods in ninja["paths"].items():
+        for method, op in methods.items():
+            responses = {str(status): r for status, r in op["responses"].items()}
+            op["responses"] = dict(sorted((responses | {"414": URL_TOO_LONG}).items()))
+            paths.setdefault(path, {})[method] = op
+    found = schemas() | ninja.get("components", {}).get("schemas", {})
     return {
         "openapi": "3.1.0",
         "info": {"title": "Goteo API", "version": "1", "description": DESCRIPTION},
         "servers": [{"url": settings.BASE_URL.rstrip("/") or "/"}],
         "paths": paths,
         "components": {
-            "schemas": schemas(),
+            "schemas": found,
             "securitySchemes": {
                 SECURITY_SCHEME: {
                     "type": "http",
@@ -62,7 +72,7 @@ def _operation(op: Operation) -> dict[str, Any]:
             "content": {"application/json": {"schema": op.request_body}},
         }
     responses = dict(op.responses)
-    responses.setdefault("414", {"description": "The URL is longer than the server takes (4 KB)"})
+    responses.setdefault("414", URL_TOO_LONG)
     if op.scope is None:
         doc["security"] = []
     else:

@@ -18,12 +18,14 @@ from goteo.web import (
     preferences,
     public,
     reports_api,
+    results_api,  # noqa: F401  (registers its Ninja operations)
     social_feed,
     start,
     tracking,
     twilio_webhooks,
     webhooks,
 )
+from goteo.web.ninja_api import operation_urls
 
 urlpatterns = [
     path("", start.start, name="start"),
@@ -45,6 +47,8 @@ urlpatterns = [
     ),
     path("api/v1/conversions", reports_api.conversions, name="api-conversions"),
     path("api/v1/leads/hot", leads_api.hot, name="api-leads-hot"),
+    # Operations written with Django Ninja (web/ninja_api.py): reports over time, A/B results.
+    path("api/v1/", include(operation_urls())),
     path("u/<str:token>", public.unsubscribe, name="unsubscribe"),
     path("f/<str:key>", forms_views.hosted_form, name="form"),
     path("f/<str:key>/submit", forms_views.embedded_submit, name="form-submit"),
