@@ -15,16 +15,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/goteo demo $(DEMO_ARGS)
 
-# The whole suite: lint, types, unit, integration on SQLite, then on PostgreSQL.
+# The whole suite: lint, types, unit, integration on SQLite, then on PostgreSQL, each spread
+# over the machine's cores (at most four test processes; PYTEST_ARGS="-n 0" runs them in one).
+XDIST ?= -n auto --maxprocesses 4 --dist worksteal
 test: $(STAMP)
 	$(MAKE) lint
-	$(BIN)/python -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
-	GOTEO_TEST_DB=postgres $(BIN)/python -m pytest -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider $(XDIST) tests $(PYTEST_ARGS)
+	GOTEO_TEST_DB=postgres $(BIN)/python -m pytest -p no:cacheprovider $(XDIST) tests/integration $(PYTEST_ARGS)
 
 # The edit loop: lint, then everything but the tests marked slow, on SQLite only.
 test-fast: $(STAMP)
 	$(MAKE) lint
-	$(BIN)/python -m pytest -p no:cacheprovider -m "not slow" tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider $(XDIST) -m "not slow" tests $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

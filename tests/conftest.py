@@ -9,6 +9,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Speed lives in the benchmarks: no per-example deadline, and no failure for slow data
+# generation, so a loaded machine (or the suite's own parallel workers) cannot fail a property.
+hypothesis_settings.register_profile(
+    "goteo", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("goteo")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "GOTEO_TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
