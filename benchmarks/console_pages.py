@@ -24,6 +24,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from benchmarks.events_ingest import environment, start_server, worker_peak_mb
 from benchmarks.send_throughput import free_port, fresh_db
@@ -35,8 +36,12 @@ PAGES = (
     ("healthz (raw limit)", "/healthz"),
     ("dashboard", "/app/"),
     ("campaigns", "/app/campaigns"),
-    ("campaign", "/app/campaigns/bench-07"),
+    ("campaign, with its diagram", "/app/campaigns/bench-07"),
     ("contacts", "/app/contacts"),
+    ("contact search", "/app/contacts?q=p4242"),
+    ("contacts, a condition", "/app/contacts?" + urlencode({"where": '{"locale": "en"}'})),
+    # A fresh store: the first contact, with its journeys, messages and events on its timeline.
+    ("a contact", "/app/contacts/1"),
     ("results, one campaign", "/app/results?campaign=bench-07"),
     ("results, all campaigns", "/app/results"),
 )
@@ -101,9 +106,11 @@ def _contacts(count: int, now: datetime) -> None:
 
 
 def _journeys(contacts: int, now: datetime) -> None:
-    """Two journeys per contact, each with one sent message and its exposure."""
+    """Two journeys per contact, each with one sent message and its exposure (a readable
+    state: the contact page shows it)."""
     from goteo.campaigns.models import Campaign, Delivery, Enrollment, Exposure
     from goteo.contacts.models import Contact
+    from goteo.engine.state import EnrollmentState
 
     campaigns = list(Campaign.objects.order_by("key").values_list("id", "current_version_id"))
     people = list(Contact.objects.order_by("id").values_list("id", flat=True))
@@ -115,7 +122,8 @@ def _journeys(contacts: int, now: datetime) -> None:
             at = now - timedelta(days=i % 60, hours=j)
             journeys.append(
                 Enrollment(
-                    contact_id=contact, campaign_id=cid, version_id=version, state={},
+                    contact_id=contact, campaign_id=cid, version_id=version,
+                    state=EnrollmentState.start("hello", at).moved("again", "hello").to_json(),
                     enrolled_at=at, due_at=at + timedelta(days=2), variant=variant,
                 )
             )  # fmt: skip
