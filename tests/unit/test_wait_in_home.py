@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from goteo.engine.advance import ContactView, advance
+from goteo.engine.flow_graph import flow_graph
 from goteo.engine.parser import parse_campaign
 from goteo.engine.problems import CampaignInvalid
 from goteo.engine.state import EnrollmentState
@@ -73,3 +74,8 @@ def test_waits_until_the_in_home_date_plus_the_duration() -> None:
 
 def test_without_an_in_home_date_it_waits_the_plain_duration() -> None:
     assert _run(None) == [(T0, ["card"]), (T0 + timedelta(days=3), ["thanks"])]
+
+
+def test_the_flow_diagram_says_what_the_wait_counts_from() -> None:
+    details = [node["detail"] for node in flow_graph(parse_campaign(DOC))["nodes"]]
+    assert "3d after the in-home date" in details
