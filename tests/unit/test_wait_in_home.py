@@ -10,6 +10,7 @@ from goteo.engine.advance import ContactView, advance
 from goteo.engine.flow_graph import flow_graph
 from goteo.engine.parser import parse_campaign
 from goteo.engine.problems import CampaignInvalid
+from goteo.engine.simulate import simulate
 from goteo.engine.state import EnrollmentState
 from goteo.engine.steps import WaitStep
 
@@ -79,3 +80,9 @@ def test_without_an_in_home_date_it_waits_the_plain_duration() -> None:
 def test_the_flow_diagram_says_what_the_wait_counts_from() -> None:
     details = [node["detail"] for node in flow_graph(parse_campaign(DOC))["nodes"]]
     assert "3d after the in-home date" in details
+
+
+def test_the_simulator_assumes_the_typical_transit() -> None:
+    timeline = simulate(parse_campaign(DOC), ContactView(), T0, days=30)
+    sends = [(e.at, e.detail) for e in timeline if e.kind == "send"]
+    assert [at for at, _ in sends] == [T0, datetime(2024, 1, 23, tzinfo=UTC)]  # 20th + 3d
