@@ -30,7 +30,8 @@ def step_label(step: Step) -> tuple[str, str]:
             f"{c}: {' / '.join(t)}" for c, t in step.templates.items()
         )
     if isinstance(step, WaitStep):
-        return _("wait"), format_duration(step.duration)
+        after = " after the in-home date" if step.after_in_home else ""
+        return _("wait"), format_duration(step.duration) + after
     if isinstance(step, WaitForStep):
         return _("wait for"), f"{step.event}, {format_duration(step.timeout)}"
     if isinstance(step, BranchStep):

@@ -57,6 +57,8 @@ class ContactView:
     facts: Facts = field(default_factory=lambda: Facts(fields={}))
     # A paced journey's touches as the store knows them; None: each touch counts once made.
     pace: PaceFacts | None = None
+    # The in-home date of the journey's most recent mailer (midnight UTC), when one is known.
+    in_home: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,12 @@ class _Run:
                 return replace(state, wake_at=now + step.duration)
             if now < state.wake_at:
                 return None
+            if step.after_in_home and self.contact.in_home is not None:
+                # The mailer went out just before: its in-home date is known only now. No
+                # date (the mailer was skipped or failed): the plain duration, already over.
+                until = self.contact.in_home + step.duration
+                if now < until:
+                    return replace(state, wake_at=until)
             return state.moved(campaign.successor(step), step.id)
         if isinstance(step, WaitForStep):
             return self._wait_for(step, state)

@@ -105,7 +105,8 @@ _KINDS: dict[type, str] = {
 
 def _detail(step: Step) -> str:
     if isinstance(step, WaitStep):
-        return format_duration(step.duration)
+        after = " after the in-home date" if step.after_in_home else ""
+        return format_duration(step.duration) + after
     if isinstance(step, WaitForStep):
         return f"{step.event}, {format_duration(step.timeout)}"
     if isinstance(step, BranchStep):

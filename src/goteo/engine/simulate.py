@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from goteo.engine.advance import ContactView, advance
@@ -23,6 +23,8 @@ from goteo.engine.model import Campaign, ExitStep
 from goteo.engine.state import COMPLETED, CONVERTED, EnrollmentState
 
 STATUS_EVENTS = {"unsubscribed": "unsubscribed", "bounced": "bounced"}
+# A mailer's typical transit, for ``wait: {after: in_home}``: in home this many days after.
+MAIL_TRANSIT = timedelta(days=5)
 KINDS = {"Send": "send", "Update": "update", "AddScore": "score", "Notify": "notify"}
 
 
@@ -77,6 +79,9 @@ def simulate(
                 continue
             timeline.append(_entry(now, item))
             contact = _after_command(contact, item)
+            if isinstance(item, Send) and item.channel == "mail":
+                arrives = datetime.combine((now + MAIL_TRANSIT).date(), time(), tzinfo=UTC)
+                contact = replace(contact, in_home=arrives)
         if state.status != "active":
             timeline.append(Entry(now, "end", detail=ending(campaign, state, outcome.last_step)))
             break

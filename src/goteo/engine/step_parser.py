@@ -75,6 +75,7 @@ class StepParser:
         self.fail = fail
         self.templates = templates
         self.check_channel = check_channel  # is the channel configured here?
+        self.mail_seen = False  # has an earlier step sent mail? (``wait: {after: in_home}``)
 
     def problems(self, found: list[tuple[str, str]]) -> None:
         for path, message in found:
@@ -127,13 +128,37 @@ class StepParser:
         return ExitStep(id=step_id, reason=value if isinstance(value, str) else "exit step")
 
     def _wait(self, raw: Mapping[str, Any], path: str, step_id: str) -> Step | None:
-        duration = self._duration(raw["wait"], f"{path}.wait")
+        spec = raw["wait"]
+        if isinstance(spec, dict):
+            return self._wait_after(spec, f"{path}.wait", step_id, self._target(raw, "next"))
+        duration = self._duration(spec, f"{path}.wait")
         if duration is None:
             return None
         return WaitStep(id=step_id, duration=duration, next=self._target(raw, "next"))
 
+    def _wait_after(
+        self, spec: Mapping[str, Any], path: str, step_id: str, target: str | None
+    ) -> Step | None:
+        """``wait: {after: in_home, for: 3d}``: from the in-home date of the latest mailer."""
+        for key in spec:
+            if key not in ("after", "for"):
+                self.fail(f"{path}.{key}", "unknown key: a wait takes after and for")
+        if spec.get("after") != "in_home":
+            self.fail(f"{path}.after", "must be in_home (the in-home date of the last mailer)")
+            return None
+        if not self.mail_seen:
+            self.fail(f"{path}.after", "no earlier step sends mail (send: mail)")
+        if "for" not in spec:
+            self.fail(f"{path}.for", "is required: how long after the in-home date, like 3d")
+            return None
+        duration = self._duration(spec["for"], f"{path}.for")
+        if duration is None:
+            return None
+        return WaitStep(id=step_id, duration=duration, next=target, after_in_home=True)
+
     def _send(self, raw: Mapping[str, Any], path: str, step_id: str) -> Step | None:
         channel, template = raw["send"], raw.get("template")
+        self.mail_seen = self.mail_seen or channel == "mail"
         if channel == "webhook":
             self.fail(f"{path}.send", "a webhook is its own step: {webhook: {url: …}}")
         elif channel not in CHANNELS:

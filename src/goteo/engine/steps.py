@@ -44,9 +44,13 @@ class TouchStep:
 
 @dataclass(frozen=True)
 class WaitStep:
+    """Sleep for ``duration``; with ``after_in_home``, counted from the in-home date of the
+    journey's most recent mailer instead (engine/advance.py)."""
+
     id: str
     duration: timedelta
     next: str | None = None
+    after_in_home: bool = False
 
 
 @dataclass(frozen=True)

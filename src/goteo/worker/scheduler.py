@@ -22,6 +22,7 @@ from goteo.engine.state import ACTIVE, EnrollmentState
 from goteo.worker.claims import release_enrollments, still_held
 from goteo.worker.effects import Effects, Journey
 from goteo.worker.facts import CONTACT_FIELDS, BatchFacts, load_events, needed_exposures
+from goteo.worker.in_home import in_home_fact
 
 ROW_FIELDS = (
     "id",
@@ -148,14 +149,16 @@ def _advance_one(
     now: datetime,
     pace: PaceFacts | None = None,
 ) -> tuple[int, dict[str, object]]:
+    before = EnrollmentState.from_json(row["state"])
     contact = ContactView(
         status=row["contact__status"],
         locale=row["contact__locale"] or None,
         timezone=row["contact__timezone"] or None,
         facts=known.of(row),
         pace=pace,
+        in_home=in_home_fact(row["id"], campaign, before),
     )
-    outcome = advance(campaign, EnrollmentState.from_json(row["state"]), contact, now)
+    outcome = advance(campaign, before, contact, now)
     state = outcome.state
     journey = Journey(
         enrollment_id=row["id"],
