@@ -35,6 +35,8 @@ class _Handler:
         if reply is not None:
             return reply
         envelope.rcpt_tos.append(address)
+        with self.sink.lock:
+            self.sink.envelopes.append(address)
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -59,6 +61,7 @@ class SmtpSink:
         # when set, the reply to every message's data, such as "554 5.6.0 rejected"
         self.data_reply: str | None = None
         self.lock = threading.Lock()
+        self.envelopes: list[str] = []  # each recipient accepted by RCPT TO, data or not
         self._controller: Controller | None = None
 
     @property

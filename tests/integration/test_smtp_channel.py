@@ -69,6 +69,31 @@ def test_one_connection_serves_many_messages(channel: SmtpChannel, smtp_sink: Sm
     assert [m[1] for m in smtp_sink.messages] == [[f"user{i}@example.com"] for i in range(1, 21)]
 
 
+def test_the_envelope_goes_before_the_verdict_and_the_data_after(
+    channel: SmtpChannel, smtp_sink: SmtpSink
+) -> None:
+    seen: list[tuple[list[str], int]] = []
+
+    def ready() -> bool:  # asked at the point of no return
+        seen.append((list(smtp_sink.envelopes), len(smtp_sink.messages)))
+        return True
+
+    assert isinstance(channel.send_when(outgoing(1), ready), Delivered)
+    assert seen == [(["ana@example.com"], 0)]  # RCPT accepted, no data yet
+    assert len(smtp_sink.messages) == 1
+
+
+def test_a_message_refused_at_the_last_moment_reaches_no_one(
+    channel: SmtpChannel, smtp_sink: SmtpSink
+) -> None:
+    assert channel.send_when(outgoing(1, "gone@example.com"), lambda: False) is None
+    assert smtp_sink.messages == [] and smtp_sink.envelopes == ["gone@example.com"]
+    # The transaction was reset: the next message on the same connection goes to its own
+    # recipient only.
+    assert isinstance(channel.send(outgoing(2)), Delivered)
+    assert [m[1] for m in smtp_sink.messages] == [["ana@example.com"]]
+
+
 def test_temporary_refusal_is_retryable(channel: SmtpChannel, smtp_sink: SmtpSink) -> None:
     smtp_sink.responses["later@example.com"] = "451 4.3.0 try later"
     result = channel.send(outgoing(2, "later@example.com"))

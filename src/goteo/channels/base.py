@@ -13,7 +13,7 @@ in ``goteo.engine.channel_needs``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -123,6 +123,25 @@ class Channel(Protocol):
     def close(self) -> None:
         """Release connections; the channel may be used again afterwards (it reconnects)."""
         ...
+
+
+Ready = Callable[[], bool]  # waits for the gate's verdict: True to send, False to abandon
+
+
+def deliver_when_ready(channel: Channel, message: Prepared, ready: Ready) -> Result | None:
+    """Deliver ``message`` once ``ready()`` says so; None when it says not to.
+
+    A provider whose exchange has steps before the point of no return (SMTP's envelope) does
+    them while the gate is still deciding, by offering ``deliver_when(message, ready)``: it
+    calls ``ready()`` right before the message would become the receiver's, and abandons the
+    exchange when it answers False. Any other provider is asked first and sends after."""
+    split = getattr(channel, "deliver_when", None)
+    if split is not None:
+        result: Result | None = split(message, ready)
+        return result
+    if not ready():
+        return None
+    return channel.deliver(message)
 
 
 class EmailChannel(Protocol):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 from django.db import connection, transaction
@@ -110,10 +111,15 @@ def still_held(ids: list[int], owner: str) -> set[int]:
 
 def _prep(model: type[Model], fields: dict[str, object]) -> tuple[str, list[Any]]:
     """``SET`` clause and parameters, each value prepared by its field (JSON, dates)."""
-    columns = [cast("Field[Any, Any]", model._meta.get_field(name)) for name in fields]
-    clause = ", ".join(f"{f.column} = %s" for f in columns)
+    clause, columns = _set_clause(model, tuple(fields))
     pairs = zip(columns, fields.values(), strict=True)
     return clause, [f.get_db_prep_save(v, connection) for f, v in pairs]
+
+
+@lru_cache(maxsize=256)  # a handful of shapes, written message after message
+def _set_clause(model: type[Model], names: tuple[str, ...]) -> tuple[str, list[Field[Any, Any]]]:
+    columns = [cast("Field[Any, Any]", model._meta.get_field(name)) for name in names]
+    return ", ".join(f"{f.column} = %s" for f in columns), columns
 
 
 def release_enrollments(owner: str, results: list[tuple[int, dict[str, object]]]) -> None:

@@ -1,23 +1,31 @@
-"""A sender thread: preparing the next message overlaps the round trip of this one.
+"""The send path's two threads: one on the wire, one at the database.
 
-The thread does the three things that must stay together for the delivery guarantees, for
-every channel alike: ask the gate (contact, campaign, suppression list, consent for the
-channel, pause, pacing) just before sending, hand the message to its channel, and record the
-result at once. So at most one accepted-but-unrecorded message exists per connection, as
-docs/delivery-guarantees.md says.
+The three things that must stay together for the delivery guarantees, for every channel
+alike: ask the gate (contact, campaign, suppression list, consent for the channel, pause,
+pacing) just before a message becomes the provider's, hand it over, and record the result
+before the next message on the same connection does. So at most one accepted-but-unrecorded
+message exists per connection, as docs/delivery-guarantees.md says.
 
-The check runs in a short transaction that starts by locking the contact's row and ends by
-marking the message in flight; the message is sent with no transaction open, and its result
-recorded right after, which clears the mark. An unsubscribe that arrives meanwhile waits for
-the mark before it is acknowledged (``campaigns.in_flight``), and two workers never both take
-a contact's last slot under a frequency cap, since each check counts the messages in flight
-(docs/pacing.md). When another message is queued, the record of one and the check of the next
-share a transaction: one commit per message. The worker's other writes while a batch is sent
-go through this thread too (``call``), so they queue behind the message on the wire.
+The **recorder** thread runs every database write of the send path, each batch of requests in
+one short transaction: the check of the next message (the contact's row locked, the message
+marked in flight) and the record of the last one on the same connection share a commit. The
+**wire** thread talks to the provider with no transaction open. The two overlap: while the
+recorder checks a message and records the one before, the wire thread already sends what is
+not yet a delivery (for SMTP, the ``MAIL FROM`` and ``RCPT TO`` round trips), and waits for
+the verdict only at the point of no return (before ``DATA``). A message the gate refuses is
+abandoned there (``RSET``), having reached no one. A channel with no such split asks first and
+sends after.
+
+An unsubscribe that arrives meanwhile waits for the mark before it is acknowledged
+(``campaigns.in_flight``), and two workers never both take a contact's last slot under a
+frequency cap, since each check counts the messages in flight (docs/pacing.md). The worker's
+other writes while a batch is sent go through the recorder too (``call``).
 
 On SQLite each transaction holds the database's single write lock, and a waiting writer (the
-web server) only retries now and then, so the thread lets go of it for a moment after each
-second of writing without a long enough gap: an unsubscribe waits about a second at most.
+web server) only retries now and then, so the recorder lets go of it for a moment after each
+second spent holding it without a long enough gap: an unsubscribe waits about a second of
+writing at most (a few seconds of wall time when messages take longer on the wire than in
+the database, which leaves the lock free most of the time).
 """
 
 from __future__ import annotations
@@ -27,21 +35,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from django.db import connection, transaction
 
 from goteo.campaigns.delivery_kinds import MARKETING
-from goteo.channels.base import Channel, Prepared, Result
+from goteo.channels.base import Channel, Prepared, Result, deliver_when_ready
 from goteo.engine.pacing import Pacing
 from goteo.worker.claims import PacingQuery, mark_in_flight
 from goteo.worker.gate import NO_PACING, Facts, Hold, Send, Verdict, decide
 from goteo.worker.rate_limits import Throttle
 
 DEPTH = 4  # messages composed ahead of the one on the wire
-# SQLite: after holding the write lock this long without a break, pause longer than the
+# SQLite: after holding the write lock this long in all without a break, pause longer than the
 # longest retry interval of a waiting writer (100 ms), so that it gets its turn.
 TURN, BREAK = 1.0, 0.12
 
@@ -54,7 +62,7 @@ class Job:
     now: datetime
     channel: Channel
     message: Prepared
-    record: Callable[[Result | Verdict], None]  # runs in the sender thread
+    record: Callable[[Result | Verdict], None]  # runs in the recorder thread
     delivery_id: int
     owner: str  # the worker holding the delivery's lease
 
@@ -70,6 +78,27 @@ class FactsQuery(Protocol):
     ) -> Facts: ...
 
 
+Owed = tuple[Job, Result | Verdict]  # a message's outcome, not yet recorded
+
+
+@dataclass
+class _Request:
+    """One unit of the recorder's work, done in its turn inside a shared transaction."""
+
+    owed: Owed | None = None  # record this first
+    check: Job | None = None  # then check this one and mark it in flight
+    write: Callable[[], None] | None = None  # or run this write
+    deadline: float | None = None  # the mark's, when ``check`` is to be sent
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def wait(self) -> float | None:
+        self.done.wait()
+        if self.error is not None:
+            raise RuntimeError("the recorder failed") from self.error
+        return self.deadline
+
+
 class SenderThread:
     def __init__(
         self,
@@ -82,31 +111,39 @@ class SenderThread:
         self.lease_seconds = lease_seconds
         self.pacing = pacing
         self.throttle = throttle or Throttle({})
-        self._jobs: queue.Queue[Job | Callable[[], None] | None] = queue.Queue(maxsize=DEPTH)
+        self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=DEPTH)
+        self._requests: queue.Queue[_Request | None] = queue.Queue()
         self._error: BaseException | None = None
         self._turns = _Turns()
-        self._taken = 0
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="goteo-sender", daemon=True)
-        self._thread.start()
+        self._recorder = threading.Thread(
+            target=self._record_loop, name="goteo-recorder", daemon=True
+        )
+        self._wire = threading.Thread(target=self._wire_loop, name="goteo-sender", daemon=True)
+        self._recorder.start()
+        self._wire.start()
 
     def submit(self, job: Job) -> None:
         self._raise_if_failed()
         self._jobs.put(job)
 
     def call(self, write: Callable[[], None]) -> None:
-        """Run ``write`` (a database write) in this thread, after the messages before it."""
+        """Run ``write`` (a database write) in the recorder thread, in its own turn."""
         self._raise_if_failed()
-        self._jobs.put(write)
+        self._requests.put(_Request(write=write))
 
     def drain(self) -> None:
-        """Wait until every submitted message is sent and recorded."""
+        """Wait until every submitted message is sent and recorded, and every write done."""
         self._jobs.join()
+        marker = _Request()
+        self._requests.put(marker)
+        marker.done.wait()
         self._raise_if_failed()
 
     def stop(self) -> None:
         self._jobs.put(None)
-        self._thread.join()
+        self._wire.join()
+        self._requests.put(None)
+        self._recorder.join()
         self._raise_if_failed()
 
     def _raise_if_failed(self) -> None:
@@ -114,63 +151,130 @@ class SenderThread:
             error, self._error = self._error, None
             raise RuntimeError("the sender thread failed") from error
 
-    def _run(self) -> None:
+    # The wire thread.
+
+    def _wire_loop(self) -> None:
         try:
-            while not self._stopping:
-                item = self._jobs.get()
-                self._taken = 1  # items taken from the queue and not yet marked done
+            self._wire_work()
+        finally:
+            connection.close()  # a provider (or a test's spy) may have used the database
+
+    def _wire_work(self) -> None:
+        """Each message taken is marked done once its outcome is recorded (``drain``)."""
+        owed: Owed | None = None
+        while True:
+            if owed is None:
+                job = self._jobs.get()
+            else:
                 try:
-                    if item is None:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:  # nothing more queued: record the last message now
+                    self._settle(owed)
+                    owed = None
+                    continue
+            if job is None:
+                self._settle(owed)
+                self._jobs.task_done()
+                return
+            if self._error is not None:  # after a failure, only drain the queue
+                self._settle(owed)
+                owed = None
+                self._jobs.task_done()
+                continue
+            if owed is not None and job.channel.name in self.throttle.intervals:
+                self._settle(owed)  # a throttle's wait never delays a record
+                owed = None
+            self.throttle.wait(job.channel.name)  # no transaction open, no lock held
+            last, owed = owed, None
+            try:
+                owed = self._send(job, last)
+            except BaseException as exc:  # kept and re-raised in the worker's thread
+                self._error = exc
+            finally:
+                if last is not None:
+                    self._jobs.task_done()  # recorded in the request that checked ``job``
+                if owed is None:
+                    self._jobs.task_done()
+
+    def _settle(self, owed: Owed | None) -> None:
+        """Record ``owed`` and wait for its commit."""
+        if owed is None:
+            return
+        request = _Request(owed=owed)
+        self._requests.put(request)
+        try:
+            request.wait()
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._jobs.task_done()
+
+    def _send(self, job: Job, owed: Owed | None) -> Owed | None:
+        """Check ``job`` (recording ``owed`` in the same commit) while the wire thread does
+        what comes before the point of no return; then send it, or not."""
+        request = _Request(owed=owed, check=job)
+        self._requests.put(request)
+        verdict: list[Result | Verdict] = []
+
+        def ready() -> bool:
+            deadline = request.wait()
+            if deadline is None:  # refused by the gate (recorded), or no longer ours
+                return False
+            if time.time() >= deadline:  # the last moment: its lease, and so its mark, ran out
+                verdict.append(Hold())
+                return False
+            return True
+
+        result = deliver_when_ready(job.channel, job.message, ready)
+        request.wait()  # the last message is recorded (and this one's verdict, if refused)
+        if result is not None:
+            return job, result
+        return (job, verdict[0]) if verdict else None
+
+    # The recorder thread.
+
+    def _record_loop(self) -> None:
+        try:
+            while True:
+                first = self._requests.get()
+                if first is None:
+                    return
+                batch = [first]
+                while True:  # whatever else is waiting joins the same transaction
+                    try:
+                        more = self._requests.get_nowait()
+                    except queue.Empty:
                         break
-                    if self._error is None:  # after a failure, only drain the queue
-                        self._do(item)
-                except BaseException as exc:  # kept and re-raised in the worker's thread
-                    self._error = exc
-                finally:
-                    for _ in range(self._taken):
-                        self._jobs.task_done()
+                    if more is None:
+                        self._requests.put(None)  # stop after this batch
+                        break
+                    batch.append(more)
+                self._run(batch)
         finally:
             connection.close()
 
-    def _do(self, item: Job | Callable[[], None]) -> None:
-        if not isinstance(item, Job):
-            with self._transaction():
-                item()
-            return
-        job, owed = item, None
-        while True:
-            if owed is not None and job.channel.name in self.throttle.intervals:
-                self._record(owed)  # a throttle's wait never delays a record
-                owed = None
-            self.throttle.wait(job.channel.name)  # no transaction open, no lock held
-            with self._transaction():  # short: the contact is locked while checking only
-                if owed is not None:
-                    owed[0].record(owed[1])  # the last message's result, in the same commit
-                deadline = self._check(job)
-            owed = None if deadline is None else self._send(job, deadline)
-            found, after = self._next()
-            if isinstance(after, Job):  # more messages queued: chain on
-                job = after
-                continue
-            if owed is not None:
-                self._record(owed)
-            if not found:
-                return
-            if after is None:  # the order to stop, after this
-                self._stopping = True
-            else:  # a write, in its turn
-                with self._transaction():
-                    after()
-            return
-
-    def _next(self) -> tuple[bool, Job | Callable[[], None] | None]:
-        """The next queued item, if one is waiting (True and the item)."""
+    def _run(self, batch: list[_Request]) -> None:
         try:
-            item = self._jobs.get_nowait()
-        except queue.Empty:
-            return False, None
-        self._taken += 1
-        return True, item
+            if self._error is None and any(r.owed or r.check or r.write for r in batch):
+                with self._transaction():
+                    for request in batch:
+                        self._do(request)
+        except BaseException as exc:
+            self._error = exc
+            for request in batch:
+                request.error = exc
+        finally:
+            for request in batch:
+                request.done.set()
+
+    def _do(self, request: _Request) -> None:
+        if request.owed is not None:
+            job, result = request.owed
+            job.record(result)
+        if request.write is not None:
+            request.write()
+        if request.check is not None:
+            request.deadline = self._check(request.check)
 
     def _check(self, job: Job) -> float | None:
         """Inside the transaction: the gate's verdict; a message to send is marked in flight.
@@ -188,15 +292,6 @@ class SenderThread:
             return None
         return mark_in_flight(job.delivery_id, job.owner, job.now, self.lease_seconds)
 
-    def _send(self, job: Job, deadline: float) -> tuple[Job, Result | Verdict]:
-        if time.time() >= deadline:  # the last moment: its lease, and so its mark, ran out
-            return job, Hold()
-        return job, job.channel.deliver(job.message)
-
-    def _record(self, owed: tuple[Job, Result | Verdict]) -> None:
-        with self._transaction():
-            owed[0].record(owed[1])
-
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         self._turns.begin()
@@ -212,21 +307,31 @@ class SenderThread:
 
 
 class _Turns:
-    """On SQLite, take a break from writing after each ``TURN`` seconds of writing."""
+    """On SQLite, take a break from writing after each ``TURN`` seconds spent holding the
+    write lock without a gap of ``BREAK``.
+
+    Only the time inside transactions counts: between them (a message on the wire) the lock is
+    free, and a waiting writer takes it when its next retry falls there. When the thread
+    writes back to back, the break comes after a second of wall time, as before.
+    """
 
     def __init__(self) -> None:
-        self.since: float | None = None  # when the current run of writes began
+        self.held = 0.0  # lock time in the current run of writes
+        self.started = 0.0  # when the current transaction began
         self.last = 0.0  # when the last write ended
 
     def begin(self) -> None:
         if connection.vendor != "sqlite":
             return
         now = time.monotonic()
-        if self.since is None or now - self.last >= BREAK:
-            self.since = now  # the lock was free long enough: a new turn
-        elif now - self.since >= TURN:
+        if now - self.last >= BREAK:
+            self.held = 0.0  # the lock was free long enough: a new turn
+        elif self.held >= TURN:
             time.sleep(BREAK)
-            self.since = time.monotonic()
+            self.held = 0.0
+            now = time.monotonic()
+        self.started = now
 
     def end(self) -> None:
         self.last = time.monotonic()
+        self.held += self.last - self.started

@@ -103,6 +103,7 @@ def _idna_domain(domain: str) -> str:
 
 
 @lru_cache(maxsize=64)
+@lru_cache(maxsize=64)  # a worker sends from one or a few addresses, message after message
 def parse_sender(from_addr: str) -> tuple[str, str]:
     """``(From header line, envelope sender)`` for ``"Name <addr>"`` or ``"addr"``."""
     name, addr = parseaddr(from_addr)

@@ -18,6 +18,7 @@ from goteo.channels.base import (
     OutgoingEmail,
     Prepared,
     PrepareError,
+    Ready,
     Result,
 )
 from goteo.channels.email.composer import Composer
@@ -67,6 +68,15 @@ class EmailProvider:
     def deliver(self, message: Prepared) -> Result:
         assert isinstance(message.payload, OutgoingEmail)
         return self.transport.send(message.payload)
+
+    def deliver_when(self, message: Prepared, ready: Ready) -> Result | None:
+        """SMTP sends the envelope while the gate decides (``base.deliver_when_ready``)."""
+        assert isinstance(message.payload, OutgoingEmail)
+        send_when = getattr(self.transport, "send_when", None)
+        if send_when is not None:
+            result: Result | None = send_when(message.payload, ready)
+            return result
+        return self.transport.send(message.payload) if ready() else None
 
     def close(self) -> None:
         self.transport.close()

@@ -18,7 +18,7 @@ import smtplib
 import ssl
 from datetime import UTC, datetime
 
-from goteo.channels.base import Delivered, OutgoingEmail, Permanent, Result, Retryable
+from goteo.channels.base import Delivered, OutgoingEmail, Permanent, Ready, Result, Retryable
 from goteo.channels.connection_trouble import ConnectionTrouble
 from goteo.channels.email.dkim import Signer
 from goteo.channels.email.mime import InvalidMessage, build_message, encode_address, parse_sender
@@ -56,6 +56,14 @@ class SmtpChannel:
         self._trouble = ConnectionTrouble(log, f"the SMTP server {self._server()}")
 
     def send(self, message: OutgoingEmail) -> Result:
+        result = self.send_when(message, _always)
+        assert result is not None
+        return result
+
+    def send_when(self, message: OutgoingEmail, ready: Ready) -> Result | None:
+        """Send ``message``; ``ready()`` is asked between the envelope and the data (the
+        point of no return): when it answers False the transaction is reset and None
+        returned, the message having reached no one."""
         try:
             sender = message.return_path or parse_sender(message.from_addr)[1]
             recipient = encode_address(message.to_addr)
@@ -65,9 +73,13 @@ class SmtpChannel:
         except InvalidMessage as exc:
             return Permanent(message.delivery_id, f"cannot build the message: {exc}")
         reused = self._conn is not None
-        result, reached, trouble = self._attempt(message.delivery_id, sender, recipient, data)
+        result, reached, trouble = self._attempt(
+            message.delivery_id, sender, recipient, data, ready
+        )
         if isinstance(result, Retryable) and reused and not reached and self._conn is None:
-            result, _, trouble = self._attempt(message.delivery_id, sender, recipient, data)
+            result, _, trouble = self._attempt(message.delivery_id, sender, recipient, data, ready)
+        if result is None:
+            return None
         if trouble:
             assert isinstance(result, Retryable)
             self._trouble.failed(result.reason)
@@ -85,10 +97,11 @@ class SmtpChannel:
             conn.close()
 
     def _attempt(
-        self, delivery_id: int, sender: str, recipient: str, data: bytes
-    ) -> tuple[Result, bool, bool]:
+        self, delivery_id: int, sender: str, recipient: str, data: bytes, ready: Ready
+    ) -> tuple[Result | None, bool, bool]:
         """One try; the flags say whether the message data may have reached the server, and
-        whether the connection failed (rather than the server answering)."""
+        whether the connection failed (rather than the server answering). None: ``ready()``
+        said not to send."""
         try:
             conn = self._connection()
         except (smtplib.SMTPException, OSError) as exc:
@@ -96,8 +109,11 @@ class SmtpChannel:
             return Retryable(delivery_id, reason), False, True
         reached = False
         try:
-            _expect(conn.mail(sender), "MAIL FROM", 250)
-            _expect(conn.rcpt(recipient), "RCPT TO", 250, 251)
+            _expect(_command(conn, "mail", f"FROM:<{sender}>"), "MAIL FROM", 250)
+            _expect(_command(conn, "rcpt", f"TO:<{recipient}>"), "RCPT TO", 250, 251)
+            if not ready():
+                self._reset(0)  # RSET: the envelope is dropped, nothing was delivered
+                return None, False, False
             reached = True
             code, reply = _data(conn, data)
         except _Refused as exc:
@@ -159,6 +175,17 @@ class SmtpChannel:
 
     def _server(self) -> str:
         return f"{self.config.host}:{self.config.port}"
+
+
+def _always() -> bool:
+    return True
+
+
+def _command(conn: smtplib.SMTP, verb: str, argument: str) -> tuple[int, bytes]:
+    """``MAIL`` or ``RCPT`` with an address already checked (``mime.encode_address``): what
+    ``smtplib``'s own methods send, without parsing the address again for every message."""
+    conn.putcmd(verb, argument)
+    return conn.getreply()
 
 
 def _expect(answer: tuple[int, bytes], command: str, *good: int) -> None:
