@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
 
 from goteo.campaigns.summaries import campaign_rows
-from goteo.web.api.auth import api_scope
+from goteo.web.api.ninja_api import Closed, operation
 
 
-@require_GET
-@api_scope("campaigns:read")
-def campaigns(request: HttpRequest) -> JsonResponse:
-    rows = campaign_rows()
-    return JsonResponse({"campaigns": rows})
+class Trigger(Closed):
+    kind: str
+    value: str | None
+
+
+class CampaignRow(Closed):
+    key: str
+    name: str
+    status: str
+    status_reason: str
+    version: int | None
+    trigger: Trigger
+    active: int
+    enrolled: int
+
+
+class Campaigns(Closed):
+    campaigns: list[CampaignRow]
+
+
+@operation(
+    "get",
+    "/campaigns",
+    "campaigns:read",
+    {200: Campaigns},
+    "Every campaign with its version, trigger and enrollment counts",
+    "campaigns",
+)
+def campaigns(request: HttpRequest) -> Any:
+    return JsonResponse({"campaigns": campaign_rows()})

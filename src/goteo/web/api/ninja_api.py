@@ -9,19 +9,30 @@ parameter is answered like the rest of the API, 400 with the field named.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError
+from pydantic import ConfigDict
 
 from goteo.web.api.auth import scope_refusal
 from goteo.web.api.errors import error
 
+View = Callable[..., Any]
+
 api = NinjaAPI(
     title="Goteo API", version="1", urls_namespace="ninja", openapi_url=None, docs_url=None
 )
+
+
+class Closed(Schema):
+    """A response schema that documents every key its answers hold (additionalProperties:
+    false), so a key added to a read model and not here fails the schema tests."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ApiError(Schema):
@@ -30,6 +41,40 @@ class ApiError(Schema):
 
 
 ERRORS: dict[int, type[Schema]] = {400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError}
+
+
+def operation(
+    method: str,
+    path: str,
+    scope: str,
+    ok: Mapping[int, Any],
+    summary: str,
+    tag: str,
+    errors: tuple[int, ...] = (),
+    description: str = "",
+    media: str = "",
+) -> Callable[[View], View]:
+    """A Ninja operation that needs ``scope``, its id from its method and path
+    (``get-leads-hot``); ``ok`` maps each success status to its schema (None with ``media``,
+    the content type of a 200 answer that is not JSON), ``errors`` names the refusals besides
+    401 and 403 (each answered with ``ApiError``)."""
+    name = path.strip("/").replace("/", "-").replace("{", "").replace("}", "")
+    refusals = {status: ApiError for status in sorted({*errors, 401, 403})}
+    extra = scoped(scope)
+    if media:
+        content = {media: {"schema": {"type": "string"}}}
+        extra["openapi_extra"]["responses"] = {200: {"content": content}}
+    decorate: Callable[[View], View] = api.api_operation(
+        [method.upper()],
+        path,
+        response=dict(ok) | refusals,
+        summary=summary,
+        description=description or None,
+        operation_id=f"{method}-{name}",
+        tags=[tag],
+        **extra,
+    )
+    return decorate
 
 
 class _Refused(Exception):
@@ -74,8 +119,10 @@ def _answer_refusal(request: HttpRequest, exc: _Refused) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _answer_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields = {}
+    fields, places = {}, set()
     for problem in exc.errors:
-        where = [str(part) for part in problem.get("loc", ()) if part not in ("query", "path")]
+        loc = [str(part) for part in problem.get("loc", ())]
+        places.add(loc[0] if loc else "")
+        where = [part for part in loc if part not in ("query", "path")]
         fields[".".join(where) or "request"] = str(problem.get("msg", "not valid"))
-    return error(400, "invalid parameters", fields)
+    return error(400, "invalid query" if places == {"query"} else "invalid parameters", fields)

@@ -1,19 +1,17 @@
-"""The OpenAPI description of the core endpoints: campaigns, contacts, deliveries, events,
-and the document itself. Other endpoints register theirs beside their views."""
+"""The OpenAPI description of the endpoints not yet written with Django Ninja: contacts,
+events, and the document itself."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from goteo.actions.events import ANONYMOUS_ID, MAX_ID, MAX_KEY_LENGTH
-from goteo.campaigns.models import DeliveryStatus
 from goteo.contacts.models import ContactStatus
 from goteo.web.api.openapi_registry import (
     Operation,
     error_response,
     json_response,
     path_parameter,
-    query_parameter,
     ref,
     register,
     register_schema,
@@ -135,104 +133,6 @@ register(
                 ref("EventsRefused"),
             ),
             "413": error_response("More than 1,000 events, or a body over 10 MiB"),
-        },
-    )
-)
-
-CAMPAIGN = {
-    "key": TEXT,
-    "name": TEXT,
-    "status": TEXT,
-    "status_reason": TEXT,
-    "version": {"type": ["integer", "null"]},
-    "trigger": object_schema(
-        ["kind", "value"], {"kind": TEXT, "value": {"type": ["string", "null"]}}
-    ),
-    "active": COUNT,
-    "enrolled": COUNT,
-}
-register(
-    Operation(
-        path="/api/v1/campaigns",
-        method="get",
-        scope="campaigns:read",
-        tags=("campaigns",),
-        summary="Every campaign with its version, trigger and enrollment counts",
-        responses={
-            "200": json_response(
-                "The campaigns, by key",
-                object_schema(
-                    ["campaigns"],
-                    {
-                        "campaigns": {
-                            "type": "array",
-                            "items": object_schema(list(CAMPAIGN), CAMPAIGN),
-                        }
-                    },
-                ),
-            )
-        },
-    )
-)
-
-DELIVERY = {
-    "id": {"type": "integer"},
-    "status": {"type": "string", "enum": list(DeliveryStatus.values)},
-    "kind": {
-        "type": "string",
-        "description": "marketing, transactional, notification or webhook",
-    },
-    "to_address": TEXT,
-    "contact__email": TEXT,
-    "campaign__key": {"type": ["string", "null"]},
-    "template": TEXT,
-    "step_id": TEXT,
-    "locale": TEXT,
-    "subject": TEXT,
-    "message_id": TEXT,
-    "attempts": COUNT,
-    "sent_at": MAYBE_WHEN,
-    "last_error": TEXT,
-    "channel": TEXT,
-    "receipt": TEXT | {"description": "What the provider reported later: delivered, failed…"},
-    "provider_message_id": TEXT | {"description": "The provider's id (a Twilio SID)"},
-    "segments": COUNT | {"description": "The parts an SMS went as; 0 for other channels"},
-    "source": {
-        "type": "string",
-        "description": "The campaign key, or what sent Goteo's own messages (confirmation, …)",
-    },
-}
-register(
-    Operation(
-        path="/api/v1/deliveries",
-        method="get",
-        scope="deliveries:read",
-        tags=("deliveries",),
-        summary="The newest outgoing messages first",
-        parameters=(
-            query_parameter(
-                "status", "Only this status", {"type": "string", "enum": DeliveryStatus.values}
-            ),
-            query_parameter(
-                "limit",
-                "How many (default 50; more than 500 gives 500)",
-                {"type": "integer", "minimum": 1},
-            ),
-        ),
-        responses={
-            "200": json_response(
-                "The deliveries",
-                object_schema(
-                    ["deliveries"],
-                    {
-                        "deliveries": {
-                            "type": "array",
-                            "items": object_schema(list(DELIVERY), DELIVERY),
-                        }
-                    },
-                ),
-            ),
-            "400": error_response("A bad filter"),
         },
     )
 )

@@ -1,192 +1,162 @@
-"""``GET /api/v1/reports/campaigns/<key>`` and ``GET /api/v1/conversions`` (docs/measurement.md)."""
+"""``GET /api/v1/reports/campaigns/{key}`` and ``GET /api/v1/conversions`` (docs/measurement.md)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
 from django.http import HttpRequest, JsonResponse
-from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.timezone import is_naive, make_aware
-from django.views.decorators.http import require_GET
+from ninja import Field, Query, Schema
 
 from goteo.campaigns.reports import NoSuchCampaign, campaign_report, conversion_rows
-from goteo.web.api.auth import api_scope
 from goteo.web.api.errors import error
-from goteo.web.api.openapi_registry import (
-    Operation,
-    error_response,
-    json_response,
-    path_parameter,
-    query_parameter,
-    register,
-)
-from goteo.web.api.operations import STANDING, object_schema
-from goteo.web.http.query import whole_number
+from goteo.web.api.ninja_api import Closed, operation
+from goteo.web.api.params import Since, whole_number_in
 
 MAX_LIMIT = 1000
 
 
-@require_GET
-@api_scope("reports:read")
-def campaign(request: HttpRequest, key: str) -> JsonResponse:
+class Standing(Closed):
+    """How a paced journey stands (docs/exposure-pacing.md#reports)."""
+
+    target: str = Field(examples=["29 exposures within 90d (email, mail, sms)"])
+    began_at: datetime
+    ends_at: datetime
+    expected: float = Field(description="Exposures an even pace has reached by now")
+    actual: int = Field(description="Exposures counted as the plan counts them")
+    status: Literal["on pace", "ahead", "behind"]
+    touches: dict[str, int]
+
+
+class ListedJourney(Standing):
+    contact_id: int
+    email: str
+
+
+class CampaignPacing(Closed):
+    journeys: int
+    on_pace: int
+    ahead: int
+    behind: int
+    listed: list[ListedJourney] = Field(
+        description="At most 100 journeys, the furthest behind first"
+    )
+
+
+class StepFigures(Closed):
+    step_id: str
+    sent: int
+    opened: int
+    clicked: int
+    conversions: int
+    revenue: dict[str, str]
+    suppressed: dict[str, int] = Field(
+        description="Messages not sent, by reason (skipped: no postal address, …)"
+    )
+
+
+class StepExposures(Closed):
+    step_id: str
+    channel: str
+    exposures: int
+
+
+class Audience(Closed):
+    posts: int
+    reach: int
+
+
+class ReportExposures(Closed):
+    """From the exposure ledger (docs/measurement.md)."""
+
+    total: int
+    contacts: int
+    distribution: dict[str, int]
+    mean: float
+    by_channel: dict[str, int]
+    by_kind: dict[str, int]
+    steps: list[StepExposures]
+    audience: Audience
+
+
+class Goal(Closed):
+    """What the variants are measured against; declared is false when the campaign has no
+    goal and the conversion events within 30 days count."""
+
+    events: list[str]
+    within: str = Field(examples=["30d", "2w", "1d12h"])
+    declared: bool
+
+
+class CampaignReport(Closed):
+    campaign: dict[str, Any]
+    goal: Goal
+    enrolled: int
+    contacts_sent: int
+    messages_sent: int
+    opened: int
+    clicked: int
+    conversions: int
+    revenue: dict[str, str]
+    steps: list[StepFigures]
+    variants: list[dict[str, Any]]
+    exposures: ReportExposures
+    pacing: CampaignPacing | None = Field(
+        description="A paced campaign's journeys on pace, ahead or behind its target "
+        "(docs/exposure-pacing.md); null for a campaign without pacing"
+    )
+
+
+class ConversionsQuery(Schema):
+    campaign: str = Field("", description="Only those credited to this campaign")
+    since: Since = Field(None, description="Only those at or after this moment")
+    limit: whole_number_in(1, MAX_LIMIT) = Field(  # type: ignore[valid-type]
+        100, description=f"At most this many (1-{MAX_LIMIT}, default 100)"
+    )
+
+
+class Conversion(Closed):
+    event_id: int
+    name: str
+    value: str | None = Field(description="The amount, as text (12.50); null without one")
+    currency: str
+    campaign: str | None = Field(description="The campaign credited; null: none")
+    step_id: str
+    touch: str
+    coupon_code: str
+    occurred_at: datetime
+    email: str
+
+
+class Conversions(Closed):
+    conversions: list[Conversion]
+
+
+@operation(
+    "get",
+    "/reports/campaigns/{key}",
+    "reports:read",
+    {200: CampaignReport},
+    "A campaign's report: reach, engagement, conversions, revenue, lift, exposures",
+    "reports",
+    errors=(404,),
+)
+def campaign(request: HttpRequest, key: str) -> Any:
     try:
         return JsonResponse(campaign_report(key))
     except NoSuchCampaign:
         return error(404, "no such campaign", {"campaign": f"{key!r} does not exist"})
 
 
-@require_GET
-@api_scope("conversions:read")
-def conversions(request: HttpRequest) -> JsonResponse:
-    since_text = request.GET.get("since", "").strip()
-    since = parse_since(since_text) if since_text else None
-    if since_text and since is None:
-        return error(400, "invalid query", {"since": "an ISO 8601 date or date and time"})
-    limit = whole_number(request.GET.get("limit", "100"), 1, MAX_LIMIT)
-    if limit is None:
-        return error(400, "invalid query", {"limit": f"a whole number from 1 to {MAX_LIMIT}"})
-    campaign_key = request.GET.get("campaign", "").strip() or None
-    rows = conversion_rows(campaign_key, since, limit)
+@operation(
+    "get",
+    "/conversions",
+    "conversions:read",
+    {200: Conversions},
+    "Conversions, newest first, with the touch each is credited to",
+    "reports",
+    errors=(400,),
+)
+def conversions(request: HttpRequest, query: Query[ConversionsQuery]) -> Any:
+    rows = conversion_rows(query.campaign.strip() or None, query.since, query.limit)
     return JsonResponse({"conversions": rows})
-
-
-def parse_since(text: str) -> datetime | None:
-    """``2026-03-01`` (midnight UTC) or ``2026-03-01T09:00:00+01:00`` (UTC when naive)."""
-    try:
-        moment = parse_datetime(text)
-        if moment is None:
-            day = parse_date(text)
-            moment = datetime(day.year, day.month, day.day) if day else None
-    except ValueError:
-        return None
-    if moment is None:
-        return None
-    return make_aware(moment, timezone=None) if is_naive(moment) else moment
-
-
-_STEP = {
-    "type": "object",
-    "properties": {
-        "step_id": {"type": "string"},
-        "sent": {"type": "integer"},
-        "opened": {"type": "integer"},
-        "clicked": {"type": "integer"},
-        "conversions": {"type": "integer"},
-        "revenue": {"type": "object", "additionalProperties": {"type": "string"}},
-        "suppressed": {
-            "type": "object",
-            "description": "Messages not sent, by reason (skipped: no postal address, …)",
-            "additionalProperties": {"type": "integer"},
-        },
-    },
-}
-_COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
-_EXPOSURES = {
-    "type": "object",
-    "description": "From the exposure ledger (docs/measurement.md)",
-    "properties": {
-        "total": {"type": "integer"},
-        "contacts": {"type": "integer"},
-        "distribution": _COUNTS,
-        "mean": {"type": "number"},
-        "by_channel": _COUNTS,
-        "by_kind": _COUNTS,
-        "steps": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "step_id": {"type": "string"},
-                    "channel": {"type": "string"},
-                    "exposures": {"type": "integer"},
-                },
-            },
-        },
-        "audience": {
-            "type": "object",
-            "properties": {"posts": {"type": "integer"}, "reach": {"type": "integer"}},
-        },
-    },
-}
-LISTED_JOURNEY = STANDING | {"contact_id": {"type": "integer"}, "email": {"type": "string"}}
-_REPORT = {
-    "type": "object",
-    "properties": {
-        "campaign": {"type": "object"},
-        "goal": {
-            "type": "object",
-            "description": "What the variants are measured against; declared is false when "
-            "the campaign has no goal and the conversion events within 30 days count.",
-            "properties": {
-                "events": {"type": "array", "items": {"type": "string"}},
-                "within": {"type": "string", "examples": ["30d", "2w", "1d12h"]},
-                "declared": {"type": "boolean"},
-            },
-        },
-        "enrolled": {"type": "integer"},
-        "contacts_sent": {"type": "integer"},
-        "messages_sent": {"type": "integer"},
-        "opened": {"type": "integer"},
-        "clicked": {"type": "integer"},
-        "conversions": {"type": "integer"},
-        "revenue": {"type": "object", "additionalProperties": {"type": "string"}},
-        "steps": {"type": "array", "items": _STEP},
-        "variants": {"type": "array", "items": {"type": "object"}},
-        "exposures": _EXPOSURES,
-        "pacing": {
-            "type": ["object", "null"],
-            "description": "A paced campaign's journeys on pace, ahead or behind its target "
-            "(docs/exposure-pacing.md); null for a campaign without pacing",
-            "properties": {
-                "journeys": {"type": "integer"},
-                "on_pace": {"type": "integer"},
-                "ahead": {"type": "integer"},
-                "behind": {"type": "integer"},
-                "listed": {
-                    "type": "array",
-                    "description": "At most 100 journeys, the furthest behind first",
-                    "items": object_schema(list(LISTED_JOURNEY), LISTED_JOURNEY),
-                },
-            },
-        },
-    },
-}
-register(
-    Operation(
-        path="/api/v1/reports/campaigns/{key}",
-        method="get",
-        scope="reports:read",
-        summary="A campaign's report: reach, engagement, conversions, revenue, lift, exposures",
-        parameters=(path_parameter("key", "The campaign key"),),
-        responses={
-            "200": json_response("The report", _REPORT),
-            "404": error_response("No campaign has this key"),
-        },
-        tags=("reports",),
-    )
-)
-register(
-    Operation(
-        path="/api/v1/conversions",
-        method="get",
-        scope="conversions:read",
-        summary="Conversions, newest first, with the touch each is credited to",
-        parameters=(
-            query_parameter("campaign", "Only those credited to this campaign", {"type": "string"}),
-            query_parameter("since", "Only those at or after this moment", {"type": "string"}),
-            query_parameter(
-                "limit",
-                "At most this many (1-1000, default 100)",
-                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-            ),
-        ),
-        responses={
-            "200": json_response(
-                "The conversions",
-                {"type": "object", "properties": {"conversions": {"type": "array"}}},
-            ),
-            "400": error_response("A query parameter cannot be used"),
-        },
-        tags=("reports",),
-    )
-)
