@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from goteo.channels.email.webhook_config import webhook_settings
 from goteo.config import database_settings, dkim_mode, email_settings, load_settings_file
 from goteo.measurement_config import attribution_window, default_currency
-from goteo.web.webhook_config import webhook_settings
 from goteo.worker.pacing_config import check_pacing
 from goteo.worker.rate_limits import parse_rate_limits
 
@@ -34,7 +34,7 @@ GOTEO_SOFT_BOUNCE_LIMIT = int(os.environ.get("GOTEO_SOFT_BOUNCE_LIMIT", "3"))
 GOTEO_COMPLAINT_MIN_SENT = int(os.environ.get("GOTEO_COMPLAINT_MIN_SENT", "300"))
 GOTEO_WEBHOOK_MAX_AGE = int(os.environ.get("GOTEO_WEBHOOK_MAX_AGE", "300"))
 # Refused (forged) webhooks of one provider that make a WARNING: this many within this many
-# seconds, in one web process (goteo.web.webhook_refusals).
+# seconds, in one web process (goteo.web.webhooks.refusals).
 GOTEO_WEBHOOK_WARN_AFTER = int(os.environ.get("GOTEO_WEBHOOK_WARN_AFTER", "10"))
 GOTEO_WEBHOOK_WARN_WINDOW = int(os.environ.get("GOTEO_WEBHOOK_WARN_WINDOW", "300"))
 # Outgoing webhooks (webhook steps, CRM hand-off) are signed with this (SECRET_KEY if empty).
@@ -77,7 +77,7 @@ GOTEO_TRACK_CLICKS = os.environ.get("GOTEO_TRACK_CLICKS", "1").strip().lower() n
 # The exposure ledger (docs/measurement.md); off only to measure what it costs.
 GOTEO_EXPOSURE_LEDGER = os.environ.get("GOTEO_EXPOSURE_LEDGER", "1").strip().lower() not in _OFF
 # CSRF protects the hosted form pages only (a decorator, not the middleware).
-CSRF_FAILURE_VIEW = "goteo.web.forms_views.csrf_failure"
+CSRF_FAILURE_VIEW = "goteo.web.public.forms.csrf_failure"
 _BASE = urlsplit(BASE_URL)
 CSRF_TRUSTED_ORIGINS = [f"{_BASE.scheme}://{_BASE.netloc}"] if _BASE.netloc else []
 # DKIM signing of SMTP mail (docs/deliverability.md): on by default with a key Goteo makes in
@@ -127,7 +127,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "goteo.web.request_guard.RefuseUnreadableRequests",
+    "goteo.web.http.request_guard.RefuseUnreadableRequests",
     "django.middleware.common.CommonMiddleware",
     "goteo.console.middleware.ConsoleSessionMiddleware",
     "goteo.console.middleware.ConsoleLocaleMiddleware",
@@ -166,7 +166,7 @@ PASSWORD_RESET_TIMEOUT = 3600
 STATIC_URL = "/static/"
 WHITENOISE_USE_FINDERS = True  # served from the installed package: no collectstatic step
 ROOT_URLCONF = "goteo.web.urls"
-WSGI_APPLICATION = "goteo.web.wsgi.application"
+WSGI_APPLICATION = "goteo.web.ops.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -205,8 +205,8 @@ LOGGING = {
             "datefmt": "%Y-%m-%d %H:%M:%S",
         }
     },
-    # Refused requests are one line at INFO (goteo.web.log_levels).
-    "filters": {"client_errors": {"()": "goteo.web.log_levels.ClientErrorsAtInfo"}},
+    # Refused requests are one line at INFO (goteo.web.ops.log_levels).
+    "filters": {"client_errors": {"()": "goteo.web.ops.log_levels.ClientErrorsAtInfo"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

@@ -8,7 +8,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-from goteo.web.log_levels import ClientErrorsAtInfo
+from goteo.web.ops.log_levels import ClientErrorsAtInfo
 
 
 class Records(logging.Handler):

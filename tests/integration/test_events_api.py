@@ -18,7 +18,7 @@ from goteo.actions.events import EventInput, do_record_events
 from goteo.campaigns.models import Enrollment
 from goteo.contacts.event_facts import EventFact
 from goteo.contacts.models import Contact, ContactStatus, Event, Visitor
-from goteo.web import events_api
+from goteo.web.api import events as events_api
 
 AUTH = {"Authorization": "Bearer test-api-key"}
 

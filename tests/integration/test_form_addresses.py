@@ -12,7 +12,7 @@ from tests.integration.form_helpers import apply_form
 from goteo.actions.contacts import do_upsert_contact
 from goteo.contacts.models import Contact
 from goteo.forms.definition import FormInvalid, parse_form
-from goteo.web.public_texts import pl
+from goteo.web.public.texts import pl
 
 pytestmark = pytest.mark.django_db
 PATH = "/f/signup/submit"

@@ -10,7 +10,7 @@ from django.test import Client
 from tests.integration.form_helpers import apply_form, apply_news_campaign
 
 from goteo.contacts.models import Contact, Event
-from goteo.web.log_levels import ClientErrorsAtInfo
+from goteo.web.ops.log_levels import ClientErrorsAtInfo
 
 AUTH = {"Authorization": "Bearer test-api-key"}
 

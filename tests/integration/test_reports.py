@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from django.test import Client
+from tests.integration.test_openapi import problems
 
 from goteo.actions.attribution import attribute_conversions
 from goteo.campaigns.exposures import record_delivery
@@ -221,6 +222,32 @@ def test_the_report_api(client: Client, spring: Campaign) -> None:
     assert response.json() == campaign_report("spring")
     assert client.get("/api/v1/reports/campaigns/nope", headers=AUTH).status_code == 404
     assert client.get("/api/v1/reports/campaigns/spring").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/reports/campaigns/spring",
+        "/api/v1/conversions",
+        "/api/v1/deliveries",
+        "/api/v1/campaigns",
+        "/api/v1/reports/exposures",
+        "/api/v1/reports/exposures?campaign=spring",
+    ],
+)
+def test_real_report_answers_match_their_documented_schema(
+    client: Client, spring: Campaign, path: str
+) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    template = path.split("?")[0].replace("/spring", "/{key}")
+    operation = document["paths"][template]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    answer = client.get(path, headers=AUTH)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body and all(value != [] for value in body.values()), body  # something to check
+    assert problems(schema, body, document) == []
+    assert problems(schema, {**body, "unexpected": True}, document) != []
 
 
 def test_the_conversions_api(client: Client, spring: Campaign) -> None:

@@ -11,7 +11,7 @@ from goteo.actions.forms import do_apply_form, do_submit_form
 from goteo.contacts.channel_consent import may_send_sms
 from goteo.contacts.models import ChannelConsent, Contact, Form
 from goteo.forms.definition import FormInvalid, parse_form
-from goteo.web.form_page import snippet_html
+from goteo.web.public.form_page import snippet_html
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

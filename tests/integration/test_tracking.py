@@ -20,7 +20,7 @@ from goteo.actions.contacts import do_upsert_contact
 from goteo.actions.visitors import EVENTS_PER_MINUTE
 from goteo.campaigns.models import Delivery
 from goteo.contacts.models import Consent, Contact, Event, Subscription, Visitor
-from goteo.web.tracking_payload import MAX_BODY, MAX_EVENTS
+from goteo.web.tracking.payload import MAX_BODY, MAX_EVENTS
 
 pytestmark = pytest.mark.django_db
 SITE = "https://www.shop.example"
@@ -190,14 +190,18 @@ def test_an_event_with_a_short_id_is_dropped_saying_why(
     aid = visitor()
     short, kept = page_view(f"{SITE}/a"), page_view(f"{SITE}/b")
     short["id"] = "abc123"
-    with caplog.at_level(logging.INFO, logger="goteo.web.tracking"):
+    with caplog.at_level(logging.INFO, logger="goteo.web.tracking.snippet"):
         response = collect(client, {"anonymous_id": aid, "events": [short, kept]})
     assert response.status_code == 204 and response.content == b""
     assert response["Goteo-Dropped"] == "events[0]: id is shorter than 8 characters"
     assert response["Access-Control-Expose-Headers"] == "Goteo-Dropped"
     stored = Event.objects.filter(anonymous_id=aid).values_list("properties__url", flat=True)
     assert list(stored) == [f"{SITE}/b"]
-    logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "goteo.web.tracking"]
+    logged = [
+        (r.levelno, r.getMessage())
+        for r in caplog.records
+        if r.name == "goteo.web.tracking.snippet"
+    ]
     why = "events[0]: id is shorter than 8 characters"
     assert logged == [(logging.INFO, f"/t/collect dropped {why}")]
     everything_kept = collect(client, {"anonymous_id": aid, "events": [page_view(SITE)]})

@@ -48,7 +48,7 @@ def ana() -> Contact:
 def test_forged_and_unsigned_texts_are_refused_change_nothing_and_are_logged(
     client: Client, ana: Contact, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="goteo.web.twilio_webhooks")
+    caplog.set_level(logging.INFO, logger="goteo.web.webhooks.twilio")
     forged = signed(client, INBOUND, text("STOP"), token="someone-elses-token")
     unsigned = client.post(INBOUND, text("STOP"))
     tampered_params = text("START")
@@ -60,7 +60,7 @@ def test_forged_and_unsigned_texts_are_refused_change_nothing_and_are_logged(
     ana.refresh_from_db()
     assert ana.sms_consent == "granted" and may_send_sms(ana)
     assert ChannelConsent.objects.count() == 1
-    refusals = [r for r in caplog.records if r.name == "goteo.web.twilio_webhooks"]
+    refusals = [r for r in caplog.records if r.name == "goteo.web.webhooks.twilio"]
     assert len(refusals) == 3 and all(r.levelno == logging.INFO for r in refusals)
     assert "twilio webhook refused: POST /webhooks/twilio/sms/" in refusals[0].getMessage()
 

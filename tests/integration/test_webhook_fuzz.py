@@ -21,7 +21,7 @@ from tests.integration.webhook_requests import (
     anymail_settings,
 )
 
-from goteo.web.webhook_providers import PROVIDERS
+from goteo.channels.email.webhook_providers import PROVIDERS
 
 FUZZ = fuzz_settings(50)
 

@@ -22,7 +22,7 @@ from tests.integration.webhook_requests import (
     payload_text,
 )
 
-from goteo.web.webhook_refusals import FAILURES, RepeatedFailures
+from goteo.web.webhooks.refusals import FAILURES, RepeatedFailures
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from tests.integration.webhook_requests import (
 )
 
 from goteo.actions.suppression import suppression_reason
+from goteo.channels.email.webhook_providers import PROVIDERS
 from goteo.contacts.models import Contact, ProviderEvent
-from goteo.web.webhook_providers import PROVIDERS
 
 ALL = sorted(PROVIDERS)
 WITH_COMPLAINTS = [esp for esp in ALL if esp != "postal"]  # Postal reports no complaints

@@ -58,7 +58,7 @@ def _public_b64(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
 
 
 def anymail_settings(basic_auth: bool = True) -> dict[str, Any]:
-    """ANYMAIL as ``goteo.web.webhook_config`` builds it from the GOTEO_* variables."""
+    """ANYMAIL as ``goteo.channels.email.webhook_config`` builds it from the GOTEO_* variables."""
     settings: dict[str, Any] = {
         "MAILGUN_WEBHOOK_SIGNING_KEY": MAILGUN_KEY,
         "MANDRILL_WEBHOOK_KEY": MANDRILL_KEY,

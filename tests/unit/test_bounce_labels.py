@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from goteo.web.bounce_labels import bounce_label
-from goteo.web.webhook_config import webhook_settings
+from goteo.channels.email.bounce_labels import bounce_label
+from goteo.channels.email.webhook_config import webhook_settings
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import pytest
 
 from goteo.forms import texts as form_texts
 from goteo.forms.definition import FormInvalid, parse_form
-from goteo.web import public_texts
-from goteo.web.public_texts import en
+from goteo.web.public import texts as public_texts
+from goteo.web.public.texts import en
 
 GERMAN = (Path(__file__).resolve().parents[2] / "examples" / "newsletter-de-form.yaml").read_text(
     encoding="utf-8"

@@ -33,7 +33,7 @@ EVENTS_PER_MINUTE = 120  # one visitor's events accepted per minute; more are dr
 
 @dataclass(frozen=True)
 class TrackedEvent:
-    """One event from a browser, checked by the web layer (goteo.web.tracking_payload)."""
+    """One event from a browser, checked by the web layer (goteo.web.tracking.payload)."""
 
     name: str
     properties: Mapping[str, Any] = field(default_factory=dict)

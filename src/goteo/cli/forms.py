@@ -149,7 +149,7 @@ def snippet(key: str) -> None:
     """Print an HTML form to paste into any page; it posts to GOTEO_BASE_URL/f/KEY/submit."""
     setup_django()
     from goteo.contacts.models import Form
-    from goteo.web.form_page import snippet_html
+    from goteo.web.public.form_page import snippet_html
 
     found = Form.objects.select_related("consent_text").filter(key=key).first()
     if found is None:

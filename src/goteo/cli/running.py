@@ -24,7 +24,7 @@ def serve(bind: str, workers: int) -> None:
     """Run the web server (health check, API, public pages) with gunicorn."""
     setup_django()
     require_usable()
-    from goteo.web.server import run_server
+    from goteo.web.ops.server import run_server
 
     run_server(bind, workers)
 

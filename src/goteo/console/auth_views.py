@@ -23,7 +23,7 @@ from goteo.actions.password_reset import do_request_password_reset
 from goteo.actions.sign_in import do_note_failed_login, login_limited
 from goteo.actions.users import do_set_password
 from goteo.console.reset_links import user_of_link
-from goteo.web.client_ip import client_ip
+from goteo.web.http.client_ip import client_ip
 
 
 def _next(request: HttpRequest) -> str:

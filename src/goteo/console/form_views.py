@@ -14,7 +14,7 @@ from goteo.console.page_policies import OWN_SCRIPTS, framed
 from goteo.console.rendering import show
 from goteo.contacts.models import Form
 from goteo.forms.definition import FormInvalid, definition_of_source
-from goteo.web.form_page import form_context, snippet_html
+from goteo.web.public.form_page import form_context, snippet_html
 
 SOURCE_MAX = 100_000  # characters of a form document
 STARTER = """\

@@ -2,7 +2,7 @@
 message the mail catcher caught, each shown safely: text escaped, a message's HTML only in an
 ``<iframe sandbox srcdoc=…>`` on a page whose Content-Security-Policy forbids scripts.
 
-The rows are the public operator outbox's (``goteo.web.outbox``): one read model for both.
+The rows are the public operator outbox's (``goteo.web.ops.outbox``): one read model for both.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from goteo.campaigns.summaries import recent_deliveries
 from goteo.console.access import page
 from goteo.console.page_policies import framed
 from goteo.console.rendering import show
-from goteo.web.outbox import caught_messages, caught_parts
+from goteo.web.ops.outbox import caught_messages, caught_parts
 
 OUTBOX_ROWS = 100
 STATUS_LABELS = {
