@@ -133,6 +133,33 @@ _REPORT = {
         "steps": {"type": "array", "items": _STEP},
         "variants": {"type": "array", "items": {"type": "object"}},
         "exposures": _EXPOSURES,
+        "split": {
+            "type": ["object", "null"],
+            "description": "The campaign's first split (docs/flows.md): its auto-winner rule, "
+            "what an undecided rule waits for, and the decision once made; null without a split",
+            "properties": {
+                "step_id": {"type": "string"},
+                "variants": {"type": "array", "items": {"type": "string"}},
+                "rule": {"type": ["string", "null"]},
+                "standing": {"type": ["string", "null"]},
+                "decision": {
+                    "type": ["object", "null"],
+                    "properties": {
+                        "variant": {"type": "string"},
+                        "decided_at": {"type": "string", "format": "date-time"},
+                        "decided_by": {"type": "string"},
+                        "metric": {
+                            "type": "string",
+                            "enum": ["converted", "clicked", "opened", "hand"],
+                        },
+                        "p_value": {"type": ["number", "null"]},
+                        "confidence": {"type": ["number", "null"]},
+                        "figures": {"type": "array", "items": {"type": "object"}},
+                        "reason": {"type": "string"},
+                    },
+                },
+            },
+        },
         "pacing": {
             "type": ["object", "null"],
             "description": "A paced campaign's journeys on pace, ahead or behind its target "
