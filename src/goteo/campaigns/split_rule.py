@@ -13,6 +13,7 @@ from goteo.campaigns.variant_tallies import first_journey_at, variant_tallies
 from goteo.campaigns.versions import campaign_for_version
 from goteo.campaigns.winner_check import Judgement, Tally, judge
 from goteo.engine.durations import format_duration
+from goteo.engine.problems import CampaignInvalid
 from goteo.engine.split_winners import first_split
 from goteo.engine.steps import SplitStep, WinnerRule
 
@@ -22,7 +23,11 @@ def split_of(campaign: Campaign) -> SplitStep | None:
     version = campaign.current_version
     if version is None:
         return None
-    return first_split(campaign_for_version(version.id, version.checksum))
+    try:
+        definition = campaign_for_version(version.id, version.checksum)
+    except CampaignInvalid:  # stored without apply's checks: nothing to decide on
+        return None
+    return first_split(definition)
 
 
 def check_split_rule(campaign: Campaign, now: datetime) -> Judgement | None:
