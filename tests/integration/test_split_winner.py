@@ -108,14 +108,16 @@ def test_the_report_the_api_and_goteo_report_show_the_decision(clock: ManualCloc
         "standing": "0 of 15 journeys in every variant",
         "decision": None,
     }
-    do_pick_winner("spring", "b", clock.now())
+    picked = CliRunner().invoke(main, ["campaign", "pick-winner", "spring", "b"])
+    assert picked.exit_code == 0, picked.output
+    assert picked.output == "spring: split pick decided for b\n"
     decision = campaign_report("spring", clock.now())["split"]["decision"]
     assert decision["variant"] == "b" and decision["metric"] == "hand"
-    assert decision["reason"] == "picked by hand (system)"
+    assert decision["reason"] == "picked by hand (cli)"
     human = CliRunner().invoke(main, ["report", "spring"])
     assert human.exit_code == 0, human.output
     assert "split pick: decided for b on " in human.output
-    assert "picked by hand (system)" in human.output
+    assert "picked by hand (cli)" in human.output
     api = Client().get(
         "/api/v1/reports/campaigns/spring", headers={"Authorization": "Bearer test-api-key"}
     )
@@ -123,6 +125,8 @@ def test_the_report_the_api_and_goteo_report_show_the_decision(clock: ManualCloc
     assert api.json()["split"]["decision"]["variant"] == "b"
     with pytest.raises(ActionError, match="already decided"):
         do_pick_winner("spring", "a", clock.now())
+    again = CliRunner().invoke(main, ["campaign", "pick-winner", "spring", "a"])
+    assert again.exit_code == 1 and "already decided" in again.output
     with pytest.raises(ActionError, match="not a variant"):
         do_pick_winner("spring", "holdout", clock.now())
 
