@@ -4,15 +4,18 @@ report, the API, the console and the simulator; picked by hand by an editor, nev
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from django.db import connection
 from django.test import Client
 from tests.integration.console_helpers import signed_in
 from tests.integration.flow_helpers import campaign_source, parse, people, simple_template
+from tests.integration.test_reports import T0, deliver, enroll
 from tests.smtp_sink import SmtpSink
 
 from goteo.accounts.models import AuditEntry
@@ -20,9 +23,10 @@ from goteo.actions.campaigns import do_apply_campaign
 from goteo.actions.enroll import do_enroll
 from goteo.actions.errors import ActionError
 from goteo.actions.split_winners import do_decide_splits, do_pick_winner
-from goteo.campaigns.models import Delivery, Enrollment, SplitDecision
+from goteo.campaigns.models import Campaign, Delivery, Enrollment, SplitDecision
 from goteo.campaigns.reports import campaign_report
 from goteo.cli import main
+from goteo.contacts.models import Contact
 from goteo.engine.clock import ManualClock
 from goteo.worker.loop import Worker
 
@@ -162,3 +166,31 @@ def test_an_editor_picks_the_winner_in_the_console_and_a_viewer_cannot() -> None
     assert simulated.status_code == 200, contact
     text = simulated.content.decode()
     assert "the split being decided for b" in text
+
+
+def test_two_workers_deciding_at_once_write_one_decision(clock: ManualClock) -> None:
+    """Each pass in its own thread and database connection, released together."""
+    do_apply_campaign(split_source("spring"))
+    campaign = Campaign.objects.get(key="spring")
+    ids = people(*(f"p{i}" for i in range(40)))
+    for n, contact_id in enumerate(ids.values()):
+        journey = enroll(campaign, Contact.objects.get(id=contact_id), "ab"[n % 2])
+        deliver(journey, f"send-{journey.variant}", T0, **({"clicks": 1} if n % 2 == 0 else {}))
+    start = threading.Barrier(2)
+    made: list[int] = []
+
+    def decide() -> None:
+        try:
+            start.wait()
+            made.append(do_decide_splits(clock.now()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(made) == [0, 1]
+    assert SplitDecision.objects.get().variant == "a"
+    assert AuditEntry.objects.filter(action="campaign.split_decided").count() == 1
