@@ -64,7 +64,7 @@ def do_pick_winner(key: str, variant: str, now: datetime) -> SplitDecision:
         allowed = ", ".join(names)
         raise ActionError("not a variant of the split", {"variant": f"{variant!r}: {allowed}"})
     by = current_actor()
-    reason = f"picked by hand ({by})"
+    reason = "picked by hand"
     found = _record(campaign, split.id, variant, by, reason, now, {"metric": HAND})
     if found is None:
         raise ActionError("the split is already decided", {"variant": variant})
