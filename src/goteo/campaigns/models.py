@@ -54,6 +54,28 @@ class CampaignVersion(models.Model):
         ]
 
 
+class SplitDecision(models.Model):
+    """A split that was decided: new arrivals go to ``variant`` (docs/flows.md). Written once
+    per campaign and split step, by the auto-winner rule or by hand; never changed."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="decisions")
+    step_id = models.CharField(max_length=64)
+    variant = models.CharField(max_length=64)
+    decided_at = models.DateTimeField()
+    decided_by = models.CharField(max_length=200)  # "rule", or who picked it (user:…, cli)
+    metric = models.CharField(max_length=16)  # converted | clicked | opened
+    p_value = models.FloatField(null=True)  # the largest against the other variants
+    confidence = models.FloatField(null=True)
+    figures = models.JSONField(default=list)  # per variant: name, journeys, successes, rate, p
+    reason = models.CharField(max_length=500)
+
+    class Meta:
+        db_table = "goteo_split_decision"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "step_id"], name="uniq_split_decision")
+        ]
+
+
 class EnrollmentStatus(models.TextChoices):
     ACTIVE = "active"
     COMPLETED = "completed"

@@ -48,6 +48,10 @@ def campaign_report(key: str, now: datetime | None = None) -> dict[str, Any]:
         messages=Count("id", filter=SENT),
     )
     conversions = Conversion.objects.filter(campaign=campaign)
+    # Imported here: the split's figures are counted with this module's helpers.
+    from goteo.campaigns.split_rule import split_section
+
+    now = now or journey_clock.now()
     return {
         "campaign": {"key": campaign.key, "name": campaign.name, "status": campaign.status},
         "goal": {
@@ -65,7 +69,8 @@ def campaign_report(key: str, now: datetime | None = None) -> dict[str, Any]:
         "steps": _steps(campaign),
         "variants": variant_rows(campaign, goal_events, within),
         "exposures": _exposures(campaign),
-        "pacing": campaign_pacing(campaign, now or journey_clock.now()),
+        "pacing": campaign_pacing(campaign, now),
+        "split": split_section(campaign, now),
     }
 
 

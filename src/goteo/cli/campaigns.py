@@ -1,4 +1,4 @@
-"""``goteo campaign``: validate, apply, list, pause, resume."""
+"""``goteo campaign``: validate, apply, list, pause, resume, pick-winner."""
 
 from __future__ import annotations
 
@@ -144,3 +144,27 @@ def pause(key: str, as_json: bool) -> None:
 def resume(key: str, as_json: bool) -> None:
     """Resume a paused campaign."""
     _set_status(key, "active", as_json)
+
+
+@campaign.command(name="pick-winner")
+@click.argument("key")
+@click.argument("variant")
+@json_option
+def pick_winner(key: str, variant: str, as_json: bool) -> None:
+    """Decide the campaign's split for VARIANT: new arrivals go there (once; never undone)."""
+    setup_django()
+    from goteo.actions.errors import ActionError
+    from goteo.actions.split_winners import do_pick_winner
+    from goteo.campaigns import journey_clock
+
+    try:
+        row = do_pick_winner(key, variant, journey_clock.now())
+    except ActionError as exc:
+        fail(exc.message, exc.fields, as_json)
+        return
+    said = f"{key}: split {row.step_id} decided for {row.variant}"
+    emit(
+        {"key": key, "step_id": row.step_id, "variant": row.variant},
+        as_json,
+        lambda: click.echo(said),
+    )

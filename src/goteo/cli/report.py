@@ -98,9 +98,23 @@ def _print(data: dict[str, Any]) -> None:
         ],
         ["variant", "enrolled", "reached goal", "rate"],
     )
+    if data["split"] is not None:
+        _print_split(data["split"])
     _print_exposures(data["exposures"])
     if data["pacing"] is not None:
         _print_pacing(data["pacing"])
+
+
+def _print_split(split: dict[str, Any]) -> None:
+    decision = split["decision"]
+    if decision is not None:
+        click.echo(
+            f"split {split['step_id']}: decided for {decision['variant']} "
+            f"on {decision['decided_at'][:16].replace('T', ' ')} by {decision['decided_by']}: "
+            f"{decision['reason']}"
+        )
+    elif split["rule"] is not None:
+        click.echo(f"split {split['step_id']}: winner when {split['rule']}: {split['standing']}")
 
 
 def _print_pacing(pacing: dict[str, Any]) -> None:

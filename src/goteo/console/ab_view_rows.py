@@ -3,10 +3,12 @@ a verdict per variant (better, worse, no significant difference yet, not enough 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from goteo.campaigns.ab_results import SplitResults, VariantResult, first_split, split_results
 from goteo.campaigns.models import Campaign
+from goteo.campaigns.split_rule import split_section
 
 
 def _pct(value: float) -> str:
@@ -61,10 +63,13 @@ def shown(name: str, result: SplitResults) -> dict[str, Any]:
     }
 
 
-def splits(chosen: Campaign) -> list[dict[str, Any]]:
-    """The chosen campaign's split, for the page (none when it has no split)."""
+def splits(chosen: Campaign, now: datetime) -> list[dict[str, Any]]:
+    """The chosen campaign's split with its rule and decision, for the page (none when it
+    has no split)."""
     result = split_results(chosen)
-    return [shown(chosen.name, result)] if result is not None else []
+    if result is None:
+        return []
+    return [shown(chosen.name, result) | {"decision": split_section(chosen, now)}]
 
 
 def with_split() -> list[dict[str, str]]:

@@ -1,4 +1,5 @@
-"""Campaigns: the list, one campaign (status, versions, per-step figures), pause and resume.
+"""Campaigns: the list, one campaign (status, versions, per-step figures), pause and resume,
+and picking a split's winner by hand.
 
 Pause and resume are POST forms calling the same action as ``goteo campaign pause``.
 """
@@ -6,12 +7,15 @@ Pause and resume are POST forms calling the same action as ``goteo campaign paus
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from goteo.actions.campaigns import do_set_campaign_status
 from goteo.actions.errors import ActionError
+from goteo.actions.split_winners import do_pick_winner
+from goteo.campaigns import journey_clock
 from goteo.campaigns.journeys import ended_per_reason
 from goteo.campaigns.models import Campaign, CampaignStatus
 from goteo.campaigns.reports import NoSuchCampaign, campaign_report
@@ -62,4 +66,19 @@ def set_status(request: HttpRequest, key: str) -> HttpResponse:
         do_set_campaign_status(key, wanted, reason if wanted == CampaignStatus.PAUSED else "")
     except ActionError:
         raise Http404(key) from None
+    return HttpResponseRedirect(reverse("console:campaign", args=[key]))
+
+
+@edit
+def pick_winner(request: HttpRequest, key: str) -> HttpResponse:
+    """Decide the campaign's split for the chosen variant (once: a decided split stays)."""
+    variant = request.POST.get("variant", "").strip()
+    if not Campaign.objects.filter(key=key).exists():
+        raise Http404(key)
+    try:
+        do_pick_winner(key, variant, journey_clock.now())
+    except ActionError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    if request.POST.get("back") == "results":
+        return HttpResponseRedirect(f"{reverse('console:results')}?campaign={quote(key)}")
     return HttpResponseRedirect(reverse("console:campaign", args=[key]))

@@ -70,7 +70,7 @@ def results(request: HttpRequest) -> HttpResponse:
         "series": series,
         "charts": charts,
         "funnels": funnels(chosen.id if chosen else None),
-        "splits": splits(chosen) if chosen else [],
+        "splits": splits(chosen, now) if chosen else [],
         "split_campaigns": [] if chosen else with_split(),
         "curve": curve,
         "buckets": [b | {"pct": f"{b['conversion_rate']:.1%}"} for b in curve["buckets"]]

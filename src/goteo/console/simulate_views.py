@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from goteo.campaigns import journey_clock
 from goteo.campaigns.models import Campaign
+from goteo.campaigns.split_decisions import winners_of
 from goteo.campaigns.versions import campaign_for_version
 from goteo.console.access import page
 from goteo.console.rendering import show
@@ -19,6 +20,7 @@ from goteo.engine.conditions import Facts
 from goteo.engine.model import Campaign as Definition
 from goteo.engine.needs import event_needs
 from goteo.engine.simulate import simulate
+from goteo.engine.split_winners import with_winners
 from goteo.engine.window import zone
 from goteo.worker.facts import CONTACT_FIELDS, load_events
 
@@ -69,7 +71,9 @@ def simulate_contact(request: HttpRequest, key: str) -> HttpResponse:
             return show(request, "console/simulate.html", context, section="campaigns", status=400)
         version = row.current_version
         context["contact"] = contact
-        context["entries"] = timeline(
-            campaign_for_version(version.id, version.checksum), contact, days
+        # A decided split sends the contact to its winner, as the worker would.
+        definition = with_winners(
+            campaign_for_version(version.id, version.checksum), winners_of([row.id]).get(row.id, {})
         )
+        context["entries"] = timeline(definition, contact, days)
     return show(request, "console/simulate.html", context, section="campaigns")

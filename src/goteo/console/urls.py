@@ -40,6 +40,7 @@ urlpatterns = [
     path("campaigns/<str:key>/simulate", simulate_views.simulate_contact, name="simulate"),
     path("campaigns/<str:key>", campaign_views.campaign, name="campaign"),
     path("campaigns/<str:key>/status", campaign_views.set_status, name="campaign-status"),
+    path("campaigns/<str:key>/winner", campaign_views.pick_winner, name="campaign-winner"),
     # Contacts: the list, a contact and its timeline, import, export, data rights.
     path("contacts", contact_views.contacts, name="contacts"),
     path("contacts.csv", export_views.contacts_csv, name="contacts-csv"),

@@ -27,6 +27,7 @@ from goteo.engine.decisions import Decision
 from goteo.engine.durations import format_duration
 from goteo.engine.exposure_pacing import RECHECK, Finished, PaceFacts, plan_touch
 from goteo.engine.model import Campaign, Goal
+from goteo.engine.split_winners import decided_split
 from goteo.engine.state import ACTIVE, COMPLETED, CONVERTED, EXITED, EnrollmentState
 from goteo.engine.steps import (
     BranchStep,
@@ -235,10 +236,14 @@ class _Run:
         return None
 
     def _split(self, step: SplitStep, state: EnrollmentState) -> EnrollmentState:
-        name = state.variants.get(step.id) or split_choice(step, state.seed)
-        variant = next(v for v in step.variants if v.name == name)
+        drawn = decided_split(step)
+        name = state.variants.get(step.id) or split_choice(drawn, state.seed)
+        # A journey that drew before the split was decided keeps its variant.
+        variant = next(v for v in (*drawn.variants, *step.variants) if v.name == name)
         state = state.chose(step.id, name)
-        chosen = f"variant {name} (weight {variant.weight} of {step.total_weight})"
+        chosen = f"variant {name} (weight {variant.weight} of {drawn.total_weight})"
+        if step.decided is not None:
+            chosen = f"{chosen}, the split being decided for {step.decided}"
         if variant.holdout:
             self.trace.append(Decision(step.id, "split", f"{chosen}: a holdout, sent nothing"))
             return state.ended(EXITED, f"holdout ({step.id})")

@@ -363,7 +363,7 @@ def _written_targets(step: Step) -> list[tuple[str, str | None]]:
     if isinstance(step, WaitForStep | BranchStep):
         return [("then", step.then), ("else", step.otherwise)]
     if isinstance(step, SplitStep):
-        return [(f"split[{j}].next", v.next) for j, v in enumerate(step.variants)]
+        return [(f"{step.listed_at}[{j}].next", v.next) for j, v in enumerate(step.variants)]
     return [("next", getattr(step, "next", None))]
 
 

@@ -32,6 +32,7 @@ from goteo.engine.steps import (
     WaitStep,
     WebhookStep,
 )
+from goteo.engine.winner_rule import parse_winner
 
 Fail = Callable[[str, str], None]
 
@@ -76,6 +77,7 @@ class StepParser:
         self.templates = templates
         self.check_channel = check_channel  # is the channel configured here?
         self.mail_seen = False  # has an earlier step sent mail? (``wait: {after: in_home}``)
+        self.split_seen = False  # only the first split may have a winner rule
 
     def problems(self, found: list[tuple[str, str]]) -> None:
         for path, message in found:
@@ -269,6 +271,17 @@ class StepParser:
 
     def _split(self, raw: Mapping[str, Any], path: str, step_id: str) -> Step | None:
         spec, base = raw["split"], f"{path}.split"
+        first, self.split_seen = not self.split_seen, True
+        winner, listed_at = None, "split"
+        if isinstance(spec, dict):  # {variants: [...], winner: {...}}
+            for k in spec:
+                if k not in ("variants", "winner"):
+                    self.fail(f"{base}.{k}", "unknown key (expected variants, winner)")
+            if "winner" in spec:
+                winner = parse_winner(spec["winner"], f"{base}.winner", self.fail)
+                if not first:
+                    self.fail(f"{base}.winner", "only the campaign's first split can have one")
+            spec, base, listed_at = spec.get("variants"), f"{base}.variants", "split.variants"
         if not isinstance(spec, list) or len(spec) < 2:
             self.fail(base, "must list at least two variants like {name: a, weight: 50}")
             return None
@@ -282,10 +295,13 @@ class StepParser:
             self.fail(base, f"variant {name!r} is named twice")
         if len(variants) != len(spec) or len(set(names)) != len(names):
             return None
-        if all(v.holdout for v in variants):
+        treated = [v for v in variants if not v.holdout]
+        if not treated:
             self.fail(base, "every variant is a holdout: nobody would receive anything")
             return None
-        return SplitStep(id=step_id, variants=tuple(variants))
+        if winner is not None and len(treated) < 2:
+            self.fail(f"{path}.split.winner", "needs two variants that are not holdouts")
+        return SplitStep(id=step_id, variants=tuple(variants), winner=winner, listed_at=listed_at)
 
     def _variant(self, item: Any, path: str) -> Variant | None:
         if not isinstance(item, dict):

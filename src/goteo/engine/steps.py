@@ -82,9 +82,24 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class WinnerRule:
+    """When a split is decided by itself: the variant best on ``metric`` beats every other
+    at ``confidence`` (a two-proportion test), once ``after`` has passed since the first
+    journey reached the split and each variant has ``min_sends`` journeys (either or both)."""
+
+    metric: str  # "converted", "clicked" or "opened"
+    confidence: float
+    after: timedelta | None = None
+    min_sends: int | None = None
+
+
+@dataclass(frozen=True)
 class SplitStep:
     id: str
     variants: tuple[Variant, ...]
+    winner: WinnerRule | None = None  # the auto-winner rule, if the split declares one
+    decided: str | None = None  # the variant that won: new arrivals go there (not the store's)
+    listed_at: str = "split"  # where the document lists the variants ("split.variants")
 
     @property
     def total_weight(self) -> int:

@@ -16,6 +16,7 @@ from django.db import close_old_connections
 
 from goteo.actions.scoring import decay_tick
 from goteo.actions.segment_triggers import enroll_segments
+from goteo.actions.split_winners import do_decide_splits
 from goteo.channels.registry import Channels
 from goteo.engine.clock import Clock
 from goteo.engine.pacing import Pacing
@@ -71,7 +72,8 @@ class Worker:
     # The progress line, logged every few seconds while work flows.
     progress: Progress = field(default_factory=Progress)
 
-    # Segment triggers and lead-score decay are looked at once per this much clock time
+    # Segment triggers, lead-score decay and auto-winner rules are looked at once per this
+    # much clock time
     # (virtual time on the demo's fast clock and in tests).
     segment_every: timedelta = timedelta(minutes=1)
 
@@ -102,13 +104,15 @@ class Worker:
         return work
 
     def _segments(self) -> int:
-        """Enroll contacts who entered a segment-triggered campaign's segment, and cool the
-        hot leads whose score decayed under the threshold (both once per ``segment_every``)."""
+        """Enroll contacts who entered a segment-triggered campaign's segment, cool the hot
+        leads whose score decayed under the threshold, and decide the splits whose auto-winner
+        rule is met (all once per ``segment_every``)."""
         now = self.clock.now()
         if self._segments_at is not None and now < self._segments_at + self.segment_every:
             return 0
         self._segments_at = now
         decay_tick(now)
+        do_decide_splits(now)
         return enroll_segments(now)
 
     def _sender(self) -> SenderThread:

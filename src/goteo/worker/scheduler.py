@@ -13,11 +13,13 @@ from goteo.actions.coupons import CouponPoolEmpty
 from goteo.campaigns.models import Enrollment
 from goteo.campaigns.outbox import enqueue
 from goteo.campaigns.pace_facts import PacedJourney, load_pace_facts
+from goteo.campaigns.split_decisions import winners_of
 from goteo.campaigns.versions import campaign_for_version
 from goteo.engine.advance import ContactView, advance
 from goteo.engine.exposure_pacing import PaceFacts
 from goteo.engine.model import Campaign, SendStep, TouchStep
 from goteo.engine.needs import EventNeeds, event_needs
+from goteo.engine.split_winners import first_split, with_winners
 from goteo.engine.state import ACTIVE, EnrollmentState
 from goteo.worker.claims import release_enrollments, still_held
 from goteo.worker.effects import Effects, Journey
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 # version once a rolled-back transaction gave it back.
 _needs: dict[tuple[int, str], EventNeeds] = {}
 _pools: dict[tuple[int, str], bool] = {}
+_splits: dict[tuple[int, str], bool] = {}
+_decided_campaigns: dict[tuple[tuple[int, str], tuple[tuple[str, str], ...]], Campaign] = {}
 
 
 def _version(row: dict[str, Any]) -> tuple[int, str]:
@@ -54,6 +58,38 @@ def _draws_from_pool(version: tuple[int, str], campaign: Campaign) -> bool:
             isinstance(s, SendStep) and s.coupon is not None and bool(s.coupon.pool)
             for s in campaign.steps
         )
+    return found
+
+
+def _with_decisions(
+    rows: list[dict[str, Any]], campaigns: dict[int, Campaign]
+) -> dict[int, Campaign]:
+    """The campaigns with their decided splits laid on: one query per batch, and none for a
+    batch without a split."""
+    split = {r["campaign_id"] for r in rows if _has_split(_version(r), campaigns[r["id"]])}
+    winners = winners_of(split) if split else {}
+    if not winners:
+        return campaigns
+    return {
+        r["id"]: _decided(_version(r), campaigns[r["id"]], winners.get(r["campaign_id"], {}))
+        for r in rows
+    }
+
+
+def _has_split(version: tuple[int, str], campaign: Campaign) -> bool:
+    found = _splits.get(version)
+    if found is None:
+        found = _splits[version] = first_split(campaign) is not None
+    return found
+
+
+def _decided(version: tuple[int, str], campaign: Campaign, winners: dict[str, str]) -> Campaign:
+    if not winners:
+        return campaign
+    key = (version, tuple(sorted(winners.items())))
+    found = _decided_campaigns.get(key)
+    if found is None:
+        found = _decided_campaigns[key] = with_winners(campaign, winners)
     return found
 
 
@@ -72,9 +108,10 @@ def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
         # Rows whose lease ran out and went to another worker are left alone: its run wins.
         held = still_held(ids, owner)
         rows = list(Enrollment.objects.filter(id__in=held).values(*ROW_FIELDS))
-        campaigns = {
-            r["id"]: campaign_for_version(r["version_id"], r["version__checksum"]) for r in rows
-        }
+        campaigns = _with_decisions(
+            rows,
+            {r["id"]: campaign_for_version(r["version_id"], r["version__checksum"]) for r in rows},
+        )
         events = load_events(
             (
                 (r["contact_id"], _needs_of(_version(r), campaigns[r["id"]]), r["enrolled_at"])

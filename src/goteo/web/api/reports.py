@@ -88,6 +88,29 @@ class Goal(Closed):
     declared: bool
 
 
+class SplitDecisionOut(Closed):
+    step_id: str
+    variant: str
+    decided_at: datetime
+    decided_by: str
+    metric: Literal["converted", "clicked", "opened", "hand"]
+    p_value: float | None
+    confidence: float | None
+    figures: list[dict[str, Any]]
+    reason: str
+
+
+class SplitSection(Closed):
+    """The campaign's first split (docs/flows.md): its auto-winner rule, what an undecided
+    rule waits for, and the decision once made."""
+
+    step_id: str
+    variants: list[str]
+    rule: str | None
+    standing: str | None
+    decision: SplitDecisionOut | None
+
+
 class CampaignReport(Closed):
     campaign: dict[str, Any]
     goal: Goal
@@ -101,6 +124,10 @@ class CampaignReport(Closed):
     steps: list[StepFigures]
     variants: list[dict[str, Any]]
     exposures: ReportExposures
+    split: SplitSection | None = Field(
+        description="The campaign's first split and its auto-winner rule (docs/flows.md); "
+        "null without a split"
+    )
     pacing: CampaignPacing | None = Field(
         description="A paced campaign's journeys on pace, ahead or behind its target "
         "(docs/exposure-pacing.md); null for a campaign without pacing"
