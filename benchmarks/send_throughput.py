@@ -21,6 +21,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -62,15 +63,33 @@ def sample(i: int) -> OutgoingEmail:
     )
 
 
-def raw_limit(port: int, count: int) -> float:
-    """Messages per second of a bare smtplib loop with pre-rendered messages, one connection."""
+def raw_limit(port: int, count: int, connections: int = 1) -> float:
+    """Messages per second of bare smtplib loops with pre-rendered messages: one connection,
+    or ``connections`` of them at once, a thread each (as a worker's connections are)."""
     now = datetime.now(UTC)
     messages = [(m.to_addr, build_message(m, now)) for m in map(sample, range(count))]
-    with smtplib.SMTP("127.0.0.1", port) as smtp:
-        started = time.perf_counter()
-        for to, data in messages:
+    shares = [messages[i::connections] for i in range(connections)]
+    clients = [smtplib.SMTP("127.0.0.1", port) for _ in shares]
+    start = threading.Barrier(connections + 1)
+
+    def loop(smtp: smtplib.SMTP, share: list[tuple[str, bytes]]) -> None:
+        start.wait()
+        for to, data in share:
             smtp.sendmail("bench@goteo.example.com", [to], data)
-        return count / (time.perf_counter() - started)
+
+    threads = [
+        threading.Thread(target=loop, args=pair) for pair in zip(clients, shares, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    rate = count / (time.perf_counter() - started)
+    for smtp in clients:
+        smtp.quit()
+    return rate
 
 
 def assembly_rates(count: int = 3000) -> dict[str, float]:
@@ -115,8 +134,11 @@ def fresh_db(kind: str, folder: Path) -> str:
     return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
 
 
-def measure(kind: str, contacts: int, workers: int, port: int, folder: Path) -> dict[str, Any]:
+def measure(
+    kind: str, contacts: int, workers: int, port: int, folder: Path, connections: int = 1
+) -> dict[str, Any]:
     db = fresh_db(kind, folder)
+    env = os.environ | {"GOTEO_EMAIL_CONNECTIONS": str(connections)}
     prepared = scenario("prepare", "--db", db, "--contacts", str(contacts))
     sent, scheduling, steps, peak, elapsed, cpu = 0, 0.0, 0, 0.0, 0.0, 0.0
     for day in (0, 1):
@@ -136,6 +158,7 @@ def measure(kind: str, contacts: int, workers: int, port: int, folder: Path) -> 
                 ],
                 stdout=subprocess.PIPE,
                 text=True,
+                env=env,
             )
             for _ in range(workers)
         ]
@@ -152,6 +175,7 @@ def measure(kind: str, contacts: int, workers: int, port: int, folder: Path) -> 
         "db": kind,
         "contacts": contacts,
         "workers": workers,
+        "connections": connections,
         "messages": sent,
         "messages_per_s": sent / elapsed,
         "claim_per_s": steps / scheduling if scheduling else 0,
@@ -247,11 +271,17 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3, help="With --ledger: runs of each.")
     parser.add_argument(
-        "--runs", help="Only these runs, as contacts x workers: 2000x1,2000x4 (default: all)."
+        "--runs",
+        help="Only these runs, as contacts x workers, with c and the connections per worker: "
+        "2000x1,2000x1c4,2000x4 (default: all).",
     )
     args = parser.parse_args()
     small, large = (2000, 5000) if args.quick else (10_000, 50_000)
-    runs = _runs(args.runs) if args.runs else ((small, 1), (large, 1), (small, 2), (small, 4))
+    runs = (
+        _runs(args.runs)
+        if args.runs
+        else [(small, 1, 1), (large, 1, 1), (small, 1, 4), (small, 2, 1), (small, 4, 1)]
+    )
     folder = Path(f"/tmp/goteo-bench-{uuid.uuid4().hex[:6]}")
     folder.mkdir(parents=True)
     if args.dkim:
@@ -270,12 +300,17 @@ def main() -> None:
         rows = []
         kinds = [k for k in ("sqlite", "postgres") if not getattr(args, f"no_{k}")]
         for kind in kinds:
-            for contacts, workers in runs:
-                # The raw limit again right before each run: on a shared machine the load moves.
-                before = raw_limit(port, 1000 if args.quick else 3000)
-                row = measure(kind, contacts, workers, port, folder)
+            for contacts, workers, connections in runs:
+                # The raw limit again right before each run, with as many connections in all
+                # as the run has: on a shared machine the load moves.
+                total = workers * connections
+                before = raw_limit(port, 1000 if args.quick else 3000, total)
+                row = measure(kind, contacts, workers, port, folder, connections)
                 rows.append(row | {"dkim": args.dkim, "raw_before_per_s": before})
-                print(f"  done: {kind} {contacts} contacts, {workers} worker(s)", file=sys.stderr)
+                print(
+                    f"  done: {kind} {contacts} contacts, {workers} worker(s) x {connections}",
+                    file=sys.stderr,
+                )
     finally:
         sink.terminate()
     report(raw, assembly_rates(), rows, Path(args.out))
@@ -287,9 +322,14 @@ def main() -> None:
         )
 
 
-def _runs(text: str) -> list[tuple[int, int]]:
-    pairs = [part.strip().split("x") for part in text.split(",") if part.strip()]
-    return [(int(contacts), int(workers)) for contacts, workers in pairs]
+def _runs(text: str) -> list[tuple[int, int, int]]:
+    """``2000x1,2000x1c4`` -> [(2000, 1, 1), (2000, 1, 4)]: contacts, workers, connections."""
+    runs = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        contacts, _, rest = part.partition("x")
+        workers, _, connections = rest.partition("c")
+        runs.append((int(contacts), int(workers), int(connections or 1)))
+    return runs
 
 
 def report(raw: float, assembly: dict[str, float], rows: list[dict[str, Any]], out: Path) -> None:
@@ -298,13 +338,19 @@ def report(raw: float, assembly: dict[str, float], rows: list[dict[str, Any]], o
         f"message assembly: goteo {assembly['goteo']:,.0f}/s, "
         f"stdlib EmailMessage {assembly['stdlib']:,.0f}/s"
     )
-    print("b/a: against the raw limit above; b/a': against the raw limit measured right before")
-    header = f"{'db':9} {'contacts':>8} {'workers':>7} {'msg/s':>8} {'b/a':>6} {'raw':>6} "
+    print(
+        "b/a: against the one-connection raw limit above; b/a': against the raw limit measured"
+        " right before, with as many connections as the run (conns: per worker)"
+    )
+    header = (
+        f"{'db':9} {'contacts':>8} {'workers':>7} {'conns':>5} {'msg/s':>8} {'b/a':>6} {'raw':>6} "
+    )
     print(header + f"{'b/a':>5}' {'claims/s':>9} {'peak MB':>8} {'import/s':>9} {'enroll/s':>9}")
     for r in rows:
         before = r["raw_before_per_s"]
         print(
-            f"{r['db']:9} {r['contacts']:>8} {r['workers']:>7} {r['messages_per_s']:>8,.0f} "
+            f"{r['db']:9} {r['contacts']:>8} {r['workers']:>7} {r['connections']:>5} "
+            f"{r['messages_per_s']:>8,.0f} "
             f"{r['messages_per_s'] / raw:>6.2f} {before:>6,.0f} "
             f"{r['messages_per_s'] / before:>5.2f}  "
             f"{r['claim_per_s']:>9,.0f} {r['peak_rss_mb']:>8.0f} "

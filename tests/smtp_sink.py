@@ -45,6 +45,7 @@ class _Handler:
         data = envelope.original_content or b""
         with self.sink.lock:
             self.sink.messages.append((envelope.mail_from, list(envelope.rcpt_tos), data))
+            self.sink.peers.append(tuple(session.peer))
             number = len(self.sink.messages)
         return f"250 2.0.0 Ok: queued as SINK{number}"
 
@@ -62,6 +63,7 @@ class SmtpSink:
         self.data_reply: str | None = None
         self.lock = threading.Lock()
         self.envelopes: list[str] = []  # each recipient accepted by RCPT TO, data or not
+        self.peers: list[tuple[str, int]] = []  # the connection each message came over
         self._controller: Controller | None = None
 
     @property

@@ -10,7 +10,7 @@ from goteo.channels.email.webhook_config import webhook_settings
 from goteo.config import database_settings, dkim_mode, email_settings, load_settings_file
 from goteo.measurement_config import attribution_window, default_currency
 from goteo.worker.pacing_config import check_pacing
-from goteo.worker.rate_limits import parse_rate_limits
+from goteo.worker.rate_limits import connection_count, parse_rate_limits
 
 load_settings_file(os.environ.get("GOTEO_SETTINGS_FILE"))
 
@@ -94,6 +94,8 @@ check_pacing(GOTEO_FREQUENCY_CAP, GOTEO_QUIET_HOURS)  # a bad value stops every 
 # Messages a second per channel and worker, like email:50,webhook:5 (docs/channels.md).
 GOTEO_RATE_LIMITS = os.environ.get("GOTEO_RATE_LIMITS", "").strip()
 parse_rate_limits(GOTEO_RATE_LIMITS)
+# SMTP connections (and provider clients) each worker sends through at once (docs/channels.md).
+GOTEO_EMAIL_CONNECTIONS = connection_count(os.environ.get("GOTEO_EMAIL_CONNECTIONS", "1"))
 # Conversions (docs/measurement.md): the events that are purchases, how long before one a touch
 # still earns the credit, and the currency of a value sent without one.
 GOTEO_CONVERSION_EVENTS = [

@@ -28,6 +28,10 @@ class _SlowHandler(_Handler):
         return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        # The data is here, not yet accepted: a hook may hold the message in flight.
+        rcpts = [r.lower() for r in envelope.rcpt_tos]
+        extra = [self.sink.on_data(r) for r in rcpts] if self.sink.on_data else []
+        await asyncio.sleep(max((e or 0.0 for e in extra), default=0.0))
         arrived = time.monotonic()
         reply = await super().handle_DATA(server, session, envelope)
         if reply.startswith("250"):
@@ -40,7 +44,8 @@ class SlowSink(SmtpSink):
     def __init__(self, delay: float = 0.0) -> None:
         super().__init__()
         self.delay = delay
-        self.on_recipient: Callable[[str], float | None] | None = None
+        self.on_recipient: Callable[[str], float | None] | None = None  # at RCPT TO
+        self.on_data: Callable[[str], float | None] | None = None  # once the data is in
         self.arrivals: list[tuple[float, list[str]]] = []
 
     def start(self) -> SlowSink:

@@ -2,10 +2,11 @@
 
 ``goteo worker`` sends a batch of messages, one per contact, to a deliberately slow SMTP server
 in this process, which notes when each message arrived. ``goteo serve`` answers the one-click
-unsubscribe (RFC 8058). When the server is told the recipient of one message in the claimed
-batch, the test POSTs the unsubscribe for that contact (its message is on the wire: checked,
-not yet received) and for two contacts whose messages have not gone yet, and notes when each
-POST was acknowledged. No contact may receive anything after its acknowledgement.
+unsubscribe (RFC 8058). When the server has the data of one message in the claimed batch (its
+message is on the wire: checked, not yet accepted), the test POSTs the unsubscribe for that
+contact and for two contacts whose messages have not gone yet, and notes when each POST was
+acknowledged. No contact may receive anything after its acknowledgement. It runs with one
+connection and with three (``GOTEO_EMAIL_CONNECTIONS``).
 """
 
 from __future__ import annotations
@@ -98,8 +99,9 @@ class Unsubscriber:
             thread.join(90)
 
 
+@pytest.mark.parametrize("connections", [1, 3])
 def test_nothing_arrives_after_the_unsubscribe_is_acknowledged(
-    tmp_path: Path, goteo_env: dict[str, str]
+    tmp_path: Path, goteo_env: dict[str, str], connections: int
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -109,6 +111,7 @@ def test_nothing_arrives_after_the_unsubscribe_is_acknowledged(
         "GOTEO_BASE_URL": url,
         "GOTEO_API_KEY": API_KEY,
         "GOTEO_SECRET_KEY": settings.SECRET_KEY,  # the tokens are signed here too
+        "GOTEO_EMAIL_CONNECTIONS": str(connections),
     }
     prepare_backlog(env, tmp_path, MESSAGES)  # c0 … c39, one message each, not yet sent
     server = start_goteo(env, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "4")
@@ -119,7 +122,7 @@ def test_nothing_arrives_after_the_unsubscribe_is_acknowledged(
         ids = {e: _get(f"{url}/api/v1/contacts/{e}")["id"] for e in emails}
         unsubscriber = Unsubscriber(url, {e: unsubscribe_token(i) for e, i in ids.items()})
 
-        def on_recipient(address: str) -> float | None:
+        def on_data(address: str) -> float | None:
             if address not in IN_FLIGHT:
                 return None
             unsubscriber.start(address)  # its message is on the wire right now
@@ -132,7 +135,7 @@ def test_nothing_arrives_after_the_unsubscribe_is_acknowledged(
                 unsubscriber.start(later)
             return HOLD
 
-        sink.on_recipient = on_recipient
+        sink.on_data = on_data
         worker = start_goteo(env, "worker", "--json")
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -67,6 +67,9 @@ class Worker:
     pacing: Pacing = field(default_factory=pacing_from_settings)
     # Messages a second per channel (GOTEO_RATE_LIMITS), for every channel alike.
     rate_limits: Mapping[str, float] = field(default_factory=rate_limits_from_settings)
+    # The channel sets of the further connections (GOTEO_EMAIL_CONNECTIONS - 1), each with its
+    # own SMTP connection and provider clients; ``channels`` serves the first.
+    more_connections: Sequence[Channels] = ()
     name: str = field(default_factory=worker_name)
     totals: Totals = field(default_factory=Totals)
     # The progress line, logged every few seconds while work flows.
@@ -118,7 +121,9 @@ class Worker:
     def _sender(self) -> SenderThread:
         if self._thread is None:
             throttle = Throttle(self.rate_limits)
-            self._thread = SenderThread(send_facts, self.pacing, throttle, self.lease_seconds)
+            self._thread = SenderThread(
+                send_facts, self.pacing, throttle, self.lease_seconds, self.more_connections
+            )
         return self._thread
 
     def close(self) -> None:
@@ -126,7 +131,8 @@ class Worker:
         if self._thread is not None:
             self._thread.stop()
             self._thread = None
-        self.channels.close()
+        for channels in (self.channels, *self.more_connections):
+            channels.close()
 
     def run_until_idle(self) -> Totals:
         """Work until nothing is due at the clock's current time (tests, benchmarks)."""

@@ -4,6 +4,7 @@ slot before it opens a message's transaction, so a wait never holds the contact'
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 
@@ -29,6 +30,22 @@ def parse_rate_limits(text: str) -> dict[str, float]:
     return limits
 
 
+MAX_CONNECTIONS = 32
+
+
+def connection_count(text: str) -> int:
+    """``GOTEO_EMAIL_CONNECTIONS``: how many connections a worker sends through, 1 to 32."""
+    try:
+        count = int(text.strip() or "1")
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_CONNECTIONS:
+        raise ConfigError(
+            f"GOTEO_EMAIL_CONNECTIONS: {text!r} must be a whole number from 1 to {MAX_CONNECTIONS}"
+        )
+    return count
+
+
 class Throttle:
     """Spaces each channel's messages ``1 / rate`` seconds apart."""
 
@@ -41,14 +58,15 @@ class Throttle:
         self.intervals = {name: 1.0 / rate for name, rate in limits.items()}
         self.clock, self.sleep = clock, sleep
         self._next: dict[str, float] = {}
+        self._lock = threading.Lock()  # the worker's connections share one limit
 
     def wait(self, channel: str) -> None:
         interval = self.intervals.get(channel)
         if interval is None:
             return
-        now = self.clock()
-        due = self._next.get(channel, now)
+        with self._lock:  # take the next slot, then wait for it outside the lock
+            now = self.clock()
+            due = max(self._next.get(channel, now), now)
+            self._next[channel] = due + interval
         if due > now:
             self.sleep(due - now)
-            now = due
-        self._next[channel] = now + interval

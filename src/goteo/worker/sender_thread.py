@@ -9,7 +9,9 @@ message exists per connection, as docs/delivery-guarantees.md says.
 The **recorder** thread runs every database write of the send path, each batch of requests in
 one short transaction: the check of the next message (the contact's row locked, the message
 marked in flight) and the record of the last one on the same connection share a commit. The
-**wire** thread talks to the provider with no transaction open. The two overlap: while the
+**wire** thread talks to the provider with no transaction open; a worker with several
+connections (``GOTEO_EMAIL_CONNECTIONS``) has one wire thread for each, with its own channel
+set, and they share the recorder. The two overlap: while the
 recorder checks a message and records the one before, the wire thread already sends what is
 not yet a delivery (for SMTP, the ``MAIL FROM`` and ``RCPT TO`` round trips), and waits for
 the verdict only at the point of no return (before ``DATA``). A message the gate refuses is
@@ -33,7 +35,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,12 +45,13 @@ from django.db import connection, transaction
 
 from goteo.campaigns.delivery_kinds import MARKETING
 from goteo.channels.base import Channel, Prepared, Result, deliver_when_ready
+from goteo.channels.registry import Channels
 from goteo.engine.pacing import Pacing
 from goteo.worker.claims import PacingQuery, mark_in_flight
 from goteo.worker.gate import NO_PACING, Facts, Hold, Send, Verdict, decide
 from goteo.worker.rate_limits import Throttle
 
-DEPTH = 4  # messages composed ahead of the one on the wire
+DEPTH = 4  # messages composed ahead of the one on the wire, per connection
 # SQLite: after holding the write lock this long in all without a break, pause longer than the
 # longest retry interval of a waiting writer (100 ms), so that it gets its turn.
 TURN, BREAK = 1.0, 0.12
@@ -106,21 +109,31 @@ class SenderThread:
         pacing: Pacing = NO_PACING,
         throttle: Throttle | None = None,
         lease_seconds: float = 120.0,  # each message's lease, renewed when it is marked in flight
+        more_connections: Sequence[Channels] = (),  # a channel set per further wire thread
     ) -> None:
         self.facts_of = facts_of
         self.lease_seconds = lease_seconds
         self.pacing = pacing
         self.throttle = throttle or Throttle({})
-        self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=DEPTH)
+        wires = 1 + len(more_connections)
+        self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=DEPTH * wires)
         self._requests: queue.Queue[_Request | None] = queue.Queue()
         self._error: BaseException | None = None
         self._turns = _Turns()
         self._recorder = threading.Thread(
             target=self._record_loop, name="goteo-recorder", daemon=True
         )
-        self._wire = threading.Thread(target=self._wire_loop, name="goteo-sender", daemon=True)
+        # The first wire thread delivers through the providers that prepared the messages;
+        # each other one through its own (its own connection).
+        self._wires = [
+            threading.Thread(
+                target=self._wire_loop, args=(own,), name=f"goteo-sender-{i}", daemon=True
+            )
+            for i, own in enumerate((None, *more_connections))
+        ]
         self._recorder.start()
-        self._wire.start()
+        for wire in self._wires:
+            wire.start()
 
     def submit(self, job: Job) -> None:
         self._raise_if_failed()
@@ -140,8 +153,10 @@ class SenderThread:
         self._raise_if_failed()
 
     def stop(self) -> None:
-        self._jobs.put(None)
-        self._wire.join()
+        for _ in self._wires:
+            self._jobs.put(None)  # one each: a wire thread stops at the first it takes
+        for wire in self._wires:
+            wire.join()
         self._requests.put(None)
         self._recorder.join()
         self._raise_if_failed()
@@ -153,13 +168,13 @@ class SenderThread:
 
     # The wire thread.
 
-    def _wire_loop(self) -> None:
+    def _wire_loop(self, own: Channels | None) -> None:
         try:
-            self._wire_work()
+            self._wire_work(own)
         finally:
             connection.close()  # a provider (or a test's spy) may have used the database
 
-    def _wire_work(self) -> None:
+    def _wire_work(self, own: Channels | None) -> None:
         """Each message taken is marked done once its outcome is recorded (``drain``)."""
         owed: Owed | None = None
         while True:
@@ -187,7 +202,8 @@ class SenderThread:
             self.throttle.wait(job.channel.name)  # no transaction open, no lock held
             last, owed = owed, None
             try:
-                owed = self._send(job, last)
+                channel = job.channel if own is None else own[job.channel.name]
+                owed = self._send(job, last, channel)
             except BaseException as exc:  # kept and re-raised in the worker's thread
                 self._error = exc
             finally:
@@ -209,7 +225,7 @@ class SenderThread:
         finally:
             self._jobs.task_done()
 
-    def _send(self, job: Job, owed: Owed | None) -> Owed | None:
+    def _send(self, job: Job, owed: Owed | None, channel: Channel) -> Owed | None:
         """Check ``job`` (recording ``owed`` in the same commit) while the wire thread does
         what comes before the point of no return; then send it, or not."""
         request = _Request(owed=owed, check=job)
@@ -225,7 +241,7 @@ class SenderThread:
                 return False
             return True
 
-        result = deliver_when_ready(job.channel, job.message, ready)
+        result = deliver_when_ready(channel, job.message, ready)
         request.wait()  # the last message is recorded (and this one's verdict, if refused)
         if result is not None:
             return job, result

@@ -43,11 +43,18 @@ def build_worker(clock: Clock, batch: int = 500, lease_seconds: float = 120.0) -
             dkim.key_file,
         )
     signer = signer_for(dkim)
+    # One channel set per connection (GOTEO_EMAIL_CONNECTIONS): its own SMTP connection and
+    # provider clients, for one wire thread of the sender (worker/sender_thread.py).
+    connections = [
+        build_channels(
+            email_channel(settings.EMAIL_CONFIG, signer=signer), Composer(sender_from_settings())
+        )
+        for _ in range(settings.GOTEO_EMAIL_CONNECTIONS)
+    ]
     return Worker(
         clock=clock,
-        channels=build_channels(
-            email_channel(settings.EMAIL_CONFIG, signer=signer), Composer(sender_from_settings())
-        ),
+        channels=connections[0],
+        more_connections=connections[1:],
         batch=batch,
         lease_seconds=lease_seconds,
     )
