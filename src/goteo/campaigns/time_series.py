@@ -1,7 +1,8 @@
 """Results over time: sends, opens, clicks, conversions and revenue per day and channel.
 
 One grouped query per measure, each on its own indexed time column (``sent_at``,
-``opened_at``, ``clicked_at``, the conversion's ``occurred_at``), for every campaign or one.
+``opened_at``, ``clicked_at``, the conversion's ``occurred_at``), for every campaign or one
+(one campaign's messages are read from its own index, ``delivery_campaign_figures``).
 Days are UTC days on the journeys' clock (``now`` is passed in). A conversion counts on the
 channel of the message it is credited to; an unattributed one on ``none``. Nothing here
 writes.
