@@ -65,8 +65,8 @@ def messages_per_channel(now: datetime) -> list[ChannelCounts]:
         sent.filter(sent_at__gte=min(today, week), sent_at__lte=now)
         .values("channel")
         .annotate(
-            week=Count("id", filter=_since(week)),
-            today=Count("id", filter=_since(today)),
+            week=Count("channel", filter=_since(week)),
+            today=Count("channel", filter=_since(today)),
         )
         .order_by("channel")
     )

@@ -5,14 +5,15 @@ Nothing here writes (``goteo.campaigns.exposures`` is the writer).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet, Sum
 
-from goteo.campaigns.models import AudienceExposure, Exposure
+from goteo.campaigns.models import AudienceExposure, Enrollment, Exposure
 from goteo.engine.condition_model import ExposureRecord
 
 
@@ -47,19 +48,20 @@ def contact_exposures(contact_id: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def campaign_exposures(campaign_id: int, enrolled: set[int]) -> dict[str, Any]:
-    """A campaign's exposures: per contact (the enrolled ones included, with none), per
-    channel, per kind and per step; and its audience exposures (posts, their reach)."""
+def campaign_exposures(campaign_id: int) -> dict[str, Any]:
+    """A campaign's exposures: per contact (its enrolled contacts included, with none), per
+    channel, per kind and per step; and its audience exposures (posts, their reach).
+
+    Every figure is counted by the database from the campaign's indexes alone (its exposures
+    by contact; its journeys by contact): how many contacts have each number of exposures,
+    never a row per contact."""
     rows = Exposure.objects.filter(campaign_id=campaign_id)
-    per_contact = dict(
-        rows.values("contact_id").annotate(n=Count("id")).values_list("contact_id", "n")
-    )
-    counts: Counter[int] = Counter(per_contact.get(c, 0) for c in enrolled | set(per_contact))
+    counts = _contacts_per_count(campaign_id)
     people = sum(counts.values())
     total = sum(n * k for n, k in counts.items())
     steps = (
         rows.values("step_id", "channel")
-        .annotate(n=Count("id"), first=Min("occurred_at"))
+        .annotate(n=Count("*"), first=Min("occurred_at"))
         .order_by("first", "step_id", "channel")
     )
     audience = AudienceExposure.objects.filter(campaign_id=campaign_id).aggregate(
@@ -79,6 +81,30 @@ def campaign_exposures(campaign_id: int, enrolled: set[int]) -> dict[str, Any]:
     }
 
 
+def _contacts_per_count(campaign_id: int) -> dict[int, int]:
+    """``{exposures: contacts}`` over the campaign's exposed contacts, and its enrolled
+    contacts with none of its exposures under 0."""
+    table = Exposure._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT n, COUNT(*) FROM (SELECT contact_id, COUNT(*) AS n FROM {table}"
+            " WHERE campaign_id = %s GROUP BY contact_id) AS per_contact GROUP BY n",
+            [campaign_id],
+        )
+        found = {int(n): int(k) for n, k in cursor.fetchall()}
+    unexposed = Exists(
+        Exposure.objects.filter(campaign_id=campaign_id, contact_id=OuterRef("contact_id"))
+    )
+    none = (
+        Enrollment.objects.filter(campaign_id=campaign_id)
+        .exclude(unexposed)
+        .aggregate(n=Count("contact_id", distinct=True))["n"]
+    )
+    if none:
+        found[0] = none
+    return found
+
+
 def _grouped(rows: QuerySet[Exposure], column: str) -> dict[str, int]:
-    found = rows.values(column).annotate(n=Count("id")).order_by(column)
+    found = rows.values(column).annotate(n=Count("*")).order_by(column)
     return {r[column]: r["n"] for r in found}

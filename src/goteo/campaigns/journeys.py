@@ -12,7 +12,7 @@ def waiting_per_step(campaign: Campaign) -> dict[str, int]:
     rows = (
         Enrollment.objects.filter(campaign=campaign, status=EnrollmentStatus.ACTIVE)
         .values("state__position")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     return {str(r["state__position"]): r["n"] for r in rows if r["state__position"] is not None}
@@ -24,7 +24,7 @@ def ended_per_reason(campaign: Campaign) -> dict[str, int]:
         Enrollment.objects.filter(campaign=campaign)
         .exclude(status=EnrollmentStatus.ACTIVE)
         .values("status")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by("status")
     )
     return {r["status"]: r["n"] for r in rows}

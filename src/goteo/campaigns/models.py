@@ -85,7 +85,10 @@ class EnrollmentStatus(models.TextChoices):
 
 class Enrollment(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="enrollments")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="enrollments")
+    # Indexed by the indexes below that begin with it.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="enrollments", db_index=False
+    )
     version = models.ForeignKey(CampaignVersion, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(
         max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
@@ -106,6 +109,12 @@ class Enrollment(models.Model):
             models.Index(fields=["status", "due_at"], name="enrollment_due"),
             # The campaign list's journeys in flight and enrolled, read from the index alone.
             models.Index(fields=["campaign", "status"], name="enrollment_campaign_status"),
+            # A campaign's journeys for its reports, read from the index alone: its contacts
+            # in order (distinct contacts without sorting), their groups and when they began.
+            models.Index(
+                fields=["campaign", "contact", "variant", "enrolled_at"],
+                name="enrollment_campaign_contact",
+            ),
         ]
         constraints = [
             # At most one journey in flight per contact and campaign.
@@ -133,8 +142,8 @@ class Delivery(models.Model):
     enrollment = models.ForeignKey(
         Enrollment, null=True, on_delete=models.CASCADE, related_name="deliveries"
     )
-    campaign = models.ForeignKey(
-        Campaign, null=True, on_delete=models.CASCADE, related_name="deliveries"
+    campaign = models.ForeignKey(  # indexed by delivery_campaign_figures, below
+        Campaign, null=True, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     kind = models.CharField(max_length=16, default="marketing")  # marketing | transactional
     context = models.JSONField(default=dict, blank=True)  # values a transactional template uses
@@ -204,6 +213,24 @@ class Delivery(models.Model):
                 condition=models.Q(clicked_at__isnull=False),
                 name="delivery_clicked_day",
             ),
+            # A campaign's figures (the report, its steps, the funnel, its days), read from
+            # the index alone: never the messages' wide rows.
+            models.Index(
+                fields=[
+                    "campaign",
+                    "status",
+                    "sent_at",
+                    "channel",
+                    "contact",
+                    "opened_at",
+                    "clicked_at",
+                    "opens",
+                    "clicks",
+                    "step_id",
+                    "created_at",
+                ],
+                name="delivery_campaign_figures",
+            ),
         ]
         constraints = [
             # A step runs at most once per enrollment: the outbox refuses a second row.
@@ -222,7 +249,7 @@ class Exposure(models.Model):
     """
 
     # Recording a touch is on the send path, so it writes as little as it can: three indexes
-    # in all (the primary key, the unique key, campaign and time), the unique key serving
+    # in all (the primary key, the unique key, campaign, contact and time), the unique key serving
     # lookups by contact (a contact has few exposures); and no database check of the campaign
     # and version, which on PostgreSQL would lock (so write) those rows for every message.
     # Deleting a campaign still deletes its exposures (Django cascades them).
@@ -258,7 +285,14 @@ class Exposure(models.Model):
 
     class Meta:
         db_table = "goteo_exposure"
-        indexes = [models.Index(fields=["campaign", "occurred_at"], name="exposure_campaign")]
+        # A campaign's exposures for its report and its exposure curve, by contact and time,
+        # read from the index alone.
+        indexes = [
+            models.Index(
+                fields=["campaign", "contact", "occurred_at", "channel", "kind", "step_id"],
+                name="exposure_campaign_contact",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["contact", "dedupe_key"], name="uniq_exposure")
         ]

@@ -13,10 +13,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from goteo.campaigns.models import Campaign, Enrollment
+from goteo.campaigns.models import Campaign, CampaignVersion, Enrollment
 from goteo.campaigns.pace_facts import PacedJourney, load_pace_facts
 from goteo.campaigns.versions import campaign_for_version
 from goteo.engine.exposure_pacing import AHEAD, BEHIND, ON_PACE, ExposurePacing, standing
+from goteo.engine.problems import CampaignInvalid
 from goteo.engine.state import EnrollmentState
 from goteo.engine.steps import TouchStep
 
@@ -63,6 +64,8 @@ def _standings(rows: QuerySet[Enrollment], now: datetime) -> list[dict[str, Any]
 
 def campaign_pacing(campaign: Campaign, now: datetime) -> dict[str, Any] | None:
     """How a paced campaign's journeys stand (None: its journeys are not paced)."""
+    if not _has_paced_version(campaign):
+        return None  # no journey of it can be paced: none of its journeys is read
     rows = Enrollment.objects.filter(campaign=campaign).order_by("id")
     standings = _standings(rows, now)
     if not standings:
@@ -77,6 +80,19 @@ def campaign_pacing(campaign: Campaign, now: datetime) -> dict[str, Any] | None:
         "behind": counts[BEHIND],
         "listed": [{k: v for k, v in s.items() if k != "campaign"} for s in listed[:LISTED]],
     }
+
+
+def _has_paced_version(campaign: Campaign) -> bool:
+    """Whether any version of the campaign (each parsed once, cached) declares pacing, or
+    might: a version that does not parse is left to the journeys' own reading."""
+    versions = CampaignVersion.objects.filter(campaign=campaign).values_list("id", "checksum")
+    for version_id, checksum in versions:
+        try:
+            if campaign_for_version(version_id, checksum).pacing is not None:
+                return True
+        except CampaignInvalid:
+            return True
+    return False
 
 
 def contact_pacing(contact_id: int, now: datetime) -> list[dict[str, Any]]:

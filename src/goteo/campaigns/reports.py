@@ -12,11 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 
 from goteo.campaigns import journey_clock
 from goteo.campaigns.exposure_counts import campaign_exposures
 from goteo.campaigns.models import Campaign, Conversion, Delivery, DeliveryStatus, Enrollment
+from goteo.campaigns.moment_sql import moment_plus
 from goteo.campaigns.pace_report import campaign_pacing
 from goteo.contacts.models import Event
 from goteo.engine import yamlsource
@@ -36,18 +37,8 @@ class NoSuchCampaign(LookupError):
 def campaign_report(key: str, now: datetime | None = None) -> dict[str, Any]:
     """The whole report of one campaign (see docs/measurement.md for each number); paced
     journeys are judged at ``now`` (default: the journeys' clock)."""
-    campaign = Campaign.objects.select_related("current_version").filter(key=key).first()
-    if campaign is None:
-        raise NoSuchCampaign(key)
+    campaign = find_campaign(key)
     goal_events, within, declared = campaign_goal(campaign)
-    deliveries = Delivery.objects.filter(campaign=campaign)
-    totals = deliveries.aggregate(
-        sent=Count("contact", filter=SENT, distinct=True),
-        opened=Count("contact", filter=OPENED, distinct=True),
-        clicked=Count("contact", filter=CLICKED, distinct=True),
-        messages=Count("id", filter=SENT),
-    )
-    conversions = Conversion.objects.filter(campaign=campaign)
     # Imported here: the split's figures are counted with this module's helpers.
     from goteo.campaigns.split_rule import split_section
 
@@ -59,6 +50,34 @@ def campaign_report(key: str, now: datetime | None = None) -> dict[str, Any]:
             "within": format_duration(within),
             "declared": declared,
         },
+        **campaign_figures(campaign),
+        "variants": variant_rows(campaign, goal_events, within),
+        "exposures": campaign_exposures(campaign.id),
+        "pacing": campaign_pacing(campaign, now),
+        "split": split_section(campaign, now),
+    }
+
+
+def find_campaign(key: str) -> Campaign:
+    """The campaign with this key, with its current version; NoSuchCampaign if none."""
+    campaign = Campaign.objects.select_related("current_version").filter(key=key).first()
+    if campaign is None:
+        raise NoSuchCampaign(key)
+    return campaign
+
+
+def campaign_figures(campaign: Campaign) -> dict[str, Any]:
+    """The report's reach, engagement, conversions, revenue and per-step figures (what the
+    campaign's page shows), each read from an index on the campaign alone (rows are counted
+    by a column of that index that is never null, so no row itself is read)."""
+    totals = Delivery.objects.filter(campaign=campaign).aggregate(
+        sent=Count("contact", filter=SENT, distinct=True),
+        opened=Count("contact", filter=OPENED, distinct=True),
+        clicked=Count("contact", filter=CLICKED, distinct=True),
+        messages=Count("status", filter=SENT),
+    )
+    conversions = Conversion.objects.filter(campaign=campaign)
+    return {
         "enrolled": Enrollment.objects.filter(campaign=campaign).count(),
         "contacts_sent": totals["sent"],
         "messages_sent": totals["messages"],
@@ -67,10 +86,6 @@ def campaign_report(key: str, now: datetime | None = None) -> dict[str, Any]:
         "conversions": conversions.count(),
         "revenue": _revenue(conversions),
         "steps": _steps(campaign),
-        "variants": variant_rows(campaign, goal_events, within),
-        "exposures": _exposures(campaign),
-        "pacing": campaign_pacing(campaign, now),
-        "split": split_section(campaign, now),
     }
 
 
@@ -123,9 +138,9 @@ def _steps(campaign: Campaign) -> list[dict[str, Any]]:
         Delivery.objects.filter(campaign=campaign)
         .values("step_id")
         .annotate(
-            sent=Count("id", filter=SENT),
-            opened=Count("id", filter=OPENED),
-            clicked=Count("id", filter=CLICKED),
+            sent=Count("status", filter=SENT),
+            opened=Count("status", filter=OPENED),
+            clicked=Count("status", filter=CLICKED),
             first=Min("created_at"),
         )
         .order_by("first", "step_id")
@@ -169,19 +184,22 @@ def variant_rows(
     campaign: Campaign, goal_events: frozenset[str], within: timedelta
 ) -> list[dict[str, Any]]:
     """Per A/B/n group (``holdout`` included): enrolled contacts who reached the goal in time,
-    attributed or not. The holdout's rate against the others' is the campaign's lift."""
-    deadline = ExpressionWrapper(OuterRef("enrolled_at") + within, output_field=DateTimeField())
+    attributed or not. The holdout's rate against the others' is the campaign's lift.
+
+    The journeys are read from their campaign's index alone, in contact order, and each
+    looks for its goal event in the events' (contact, name, time) index: one probe of an
+    index per journey, the deadline computed by the database."""
     reached = Event.objects.filter(
         contact_id=OuterRef("contact_id"),
         name__in=goal_events,
         occurred_at__gte=OuterRef("enrolled_at"),
-        occurred_at__lte=deadline,
+        occurred_at__lte=moment_plus(OuterRef("enrolled_at"), within),
     )
     rows = (
         Enrollment.objects.filter(campaign=campaign)
         .annotate(reached=Exists(reached))
         .values("variant")
-        .annotate(enrolled=Count("id"), converted=Count("id", filter=Q(reached=True)))
+        .annotate(enrolled=Count("*"), converted=Count("contact", filter=Q(reached=True)))
         .order_by("variant")
     )
     return [
@@ -193,14 +211,6 @@ def variant_rows(
         }
         for r in rows
     ]
-
-
-def _exposures(campaign: Campaign) -> dict[str, Any]:
-    """The campaign's exposures from the ledger, per enrolled contact, channel and step."""
-    enrolled = set(
-        Enrollment.objects.filter(campaign=campaign).values_list("contact_id", flat=True)
-    )
-    return campaign_exposures(campaign.id, enrolled)
 
 
 CONVERSION_FIELDS = (

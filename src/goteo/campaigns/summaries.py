@@ -47,11 +47,13 @@ def campaign_rows() -> list[dict[str, Any]]:
     """Every campaign with its status, current version, trigger and enrollment counts.
 
     The journeys are counted in one grouped query of their own: grouping the campaigns joined
-    to them would group by every selected column (a version's whole document among them)."""
+    to them would group by every selected column (a version's whole document among them);
+    each count names a column of the (campaign, status) index, never null, so the index alone
+    is read."""
     counts = {
         r["campaign_id"]: r
         for r in Enrollment.objects.values("campaign_id")
-        .annotate(total=Count("id"), active=Count("id", filter=Q(status="active")))
+        .annotate(total=Count("*"), active=Count("status", filter=Q(status="active")))
         .order_by()
     }
     none = {"total": 0, "active": 0}

@@ -1,7 +1,8 @@
 """Results over time: sends, opens, clicks, conversions and revenue per day and channel.
 
 One grouped query per measure, each on its own indexed time column (``sent_at``,
-``opened_at``, ``clicked_at``, the conversion's ``occurred_at``), for every campaign or one.
+``opened_at``, ``clicked_at``, the conversion's ``occurred_at``), for every campaign or one
+(one campaign's messages are read from its own index, ``delivery_campaign_figures``).
 Days are UTC days on the journeys' clock (``now`` is passed in). A conversion counts on the
 channel of the message it is credited to; an unattributed one on ``none``. Nothing here
 writes.
@@ -14,9 +15,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DateField, F, Func, Sum
+from django.db.models import Count, Sum
 
 from goteo.campaigns.models import Conversion, Delivery, DeliveryStatus
+from goteo.campaigns.moment_sql import UtcDay
 
 MEASURES = ("sends", "opens", "clicks", "conversions")
 UNATTRIBUTED = "none"
@@ -84,7 +86,7 @@ def daily_series(now: datetime, days: int, campaign_id: int | None = None) -> Se
     for measure, column in (("sends", "sent_at"), ("opens", "opened_at"), ("clicks", "clicked_at")):
         scope = deliveries.filter(status=DeliveryStatus.SENT) if measure == "sends" else deliveries
         rows = _per_day(scope, column, start, now).values("day", "channel")
-        for row in rows.annotate(n=Count("id")).order_by():
+        for row in rows.annotate(n=Count("*")).order_by():
             setattr(at(row["day"], row["channel"]), measure, row["n"])
     conversions = Conversion.objects.all()
     if campaign_id is not None:
@@ -102,24 +104,6 @@ def daily_series(now: datetime, days: int, campaign_id: int | None = None) -> Se
             figures.revenue[row["currency"]] = Decimal(row["total"]).quantize(Decimal("0.01"))
     ordered = sorted(found.values(), key=lambda r: (r.day, r.channel))
     return Series(first, last, ordered)
-
-
-class UtcDay(Func):
-    """The UTC day of a moment, computed by the database itself: Django's ``TruncDate``
-    calls back into Python for every row on SQLite, which stores moments as UTC text."""
-
-    output_field = DateField()
-
-    def __init__(self, column: str) -> None:
-        super().__init__(F(column))
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="SUBSTR(%(expressions)s, 1, 10)")
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler, connection, template="(%(expressions)s AT TIME ZONE 'UTC')::date"
-        )
 
 
 def _per_day(query: Any, column: str, start: datetime, now: datetime) -> Any:

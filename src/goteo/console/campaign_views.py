@@ -18,9 +18,10 @@ from goteo.actions.split_winners import do_pick_winner
 from goteo.campaigns import journey_clock
 from goteo.campaigns.journeys import ended_per_reason
 from goteo.campaigns.models import Campaign, CampaignStatus
-from goteo.campaigns.reports import NoSuchCampaign, campaign_report
+from goteo.campaigns.reports import NoSuchCampaign, campaign_figures, find_campaign
+from goteo.campaigns.split_rule import split_section
 from goteo.campaigns.summaries import campaign_rows
-from goteo.campaigns.versions import parse_checked
+from goteo.campaigns.versions import campaign_for_version
 from goteo.console.access import edit, page
 from goteo.console.flow_diagram import flow_context
 from goteo.console.rendering import show
@@ -36,15 +37,18 @@ def campaigns(request: HttpRequest) -> HttpResponse:
 @page
 def campaign(request: HttpRequest, key: str) -> HttpResponse:
     try:
-        report = campaign_report(key)
+        row = find_campaign(key)
     except NoSuchCampaign:
         raise Http404(key) from None
-    row = Campaign.objects.select_related("current_version").get(key=key)
+    # The figures the page shows (the report's, without its groups, exposures and pacing),
+    # and the split's rule and decision.
+    report = campaign_figures(row) | {"split": split_section(row, journey_clock.now())}
     versions = list(row.versions.order_by("-number").values("number", "checksum", "created_at"))
     flow: dict[str, Any] = {"steps": []}
     if row.current_version is not None:
-        definition = parse_checked(row.current_version.source)
-        flow = flow_context(row, definition, report)
+        # A stored version was checked when applied; it is parsed once, then cached.
+        current = row.current_version
+        flow = flow_context(row, campaign_for_version(current.id, current.checksum), report)
     context = {
         "campaign": row,
         "report": report,
