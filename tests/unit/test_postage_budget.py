@@ -3,16 +3,19 @@ read from ``GOTEO_MAIL_PRICES``, and the budget checked against it as ``validate
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
+from goteo.campaigns.delivery_kinds import MARKETING
 from goteo.channels.base import Price
 from goteo.channels.direct_mail.price_checks import postage_problems
 from goteo.channels.direct_mail.prices import parse_prices
 from goteo.engine.parser import parse_with_warnings
 from goteo.engine.postage import PostageBudget, money
 from goteo.engine.problems import CampaignInvalid, Problem
+from goteo.worker.gate import Facts, Hold, PauseCampaign, Postage, Send, Suppress, decide
 
 
 def campaign_text(postage: str, *, mail: bool = True, fmt: str = "") -> str:
@@ -156,3 +159,39 @@ def test_a_format_priced_for_some_countries_only_is_a_warning() -> None:
             "(GOTEO_MAIL_PRICES): one to any other country pauses the campaign when it is due"
         ],
     )
+
+
+NOW = datetime(2026, 10, 1, 12, tzinfo=UTC)
+BUDGET = PostageBudget(Decimal("500.00"), "EUR")
+
+
+def mailer_verdict(spent: str, price: Price | None, unpriced: str = "") -> object:
+    postage = Postage(BUDGET, Decimal(spent), price, unpriced)
+    return decide(MARKETING, Facts("active", None, "active", None, postage=postage), NOW)
+
+
+def test_the_gate_sends_a_mailer_that_keeps_within_the_budget_or_reaches_it() -> None:
+    assert mailer_verdict("0", Price(Decimal("1.80"), "EUR")) == Send()
+    assert mailer_verdict("498.20", Price(Decimal("1.80"), "EUR")) == Send()  # exactly 500.00
+
+
+def test_the_gate_pauses_the_campaign_for_a_mailer_past_the_budget() -> None:
+    assert mailer_verdict("498.2", Price(Decimal("1.81"), "EUR")) == PauseCampaign(
+        "postage budget spent: 498.20 of 500.00 EUR"
+    )
+
+
+def test_the_gate_pauses_for_a_mailer_whose_cost_cannot_be_known() -> None:
+    why = "no price for a4 mailers to BR (GOTEO_MAIL_PRICES)"
+    assert mailer_verdict("0", None, why) == PauseCampaign(f"postage budget: {why}")
+    assert mailer_verdict("0", Price(Decimal(1), "USD")) == PauseCampaign(
+        "postage budget: the budget is in EUR, mailers are priced in USD"
+    )
+
+
+def test_a_paused_or_unsubscribed_contact_comes_before_the_budget() -> None:
+    over = Postage(BUDGET, Decimal("500"), Price(Decimal(1), "EUR"))
+    paused = Facts("active", None, "paused", None, postage=over)
+    assert decide(MARKETING, paused, NOW) == Hold()
+    gone = Facts("unsubscribed", None, "active", None, postage=over)
+    assert decide(MARKETING, gone, NOW) == Suppress("contact unsubscribed")
