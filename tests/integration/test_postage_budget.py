@@ -14,21 +14,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from django.db import connection
+from django.test import Client
+from django.utils import timezone
 from tests.conftest import on_postgres
+from tests.integration.console_helpers import signed_in
 from tests.integration.flow_helpers import T0, add_contacts, apply, write_pending_deliveries
 from tests.integration.print_api_server import KEY, PrintApi
+from tests.integration.test_openapi import problems, response_schema
 
 from goteo.accounts.models import AuditEntry
+from goteo.actions.api_keys import do_create_api_key
 from goteo.actions.campaigns import do_set_campaign_status
 from goteo.actions.enroll import do_enroll
 from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus
 from goteo.campaigns.postage_spend import campaign_spend
+from goteo.campaigns.reports import campaign_report
 from goteo.channels.base import Channel, Draft, Prepared, Result
 from goteo.channels.configured import build_channels
 from goteo.channels.email.composer import Composer, sender_from_settings
 from goteo.channels.email.factory import email_channel
 from goteo.channels.registry import Channels
+from goteo.cli import main
 from goteo.config import email_settings
 from goteo.engine.clock import ManualClock
 from goteo.worker.claims import claim_deliveries, send_facts
@@ -309,3 +317,52 @@ def test_a_mailer_handed_over_before_a_crash_is_counted_once(provider: Provider)
     spend = campaign_spend(campaign().id)
     assert (spend.sent, spend.sent_count, spend.in_flight) == (Decimal("3.60"), 2, Decimal(0))
     assert provider.printed() == 2  # the crashed one was handed over twice, printed once
+
+
+def test_spent_budget_and_remaining_in_the_cli_the_api_and_the_console(settings: Any) -> None:
+    settings.GOTEO_MAIL_URL = f"folder:{settings.DATA_DIR}/print"
+    settings.GOTEO_MAIL_PRICES = json.dumps(PRICES)
+    journey(4, "5.00")
+    run(worker())
+    expected = {
+        "budget": "5.00", "currency": "EUR", "spent": "3.60", "mailers": 2,
+        "in_flight": "0.00", "in_flight_mailers": 0, "remaining": "1.40",
+    }  # fmt: skip
+    assert campaign_report("autumn")["postage"] == expected
+
+    printed = CliRunner().invoke(main, ["report", "autumn"])
+    assert printed.exit_code == 0, printed.output
+    assert "postage: 3.60 of 5.00 EUR spent (2 mailers), 1.40 remaining" in printed.output
+    assert "\npaused: postage budget spent: 3.60 of 5.00 EUR\n" in printed.output
+    listed = CliRunner().invoke(main, ["campaign", "list", "--json"])
+    assert json.loads(listed.output)[0]["status_reason"] == "postage budget spent: 3.60 of 5.00 EUR"
+
+    key = do_create_api_key("r", ["reports:read"], timezone.now()).key
+    client = Client()
+    body = client.get(
+        "/api/v1/reports/campaigns/autumn", headers={"Authorization": f"Bearer {key}"}
+    ).json()
+    assert body["postage"] == expected
+    document = client.get("/api/v1/openapi.json").json()
+    schema = response_schema(document["paths"]["/api/v1/reports/campaigns/{key}"]["get"], 200)
+    assert schema is not None and problems(schema, body, document) == []
+
+    page = signed_in("viewer").get("/app/campaigns/autumn").content.decode()
+    assert 'id="campaign-reason">postage budget spent: 3.60 of 5.00 EUR<' in page
+    spent = page.split('id="postage-spent">')[1].split("</dd>")[0]
+    assert spent.startswith("3.60 of 5.00 EUR") and "(2 mailers)" in spent
+    assert 'id="postage-remaining">1.40 EUR</dd>' in page
+
+
+def test_without_a_budget_the_report_shows_what_the_mailers_cost(settings: Any) -> None:
+    settings.GOTEO_MAIL_URL = f"folder:{settings.DATA_DIR}/print"
+    settings.GOTEO_MAIL_PRICES = json.dumps(PRICES)
+    apply("autumn", STEPS, {"card": CARD})
+    do_enroll("autumn", add_contacts(person(0)).values(), T0)
+    run(worker())
+    assert campaign_report("autumn")["postage"] == {
+        "budget": None, "currency": "EUR", "spent": "1.80", "mailers": 1,
+        "in_flight": "0.00", "in_flight_mailers": 0, "remaining": None,
+    }  # fmt: skip
+    printed = CliRunner().invoke(main, ["report", "autumn"]).output
+    assert "postage: 1.80 EUR spent (1 mailers)" in printed

@@ -21,7 +21,7 @@ from django.db import connection
 
 from goteo.campaigns.models import Campaign, CampaignVersion, Delivery, DeliveryStatus
 from goteo.campaigns.versions import campaign_for_version
-from goteo.engine.postage import PostageBudget
+from goteo.engine.postage import PostageBudget, money
 
 PLACES = Decimal("0.0001")  # Delivery.postage's decimal places
 
@@ -77,3 +77,29 @@ def campaign_spend(campaign_id: int, excluding: int | None = None) -> Spend:
 def _amount(value: object) -> Decimal:
     """A sum as the column's decimals (SQLite sums its numeric column as a float)."""
     return Decimal(str(value)).quantize(PLACES)
+
+
+def postage_report(
+    campaign_id: int, budget: PostageBudget | None, currency: str | None
+) -> dict[str, object] | None:
+    """The report's ``postage``: the budget, spent (sent), in flight and remaining, as text in
+    the currency's minor unit; None for a campaign with no budget that has spent nothing.
+    ``currency`` is the price list's, for a campaign without a budget."""
+    spend = campaign_spend(campaign_id)
+    if budget is None and not (spend.sent_count or spend.in_flight_count):
+        return None
+    code = budget.currency if budget is not None else currency or ""
+
+    def shown(amount: Decimal) -> str:
+        return money(amount, code) if code else str(amount.normalize())
+
+    remaining = None if budget is None else max(budget.budget - spend.committed, Decimal(0))
+    return {
+        "budget": None if budget is None else shown(budget.budget),
+        "currency": code or None,
+        "spent": shown(spend.sent),
+        "mailers": spend.sent_count,
+        "in_flight": shown(spend.in_flight),
+        "in_flight_mailers": spend.in_flight_count,
+        "remaining": None if remaining is None else shown(remaining),
+    }

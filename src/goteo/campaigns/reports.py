@@ -18,6 +18,9 @@ from goteo.campaigns import journey_clock
 from goteo.campaigns.exposure_counts import campaign_exposures
 from goteo.campaigns.models import Campaign, Conversion, Delivery, DeliveryStatus, Enrollment
 from goteo.campaigns.pace_report import campaign_pacing
+from goteo.campaigns.postage_spend import postage_report
+from goteo.campaigns.versions import campaign_for_version
+from goteo.channels.direct_mail.prices import currency_of
 from goteo.contacts.models import Event
 from goteo.engine import yamlsource
 from goteo.engine.durations import DurationError, format_duration, parse_duration
@@ -49,7 +52,12 @@ def campaign_report(key: str, now: datetime | None = None) -> dict[str, Any]:
     )
     conversions = Conversion.objects.filter(campaign=campaign)
     return {
-        "campaign": {"key": campaign.key, "name": campaign.name, "status": campaign.status},
+        "campaign": {
+            "key": campaign.key,
+            "name": campaign.name,
+            "status": campaign.status,
+            "status_reason": campaign.status_reason,
+        },
         "goal": {
             "events": sorted(goal_events),
             "within": format_duration(within),
@@ -66,7 +74,15 @@ def campaign_report(key: str, now: datetime | None = None) -> dict[str, Any]:
         "variants": variant_rows(campaign, goal_events, within),
         "exposures": _exposures(campaign),
         "pacing": campaign_pacing(campaign, now or journey_clock.now()),
+        "postage": _postage(campaign),
     }
+
+
+def _postage(campaign: Campaign) -> dict[str, object] | None:
+    """Budget, spent, in flight and remaining (docs/direct-mail.md#the-postage-budget)."""
+    version = campaign.current_version
+    budget = campaign_for_version(version.id, version.checksum).postage if version else None
+    return postage_report(campaign.id, budget, currency_of(settings.GOTEO_MAIL_PRICES))
 
 
 def campaign_goal(campaign: Campaign) -> tuple[frozenset[str], timedelta, bool]:

@@ -149,6 +149,24 @@ _REPORT = {
                 },
             },
         },
+        "postage": {
+            "type": ["object", "null"],
+            "description": "What the campaign's mailers cost against its postage budget "
+            "(docs/direct-mail.md#the-postage-budget), amounts as text in the currency's "
+            "minor unit; null for a campaign with no budget whose mailers cost nothing",
+            "properties": {
+                "budget": {"type": ["string", "null"], "examples": ["500.00"]},
+                "currency": {"type": ["string", "null"], "examples": ["EUR"]},
+                "spent": {"type": "string", "description": "the mailers recorded sent"},
+                "mailers": {"type": "integer", "description": "how many were sent"},
+                "in_flight": {
+                    "type": "string",
+                    "description": "mailers handed to the provider, not yet recorded",
+                },
+                "in_flight_mailers": {"type": "integer"},
+                "remaining": {"type": ["string", "null"], "examples": ["1.80"]},
+            },
+        },
     },
 }
 register(

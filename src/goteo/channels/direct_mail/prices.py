@@ -83,3 +83,13 @@ def _amount(path: str, value: Any) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
         raise ValueError(f"{SETTING}.{path}: {value} must be a price of zero or more")
     return value
+
+
+def currency_of(text: str) -> str | None:
+    """The price list's currency, for reports; None when none is set (or it is unreadable:
+    the worker and ``validate`` name the problem)."""
+    try:
+        prices = parse_prices(text)
+    except ValueError:
+        return None
+    return None if prices is None else prices.currency
