@@ -24,6 +24,7 @@ from goteo.channels.direct_mail.prices import currency_of
 from goteo.contacts.models import Event
 from goteo.engine import yamlsource
 from goteo.engine.durations import DurationError, format_duration, parse_duration
+from goteo.engine.problems import CampaignInvalid
 
 SENT = Q(status=DeliveryStatus.SENT)
 # A click proves the message was opened even when the open pixel was blocked.
@@ -80,8 +81,9 @@ def campaign_report(key: str, now: datetime | None = None) -> dict[str, Any]:
 
 def _postage(campaign: Campaign) -> dict[str, object] | None:
     """Budget, spent, in flight and remaining (docs/direct-mail.md#the-postage-budget)."""
-    version = campaign.current_version
-    budget = campaign_for_version(version.id, version.checksum).postage if version else None
+    version, budget = campaign.current_version, None
+    with contextlib.suppress(CampaignInvalid):  # stored before it was checked: no budget read
+        budget = campaign_for_version(version.id, version.checksum).postage if version else None
     return postage_report(campaign.id, budget, currency_of(settings.GOTEO_MAIL_PRICES))
 
 
