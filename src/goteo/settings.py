@@ -50,8 +50,9 @@ GOTEO_WEBHOOK_URL = os.environ.get("GOTEO_WEBHOOK_URL", "http:")
 GOTEO_WEBHOOK_ALLOW = os.environ.get("GOTEO_WEBHOOK_ALLOW", "")
 # Direct mail (docs/direct-mail.md): the print provider (folder:/path or lob://KEY@host; empty:
 # no mail channel), the return address as JSON (the print API needs it), and the secret that
-# signs the print API's status webhooks.
+# signs the print API's status webhooks; what each mailer costs, as JSON per format and country.
 GOTEO_MAIL_URL = os.environ.get("GOTEO_MAIL_URL", "")
+GOTEO_MAIL_PRICES = os.environ.get("GOTEO_MAIL_PRICES", "")
 GOTEO_MAIL_SENDER = os.environ.get("GOTEO_MAIL_SENDER", "")
 GOTEO_MAIL_WEBHOOK_SECRET = os.environ.get("GOTEO_MAIL_WEBHOOK_SECRET", "")
 # Where notify steps for "owner" go when the contact has no owner yet.

@@ -114,7 +114,9 @@ def spring() -> Campaign:
 
 def test_the_campaign_report(spring: Campaign) -> None:
     report = campaign_report("spring")
-    assert report["campaign"] == {"key": "spring", "name": "Spring", "status": "active"}
+    assert report["campaign"] == {
+        "key": "spring", "name": "Spring", "status": "active", "status_reason": "",
+    }  # fmt: skip
     assert report["goal"] == {"events": ["purchase"], "within": "10d", "declared": True}
     assert {k: report[k] for k in ("enrolled", "contacts_sent", "messages_sent")} == {
         "enrolled": 6,

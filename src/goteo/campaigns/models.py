@@ -177,6 +177,11 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True)
     # Mailers: the day the provider expects it in the home (docs/direct-mail.md).
     expected_in_home = models.DateField(null=True, blank=True)
+    # Mailers: what it cost, in the price list's currency (docs/direct-mail.md#the-postage-
+    # budget). Set when the gate lets it go, with the mark in flight; kept when it is sent,
+    # cleared by any other outcome. A pending row that carries it may have been printed (its
+    # worker died between the hand-over and the record): the budget counts it.
+    postage = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     # Tracking: the links of the sent message, in order (a click token names an index here,
     # so a redirect can only ever go to a URL this message contained), and engagement.
     links = models.JSONField(default=list, blank=True)
@@ -230,6 +235,12 @@ class Delivery(models.Model):
                     "created_at",
                 ],
                 name="delivery_campaign_figures",
+            ),
+            # A campaign's postage spend (campaigns/postage_spend.py), read at each mailer.
+            models.Index(
+                fields=["campaign", "status", "postage"],
+                condition=models.Q(postage__isnull=False),
+                name="delivery_postage",
             ),
         ]
         constraints = [

@@ -19,9 +19,13 @@ from goteo.campaigns.exposure_counts import campaign_exposures
 from goteo.campaigns.models import Campaign, Conversion, Delivery, DeliveryStatus, Enrollment
 from goteo.campaigns.moment_sql import moment_plus
 from goteo.campaigns.pace_report import campaign_pacing
+from goteo.campaigns.postage_spend import postage_report
+from goteo.campaigns.versions import campaign_for_version
+from goteo.channels.direct_mail.prices import currency_of
 from goteo.contacts.models import Event
 from goteo.engine import yamlsource
 from goteo.engine.durations import DurationError, format_duration, parse_duration
+from goteo.engine.problems import CampaignInvalid
 
 SENT = Q(status=DeliveryStatus.SENT)
 # A click proves the message was opened even when the open pixel was blocked.
@@ -44,7 +48,12 @@ def campaign_report(key: str, now: datetime | None = None) -> dict[str, Any]:
 
     now = now or journey_clock.now()
     return {
-        "campaign": {"key": campaign.key, "name": campaign.name, "status": campaign.status},
+        "campaign": {
+            "key": campaign.key,
+            "name": campaign.name,
+            "status": campaign.status,
+            "status_reason": campaign.status_reason,
+        },
         "goal": {
             "events": sorted(goal_events),
             "within": format_duration(within),
@@ -86,7 +95,16 @@ def campaign_figures(campaign: Campaign) -> dict[str, Any]:
         "conversions": conversions.count(),
         "revenue": _revenue(conversions),
         "steps": _steps(campaign),
+        "postage": _postage(campaign),
     }
+
+
+def _postage(campaign: Campaign) -> dict[str, object] | None:
+    """Budget, spent, in flight and remaining (docs/direct-mail.md#the-postage-budget)."""
+    version, budget = campaign.current_version, None
+    with contextlib.suppress(CampaignInvalid):  # stored before it was checked: no budget read
+        budget = campaign_for_version(version.id, version.checksum).postage if version else None
+    return postage_report(campaign.id, budget, currency_of(settings.GOTEO_MAIL_PRICES))
 
 
 def campaign_goal(campaign: Campaign) -> tuple[frozenset[str], timedelta, bool]:

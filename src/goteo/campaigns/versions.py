@@ -6,7 +6,7 @@ import hashlib
 
 from goteo.engine.model import Campaign
 from goteo.engine.parser import parse_campaign, parse_with_warnings
-from goteo.engine.problems import Problem
+from goteo.engine.problems import CampaignInvalid, Problem
 
 _cache: dict[tuple[int, str], Campaign] = {}
 
@@ -22,12 +22,14 @@ def parse_checked(source: str) -> Campaign:
 
 def check_document(source: str) -> tuple[Campaign, list[Problem]]:
     """Parse with the full template checks, refusing a send step whose channel (or a
-    capability it needs) this configuration lacks: the campaign and its warnings (among them
+    capability it needs) this configuration lacks, and a postage budget its mailers' prices
+    cannot keep: the campaign and its warnings (among them
     SMS texts that render past their step's ``max_segments``), or CampaignInvalid with every
     problem (and the warnings)."""
     from django.conf import settings
 
-    from goteo.channels.configured import channel_check
+    from goteo.channels.configured import channel_check, mail_prices
+    from goteo.channels.direct_mail.price_checks import postage_problems
     from goteo.content.checks import check_template, printed_values
     from goteo.content.sms_checks import sms_warnings
     from goteo.engine.exposure_pacing_parser import cap_warning
@@ -40,6 +42,10 @@ def check_document(source: str) -> tuple[Campaign, list[Problem]]:
     capped = cap_warning(source, campaign.pacing, parse_cap(settings.GOTEO_FREQUENCY_CAP))
     if capped is not None:
         warnings.append(capped)
+    refused, doubtful = postage_problems(source, campaign, mail_prices())
+    warnings += doubtful
+    if refused:
+        raise CampaignInvalid(refused, warnings)
     return campaign, sorted(warnings, key=lambda p: (p.line or 0, p.path))
 
 

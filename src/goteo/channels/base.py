@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, Protocol
 
 from goteo.engine.model import Campaign
@@ -82,6 +83,14 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class Price:
+    """What sending one message costs (a mailer's postage), in an ISO 4217 currency."""
+
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
 class Prepared:
     """A message ready for ``deliver``, with what the worker records about it."""
 
@@ -95,6 +104,10 @@ class Prepared:
     message_id: str = ""
     links: tuple[str, ...] = ()
     segments: int = 0  # the parts an SMS goes as (each billed as one); 0: not counted
+    # What it costs, for a channel that prices its messages (mail: docs/direct-mail.md);
+    # when such a message has no price, ``unpriced`` says why.
+    price: Price | None = None
+    unpriced: str = ""
 
 
 class PrepareError(ValueError):

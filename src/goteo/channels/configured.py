@@ -16,6 +16,7 @@ from django.db import DatabaseError
 
 from goteo.channels import webhook, webhook_sinks
 from goteo.channels.base import Channel, EmailChannel
+from goteo.channels.direct_mail.prices import PriceList, parse_prices
 from goteo.channels.email import provider as email
 from goteo.channels.email.composer import Composer, sender_from_settings
 from goteo.channels.registry import Channels, OfferedChannels
@@ -69,7 +70,15 @@ def mail_channel() -> MailProvider | None:
         backend = mail_provider(url, secret=settings.SECRET_KEY, sender=sender)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    return MailProvider(backend, sender_from_settings())
+    return MailProvider(backend, sender_from_settings(), mail_prices())
+
+
+def mail_prices() -> PriceList | None:
+    """``GOTEO_MAIL_PRICES``: what each mailer costs, per format and country; None when empty."""
+    try:
+        return parse_prices(settings.GOTEO_MAIL_PRICES)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def build_channels(transport: EmailChannel, composer: Composer) -> Channels:

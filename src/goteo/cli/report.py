@@ -68,8 +68,27 @@ def goal_line(goal: dict[str, Any]) -> str:
     return f"no goal (measured against {what} within {days} day{'' if days == 1 else 's'})"
 
 
+def postage_line(postage: dict[str, Any]) -> str:
+    """``postage: 498.20 of 500.00 EUR spent (277 mailers), 0.00 in flight, 1.80 remaining``
+    (no budget: what the mailers cost)."""
+    currency = f" {postage['currency']}" if postage["currency"] else ""
+    spent = f"{postage['spent']}{currency}"
+    if postage["budget"] is not None:
+        spent = f"{postage['spent']} of {postage['budget']}{currency}"
+    line = f"postage: {spent} spent ({postage['mailers']} mailers)"
+    if postage["in_flight_mailers"]:
+        line += f", {postage['in_flight']} in flight"
+    if postage["remaining"] is not None:
+        line += f", {postage['remaining']} remaining"
+    return line
+
+
 def _print(data: dict[str, Any]) -> None:
-    click.echo(f"{data['campaign']['key']}: {data['campaign']['name']}")
+    about = data["campaign"]
+    click.echo(f"{about['key']}: {about['name']}")
+    if about["status"] != "active":
+        reason = f": {about['status_reason']}" if about["status_reason"] else ""
+        click.echo(f"{about['status']}{reason}")
     click.echo(goal_line(data["goal"]))
     click.echo(
         f"enrolled {data['enrolled']}, sent to {data['contacts_sent']} "
@@ -77,6 +96,8 @@ def _print(data: dict[str, Any]) -> None:
         f"clicked {data['clicked']}"
     )
     click.echo(f"conversions {data['conversions']}, revenue {_money(data['revenue'])}")
+    if data["postage"] is not None:
+        click.echo(postage_line(data["postage"]))
     click.echo("")
     steps = data["steps"]
     table(

@@ -28,6 +28,7 @@ from goteo.engine.window import Window
 if TYPE_CHECKING:
     from goteo.engine.conditions import Condition, PropertyFilter
     from goteo.engine.exposure_pacing import ExposurePacing
+    from goteo.engine.postage import PostageBudget
 
 __all__ = [
     "BranchStep",
@@ -114,6 +115,8 @@ class Campaign:
     exposure_pages: tuple[PropertyFilter, ...] = ()
     # Touches spread over time and channels by its touch step (engine/exposure_pacing.py).
     pacing: ExposurePacing | None = None
+    # What its mailers may spend, across every version (engine/postage.py).
+    postage: PostageBudget | None = None
     _index: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -18,6 +18,7 @@ from goteo.engine.exposure_pacing import ExposurePacing
 from goteo.engine.exposure_pacing_parser import check_touch_steps, parse_pacing
 from goteo.engine.exposure_pages import parse_exposure_pages
 from goteo.engine.model import Campaign, Goal, Reentry, TemplateVariant, Trigger
+from goteo.engine.postage import PostageBudget, parse_postage, sends_mail
 from goteo.engine.printed import Printed, PrintedIn, judge_printed
 from goteo.engine.problems import CampaignInvalid, Problem
 from goteo.engine.reachability import find_loop, unreachable_steps
@@ -48,6 +49,7 @@ TOP_KEYS = {
     "exit_when",
     "exposure_pages",
     "pacing",
+    "postage",
     "steps",
     "templates",
 }
@@ -135,6 +137,7 @@ class _Parser:
             pacing = parse_pacing(data["pacing"], self.fail, self.check_channel)
         templates = self._templates(data.get("templates"), default_locale)
         steps = self._steps(data.get("steps"), templates, pacing, "pacing" in data)
+        postage = self._postage(data["postage"], steps) if "postage" in data else None
         problems, warnings = judge_printed(self.printed, steps, trigger, strict=strict is True)
         for path, n, message in problems:
             self.problems.append(Problem(self.doc.text_line(path, n), path, message))
@@ -158,7 +161,15 @@ class _Parser:
             strict=strict is True,
             exposure_pages=pages,
             pacing=pacing,
+            postage=postage,
         )
+
+    def _postage(self, value: Any, steps: list[Step]) -> PostageBudget | None:
+        postage = parse_postage(value, self.fail)
+        if postage is not None and steps and not sends_mail(steps):
+            message = "no step sends mail (send: mail), so the budget is never spent"
+            self.warnings.append(Problem(self.doc.line("postage"), "postage", message))
+        return postage
 
     def report(self, found: list[tuple[str, str]]) -> None:
         for path, message in found:

@@ -20,9 +20,11 @@ from django.utils.dateparse import parse_datetime
 
 from goteo.campaigns.exposures import Touch, update_and_record
 from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus, Enrollment, EnrollmentStatus
+from goteo.campaigns.postage_spend import campaign_spend, lock_budget
+from goteo.channels.base import Price
 from goteo.contacts.channel_consent import sms_refusal
 from goteo.contacts.models import Contact, Suppression
-from goteo.worker.gate import Facts
+from goteo.worker.gate import Facts, Postage
 
 M = TypeVar("M", bound=Model)
 
@@ -74,7 +76,7 @@ def claim_deliveries(owner: str, now: datetime, limit: int, lease_seconds: float
 
 
 def mark_in_flight(
-    delivery_id: int, owner: str, at: datetime, lease_seconds: float
+    delivery_id: int, owner: str, at: datetime, lease_seconds: float, price: Price | None = None
 ) -> float | None:
     """Inside the gate's transaction: mark a delivery in flight, its lease renewed for the send.
 
@@ -82,14 +84,16 @@ def mark_in_flight(
     sent at, if it is: the frequency cap counts it from then on. Returns the mark's deadline,
     or None when this worker no longer holds the delivery (another worker claimed it after
     its lease ran out). An unsubscribe committed after this waits for the record
-    (``campaigns.in_flight``).
+    (``campaigns.in_flight``). A priced message (a mailer) carries its ``price`` from here
+    on: a campaign's postage spend counts it (``campaigns.postage_spend``).
     """
     until = time.time() + lease_seconds
+    _, cost = _prep(Delivery, {"postage": price.amount if price is not None else None})
     sql = (
         f"UPDATE {Delivery._meta.db_table} SET in_flight_until = %s, lease_until = %s, "
-        "sent_at = %s WHERE id = %s AND lease_owner = %s AND status = %s"
+        "sent_at = %s, postage = %s WHERE id = %s AND lease_owner = %s AND status = %s"
     )
-    params = [until, until, _db_time(at), delivery_id, owner, DeliveryStatus.PENDING.value]
+    params = [until, until, _db_time(at), *cost, delivery_id, owner, DeliveryStatus.PENDING.value]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         changed: int = cursor.rowcount
@@ -140,6 +144,15 @@ def release_enrollments(owner: str, results: list[tuple[int, dict[str, object]]]
 
 
 @dataclass(frozen=True)
+class PostageQuery:
+    """What a campaign's postage budget needs to know about one priced message (a mailer)."""
+
+    delivery_id: int
+    price: Price | None
+    unpriced: str = ""  # why it has no price
+
+
+@dataclass(frozen=True)
 class PacingQuery:
     """What the frequency cap needs to know about one marketing delivery's contact."""
 
@@ -154,6 +167,7 @@ def send_facts(
     address_hash: str,
     pacing: PacingQuery | None = None,
     channel: str = "email",
+    postage: PostageQuery | None = None,
 ) -> Facts:
     """Everything the gate needs, read just before a send, inside the sender's transaction.
 
@@ -162,7 +176,8 @@ def send_facts(
     unsubscribe, and another worker's send to the same contact, wait until this message is
     sent and recorded. The second (only under a frequency cap) starts after the lock is
     granted, so it sees every send another worker recorded before (docs/pacing.md). An SMS
-    also reads the contact's number and SMS consent, in the same statement.
+    also reads the contact's number and SMS consent, in the same statement. A priced message
+    of a campaign locks the campaign's row next and reads its budget and spend (``postage``).
     """
     lock = " FOR NO KEY UPDATE OF c" if connection.vendor == "postgresql" else ""
     sql = (
@@ -180,10 +195,23 @@ def send_facts(
     facts = Facts(
         row[0], _aware(row[1]), row[5], row[6], timezone=row[2] or "", consent_refusal=refusal
     )
+    if postage is not None and campaign_id is not None:
+        facts = _with_postage(facts, campaign_id, postage)
     if pacing is None:
         return facts
     sent, ahead = _pacing_facts(contact_id, pacing)
     return replace(facts, recent_sends=sent, ahead=ahead)
+
+
+def _with_postage(facts: Facts, campaign_id: int, query: PostageQuery) -> Facts:
+    """The campaign's status as its locked row says (a pause committed meanwhile counts), and
+    its budget with what its other mailers have committed."""
+    status, budget = lock_budget(campaign_id)
+    if budget is None:
+        return replace(facts, campaign_status=status)
+    spent = campaign_spend(campaign_id, excluding=query.delivery_id).committed
+    found = Postage(budget, spent, query.price, query.unpriced)
+    return replace(facts, campaign_status=status, postage=found)
 
 
 def _pacing_facts(contact_id: int, query: PacingQuery) -> tuple[tuple[datetime, ...], int]:
@@ -238,8 +266,11 @@ def finish_delivery(
 ) -> bool:
     """Record a delivery's outcome, only if this worker still holds it, and then its
     exposure ``touch``, if any (in one statement where the database allows); clear its mark in
-    flight, with the send time the mark set, unless it was sent."""
-    clause, values = _prep(Delivery, {"sent_at": None} | fields)
+    flight, with the send time and the cost the mark set, unless it was sent."""
+    cleared: dict[str, object] = {"sent_at": None}
+    if fields.get("status") != DeliveryStatus.SENT:
+        cleared["postage"] = None  # not sent: it costs nothing
+    clause, values = _prep(Delivery, cleared | fields)
     sets = f"{clause}, " if clause else ""
     sql = (
         f"UPDATE {Delivery._meta.db_table} SET {sets}lease_owner = '', lease_until = 0, "

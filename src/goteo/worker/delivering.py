@@ -15,8 +15,10 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from goteo.accounts.actor import acting_as
+from goteo.actions.campaigns import do_set_campaign_status
 from goteo.campaigns.exposures import Touch, sent_touch
-from goteo.campaigns.models import Delivery, DeliveryStatus
+from goteo.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from goteo.campaigns.versions import campaign_for_version
 from goteo.channels.base import (
     Delivered,
@@ -33,7 +35,7 @@ from goteo.content.system import system_campaign
 from goteo.engine.channel_needs import DELIVERY_RECEIPTS
 from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay
 from goteo.worker.claims import finish_delivery
-from goteo.worker.gate import Hold, Postpone, Send, Suppress, Verdict
+from goteo.worker.gate import Hold, PauseCampaign, Postpone, Send, Suppress, Verdict
 from goteo.worker.sender_thread import Job, SenderThread
 
 log = logging.getLogger(__name__)
@@ -144,6 +146,11 @@ class _Recorder:
             # and this claim does not count as an attempt.
             self._finish(attempts=self.row["attempts"] - 1)
             return
+        if isinstance(result, PauseCampaign):
+            # Over its postage budget: held like a pause's message, and the campaign paused.
+            self._finish(attempts=self.row["attempts"] - 1, last_error=f"held: {result.reason}")
+            _pause(self.row["campaign_id"], result.reason)
+            return
         if isinstance(result, Postpone):
             self._finish(
                 attempts=self.row["attempts"] - 1,
@@ -195,3 +202,12 @@ class _Recorder:
 
     def _finish(self, touch: Touch | None = None, /, **fields: object) -> bool:
         return finish_delivery(self.row["id"], self.owner, touch, **fields)
+
+
+def _pause(campaign_id: int, reason: str) -> None:
+    """Pause the campaign with the reason, through its action (and so the audit log), in the
+    sender's transaction: the held mailer and the pause commit together."""
+    key = Campaign.objects.values_list("key", flat=True).get(id=campaign_id)
+    with acting_as("worker"):
+        do_set_campaign_status(key, CampaignStatus.PAUSED, reason=reason)
+    log.warning("campaign %s paused: %s", key, reason)

@@ -5,18 +5,35 @@ decision itself is pure, so it is tested without a database. Marketing messages 
 (``engine/pacing.py``): a frequency cap shared by every campaign, where higher priorities take
 the slots first, and quiet hours on the contact's wall clock. See docs/pacing.md. Every
 channel's messages pass here, notifications, webhooks and social posts included
-(docs/channels.md); an SMS also needs the contact's own SMS consent (docs/sms.md).
+(docs/channels.md); an SMS also needs the contact's own SMS consent (docs/sms.md). A mailer
+of a campaign with a postage budget goes only if its price keeps the campaign within it;
+otherwise the campaign is paused (docs/direct-mail.md#the-postage-budget).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from goteo.campaigns.delivery_kinds import AUDIENCE, NOTIFICATION, TRANSACTIONAL, WEBHOOK
+from goteo.channels.base import Price
 from goteo.contacts.suppression_keys import HARD_REASONS
 from goteo.engine.pacing import Pacing, cap_allows, next_allowed
+from goteo.engine.postage import PostageBudget, money
 from goteo.engine.window import zone
+
+
+@dataclass(frozen=True)
+class Postage:
+    """A mailer of a campaign with a postage budget: the budget, what the campaign's other
+    mailers have committed (sent, or in flight), and this one's price (None: why in
+    ``unpriced``)."""
+
+    budget: PostageBudget
+    spent: Decimal
+    price: Price | None
+    unpriced: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,8 @@ class Facts:
     # Why the contact's consent for this message's channel is missing (an SMS needs the
     # contact's own SMS consent: goteo.contacts.channel_consent); None: nothing missing.
     consent_refusal: str | None = None
+    # A mailer of a campaign with a postage budget (read with the campaign's row locked).
+    postage: Postage | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +74,15 @@ class Postpone:
     reason: str
 
 
-Verdict = Send | Suppress | Hold | Postpone
+@dataclass(frozen=True)
+class PauseCampaign:
+    """Give the message back unsent (not an attempt) and pause its campaign, for ``reason``:
+    the mailer would take its postage past the budget."""
+
+    reason: str
+
+
+Verdict = Send | Suppress | Hold | Postpone | PauseCampaign
 
 
 NO_PACING = Pacing()
@@ -84,8 +111,26 @@ def decide(kind: str, facts: Facts, now: datetime, pacing: Pacing = NO_PACING) -
         return Hold()
     if facts.paused_until is not None and facts.paused_until > now:
         return Postpone(facts.paused_until, "the contact paused their emails")
-    if pacing.active:
-        return _paced(facts, now, pacing)
+    verdict = _paced(facts, now, pacing) if pacing.active else Send()
+    if isinstance(verdict, Send) and facts.postage is not None:
+        return _within_budget(facts.postage)
+    return verdict
+
+
+def _within_budget(postage: Postage) -> Send | PauseCampaign:
+    """Send the mailer if its price keeps the campaign within its budget (reaching it is
+    within); a mailer whose price cannot be known cannot be kept within it."""
+    budget, price = postage.budget, postage.price
+    if price is None:
+        return PauseCampaign(f"postage budget: {postage.unpriced}")
+    if price.currency != budget.currency:
+        return PauseCampaign(
+            f"postage budget: the budget is in {budget.currency}, "
+            f"mailers are priced in {price.currency}"
+        )
+    if postage.spent + price.amount > budget.budget:
+        spent = money(postage.spent, budget.currency)
+        return PauseCampaign(f"postage budget spent: {spent} of {budget}")
     return Send()
 
 

@@ -47,7 +47,7 @@ from goteo.campaigns.delivery_kinds import MARKETING
 from goteo.channels.base import Channel, Prepared, Result, deliver_when_ready
 from goteo.channels.registry import Channels
 from goteo.engine.pacing import Pacing
-from goteo.worker.claims import PacingQuery, mark_in_flight
+from goteo.worker.claims import PacingQuery, PostageQuery, mark_in_flight
 from goteo.worker.gate import NO_PACING, Facts, Hold, Send, Verdict, decide
 from goteo.worker.rate_limits import Throttle
 
@@ -78,6 +78,7 @@ class FactsQuery(Protocol):
         address_hash: str,
         pacing: PacingQuery | None = None,
         channel: str = "email",
+        postage: PostageQuery | None = None,
     ) -> Facts: ...
 
 
@@ -298,15 +299,21 @@ class SenderThread:
         Returns the mark's deadline, or None when the message is not to be sent here (the
         verdict is recorded, or the delivery is no longer this worker's).
         """
-        address = job.message.address_hash or ""  # "" is never on the list
+        message = job.message
+        address = message.address_hash or ""  # "" is never on the list
+        postage = None
+        if message.price is not None or message.unpriced:  # a priced message: a mailer
+            postage = PostageQuery(job.delivery_id, message.price, message.unpriced)
         facts = self.facts_of(
-            job.contact_id, job.campaign_id, address, self._query(job), job.channel.name
+            job.contact_id, job.campaign_id, address, self._query(job), job.channel.name, postage
         )
         verdict = decide(job.kind, facts, job.now, self.pacing)
         if not isinstance(verdict, Send):
             job.record(verdict)
             return None
-        return mark_in_flight(job.delivery_id, job.owner, job.now, self.lease_seconds)
+        return mark_in_flight(
+            job.delivery_id, job.owner, job.now, self.lease_seconds, message.price
+        )
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 INCH = 25.4
+DEFAULT_FORMAT = "a4"  # a mail template's format when it names none
 
 
 @dataclass(frozen=True)

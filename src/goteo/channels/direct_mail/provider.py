@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from goteo.channels.base import Draft, Prepared, PrepareError, Result, Skip
-from goteo.channels.direct_mail.formats import page_format
+from goteo.channels.base import Draft, Prepared, PrepareError, Price, Result, Skip
+from goteo.channels.direct_mail.formats import DEFAULT_FORMAT, page_format
 from goteo.channels.direct_mail.lob import LobChannel
+from goteo.channels.direct_mail.prices import SETTING, PriceList
 from goteo.channels.direct_mail.print_house import PrintHouse
 from goteo.channels.direct_mail.qr import personal_url
 from goteo.channels.direct_mail.render import Mailer, MailerTemplate, render_mailer
@@ -27,13 +28,12 @@ from goteo.content.render import RenderError
 from goteo.engine.channel_needs import TRACKING
 from goteo.engine.model import Campaign, TemplateVariant
 
-DEFAULT_FORMAT = "a4"
-
 
 @dataclass
 class MailProvider:
     backend: PrintHouse | LobChannel
     sender: Sender  # the base URL and secret for the personal URL, the return address
+    prices: PriceList | None = None  # GOTEO_MAIL_PRICES: what each mailer costs
     name: str = "mail"
     capabilities: frozenset[str] = field(init=False)
 
@@ -44,6 +44,7 @@ class MailProvider:
     def prepare(self, draft: Draft) -> Prepared:
         mailer, variant = render_draft(draft, self.sender)
         address, fmt = mailer.address, mailer.format
+        price, unpriced = self.price(fmt.key, address.country)
         return Prepared(
             draft.delivery_id,
             mailer,
@@ -51,7 +52,16 @@ class MailProvider:
             address_hash=email_hash(draft.contact["email"]),
             subject=f"{fmt.kind} {draft.template} ({fmt.key})",
             links=(variant.landing or self.sender.base_url,),
+            price=price,
+            unpriced=unpriced,
         )
+
+    def price(self, fmt: str, country: str) -> tuple[Price | None, str]:
+        """The mailer's price from the price list, or None and why it has none."""
+        if self.prices is None:
+            return None, f"no mail prices configured ({SETTING})"
+        price = self.prices.price(fmt, country)
+        return price, "" if price is not None else self.prices.unpriced(fmt, country)
 
     def deliver(self, message: Prepared) -> Result:
         assert isinstance(message.payload, Mailer)

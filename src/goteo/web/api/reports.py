@@ -111,6 +111,19 @@ class SplitSection(Closed):
     decision: SplitDecisionOut | None
 
 
+class Postage(Closed):
+    """What the campaign's mailers cost against its postage budget
+    (docs/direct-mail.md#the-postage-budget), amounts as text in the currency's minor unit."""
+
+    budget: str | None = Field(examples=["500.00"])
+    currency: str | None = Field(examples=["EUR"])
+    spent: str = Field(description="the mailers recorded sent")
+    mailers: int = Field(description="how many were sent")
+    in_flight: str = Field(description="mailers handed to the provider, not yet recorded")
+    in_flight_mailers: int
+    remaining: str | None = Field(examples=["1.80"])
+
+
 class CampaignReport(Closed):
     campaign: dict[str, Any]
     goal: Goal
@@ -122,6 +135,9 @@ class CampaignReport(Closed):
     conversions: int
     revenue: dict[str, str]
     steps: list[StepFigures]
+    postage: Postage | None = Field(
+        description="null for a campaign with no budget whose mailers cost nothing"
+    )
     variants: list[dict[str, Any]]
     exposures: ReportExposures
     split: SplitSection | None = Field(
