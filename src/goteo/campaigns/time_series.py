@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Count, DateField, F, Func, Sum
 
+from goteo.campaigns.delivery_kinds import TEST
 from goteo.campaigns.models import Conversion, Delivery, DeliveryStatus
 
 MEASURES = ("sends", "opens", "clicks", "conversions")
@@ -78,7 +79,7 @@ def daily_series(now: datetime, days: int, campaign_id: int | None = None) -> Se
         return found.setdefault((day, channel), DayFigures(day, channel))
 
     # Only a sent message has a send, open or click time: each query reads its own index.
-    deliveries = Delivery.objects.all()
+    deliveries = Delivery.objects.exclude(kind=TEST)  # a test send counts nowhere
     if campaign_id is not None:
         deliveries = deliveries.filter(campaign_id=campaign_id)
     for measure, column in (("sends", "sent_at"), ("opens", "opened_at"), ("clicks", "clicked_at")):
