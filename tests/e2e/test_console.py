@@ -1,5 +1,6 @@
 """The web app in a real browser: sign in, the dashboard, pausing and resuming a campaign,
-signing out; and no serious accessibility violation on any of its pages."""
+a test send to seed addresses, signing out; and no serious accessibility violation on any of
+its pages."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import pytest
 
 from tests.e2e.axe import serious_violations
 from tests.e2e.conftest import Site
+from tests.integration.flow_helpers import parse
+from tests.integration.procs import goteo_json
+from tests.smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real browser and server
 
@@ -72,6 +76,28 @@ def test_sign_in_see_the_dashboard_pause_resume_and_sign_out(page: Any, site: Si
     expect(page.locator("h1")).to_have_text("Sign in")
     page.goto(f"{site.url}/app/campaigns")
     expect(page.locator("h1")).to_have_text("Sign in")  # the session is gone
+
+
+def test_a_test_send_from_the_campaign_page_reaches_the_seeds(page: Any, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    create_admin(site)
+    sign_in(page, site)
+    page.goto(f"{site.url}/app/campaigns/e2e-welcome")
+    page.get_by_label("Seed addresses (comma-separated)").fill("qa@example.org, not-an-address")
+    page.get_by_role("button", name="Send the test").click()
+    expect(page.locator("#test-seeds-error")).to_contain_text("not-an-address")
+    page.get_by_label("Seed addresses (comma-separated)").fill("qa@example.org")
+    page.get_by_label("Render for the contact", exact=False).fill(site.contact)
+    page.get_by_role("button", name="Send the test").click()
+    expect(page.locator("#test-sent")).to_contain_text("1 test message queued")
+    expect(page.get_by_label("Seed addresses (comma-separated)")).to_have_value("qa@example.org")
+    with SmtpSink() as sink:
+        totals = goteo_json(site.env | {"GOTEO_EMAIL_URL": sink.url}, "worker", "--until-idle")
+        assert totals["sent"] == 1, totals
+        message = parse(sink.messages[0][2])
+    assert message["to"].addresses[0].addr_spec == "qa@example.org"
+    assert str(message["subject"]).startswith("[Test] ")
 
 
 def test_no_serious_accessibility_violation_on_the_app_pages(page: Any, site: Site) -> None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from goteo.campaigns.delivery_kinds import TEST
 from goteo.campaigns.models import Conversion, Delivery, DeliveryStatus
 from goteo.contacts.models import ProviderEvent
 
@@ -58,9 +59,10 @@ def week_start(now: datetime) -> datetime:
 
 
 def messages_per_channel(now: datetime) -> list[ChannelCounts]:
-    """Sent messages today and this week, per channel (every kind of delivery counts)."""
+    """Sent messages today and this week, per channel (every kind of delivery counts, but a
+    test send)."""
     today, week = day_start(now), week_start(now)
-    sent = Delivery.objects.filter(status=DeliveryStatus.SENT)
+    sent = Delivery.objects.filter(status=DeliveryStatus.SENT).exclude(kind=TEST)
     rows = (
         sent.filter(sent_at__gte=min(today, week), sent_at__lte=now)
         .values("channel")
@@ -95,7 +97,7 @@ def rates(now: datetime) -> Rates:
     """Bounces and complaints about the messages sent in the last 30 days."""
     window = Delivery.objects.filter(
         status=DeliveryStatus.SENT, sent_at__gte=now - RATE_WINDOW, sent_at__lte=now
-    )
+    ).exclude(kind=TEST)
     events = ProviderEvent.objects.filter(delivery_id__in=window.values("id"))
 
     def about(kind: str) -> int:

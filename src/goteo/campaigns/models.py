@@ -29,6 +29,8 @@ class Campaign(models.Model):
     trigger_kind = models.CharField(max_length=32, default="manual")
     trigger_value = models.CharField(max_length=64, blank=True, default="")
     priority = models.IntegerField(default=0)  # higher goes first under a frequency cap
+    # The seed addresses of the last test send, offered again next time.
+    test_seeds = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

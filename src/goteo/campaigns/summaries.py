@@ -14,7 +14,11 @@ DELIVERY_FIELDS = (
     "channel", "receipt", "provider_message_id", "segments",
 )  # fmt: skip
 # What a delivery that belongs to no campaign is, by its kind.
-_OWN_MESSAGES = {"notification": "lead hand-off", "webhook": "lead hand-off webhook"}
+_OWN_MESSAGES = {
+    "notification": "lead hand-off",
+    "webhook": "lead hand-off webhook",
+    "test": "test send",
+}
 _TRANSACTIONAL = {"confirm": "confirmation"}
 
 
@@ -34,7 +38,8 @@ def recent_deliveries(
 
 def delivery_source(row: dict[str, Any]) -> str:
     """What sent it, for people: the campaign's key, or "confirmation" (double opt-in),
-    "lead hand-off" (the owner's notification) and "lead hand-off webhook"."""
+    "lead hand-off" (the owner's notification), "lead hand-off webhook" and "test send" (to a
+    seed address)."""
     if row.get("campaign__key"):
         return str(row["campaign__key"])
     if row.get("kind") == "transactional":

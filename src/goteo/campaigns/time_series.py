@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Count, Sum
 
+from goteo.campaigns.delivery_kinds import TEST
 from goteo.campaigns.models import Conversion, Delivery, DeliveryStatus
 from goteo.campaigns.moment_sql import UtcDay
 
@@ -80,7 +81,7 @@ def daily_series(now: datetime, days: int, campaign_id: int | None = None) -> Se
         return found.setdefault((day, channel), DayFigures(day, channel))
 
     # Only a sent message has a send, open or click time: each query reads its own index.
-    deliveries = Delivery.objects.all()
+    deliveries = Delivery.objects.exclude(kind=TEST)  # a test send counts nowhere
     if campaign_id is not None:
         deliveries = deliveries.filter(campaign_id=campaign_id)
     for measure, column in (("sends", "sent_at"), ("opens", "opened_at"), ("clicks", "clicked_at")):

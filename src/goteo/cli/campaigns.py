@@ -1,4 +1,4 @@
-"""``goteo campaign``: validate, apply, list, pause, resume, pick-winner."""
+"""``goteo campaign``: validate, apply, list, pause, resume, pick-winner, test-send."""
 
 from __future__ import annotations
 
@@ -15,11 +15,15 @@ from goteo.cli.output import (
     show_warnings,
     table,
 )
+from goteo.cli.test_send import test_send
 
 
 @click.group()
 def campaign() -> None:
     """Campaigns as code: YAML or JSON documents."""
+
+
+campaign.add_command(test_send)
 
 
 @campaign.command()

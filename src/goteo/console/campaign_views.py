@@ -1,5 +1,5 @@
-"""Campaigns: the list, one campaign (status, versions, per-step figures), pause and resume,
-and picking a split's winner by hand.
+"""Campaigns: the list, one campaign (status, versions, per-step figures, the test-send form),
+pause and resume, and picking a split's winner by hand.
 
 Pause and resume are POST forms calling the same action as ``goteo campaign pause``.
 """
@@ -25,6 +25,7 @@ from goteo.campaigns.versions import campaign_for_version
 from goteo.console.access import edit, page
 from goteo.console.flow_diagram import flow_context
 from goteo.console.rendering import show
+from goteo.console.test_send_form import test_form
 
 REASON_MAX = 200
 
@@ -36,6 +37,14 @@ def campaigns(request: HttpRequest) -> HttpResponse:
 
 @page
 def campaign(request: HttpRequest, key: str) -> HttpResponse:
+    tested = request.GET.get("tested", "")
+    return campaign_page(request, key, {"tested": int(tested) if tested.isdigit() else 0})
+
+
+def campaign_page(
+    request: HttpRequest, key: str, extra: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """The campaign page, with ``extra`` (the test-send form's values and errors)."""
     try:
         row = find_campaign(key)
     except NoSuchCampaign:
@@ -48,14 +57,17 @@ def campaign(request: HttpRequest, key: str) -> HttpResponse:
     if row.current_version is not None:
         # A stored version was checked when applied; it is parsed once, then cached.
         current = row.current_version
-        flow = flow_context(row, campaign_for_version(current.id, current.checksum), report)
+        definition = campaign_for_version(current.id, current.checksum)
+        flow = flow_context(row, definition, report) | {"definition": definition}
     context = {
         "campaign": row,
         "report": report,
         "versions": versions,
         "ended": ended_per_reason(row),
+        "test": test_form(row, flow.get("definition")),
     } | flow
-    return show(request, "console/campaign.html", context, section="campaigns")
+    context = context | extra
+    return show(request, "console/campaign.html", context, section="campaigns", status=status)
 
 
 @edit

@@ -1,6 +1,7 @@
 """The campaign editor: the document as YAML, forms that add, move and remove steps, live
-validation (the parser ``goteo campaign validate`` runs, with its messages and lines), and
-saving as a new version through the action ``goteo campaign apply`` uses."""
+validation (the parser ``goteo campaign validate`` runs, with its messages and lines), a test
+send of the text on screen, and saving as a new version through the action ``goteo campaign
+apply`` uses."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from goteo.console.step_edits import (
     remove_step,
     step_summaries,
 )
+from goteo.console.test_send_form import test_form
 from goteo.engine.problems import CampaignInvalid, Problem
 
 STARTER = """\
@@ -96,6 +98,23 @@ def _editor(
     return show(request, "console/editor.html", context, section="campaigns", status=status)
 
 
+def editor_page(
+    request: HttpRequest,
+    key: str,
+    source: str,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    tested: int = 0,
+) -> HttpResponse:
+    """The editor of ``key`` showing ``source`` (unsaved), with the test-send form's values,
+    its errors, or how many test messages it queued."""
+    context = _context(key, source)
+    row = Campaign.objects.get(key=key)
+    test = test_form(row, context["check"]["definition"], values, errors)
+    return _editor(request, key, source, status, test=test, tested=tested)
+
+
 @page
 def new_campaign(request: HttpRequest) -> HttpResponse:
     return _editor(request, "", STARTER)
@@ -104,7 +123,7 @@ def new_campaign(request: HttpRequest) -> HttpResponse:
 @page
 def edit_campaign(request: HttpRequest, key: str) -> HttpResponse:
     editing, source = _editing(key)
-    return _editor(request, editing, source)
+    return editor_page(request, editing, source)
 
 
 def _posted(request: HttpRequest) -> tuple[str, str]:

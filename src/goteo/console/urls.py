@@ -16,6 +16,7 @@ from goteo.console import (
     outbox_views,
     results_views,
     simulate_views,
+    test_send_views,
     user_views,
     version_views,
 )
@@ -41,6 +42,12 @@ urlpatterns = [
     path("campaigns/<str:key>", campaign_views.campaign, name="campaign"),
     path("campaigns/<str:key>/status", campaign_views.set_status, name="campaign-status"),
     path("campaigns/<str:key>/winner", campaign_views.pick_winner, name="campaign-winner"),
+    path("campaigns/<str:key>/test-send", test_send_views.test_send, name="test-send"),
+    path(
+        "campaigns/<str:key>/test-send-draft",
+        test_send_views.test_send_draft,
+        name="test-send-draft",
+    ),
     # Contacts: the list, a contact and its timeline, import, export, data rights.
     path("contacts", contact_views.contacts, name="contacts"),
     path("contacts.csv", export_views.contacts_csv, name="contacts-csv"),

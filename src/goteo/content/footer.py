@@ -47,7 +47,7 @@ def add_footer(
         _unless(_html_shows(html, address), address),
     )
     if any(html_needs):
-        html = _insert(html, _html_footer(lang, *html_needs))
+        html = append_html(html, _html_footer(lang, *html_needs))
     text_needs = (_unless(url in text, url), _unless(where in " ".join(text.split()), address))
     if any(text_needs):
         text = f"{text.rstrip()}\n\n{_text_footer(lang, *text_needs)}"
@@ -87,7 +87,8 @@ def _text_footer(lang: str, url: str, address: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _insert(html: str, footer: str) -> str:
+def append_html(html: str, footer: str) -> str:
+    """``footer`` just before ``</body>``, or at the end when there is none."""
     end = html.lower().rfind("</body>")
     if end < 0:
         return html.rstrip() + footer

@@ -17,8 +17,10 @@ from typing import Any
 
 from goteo.accounts.actor import acting_as
 from goteo.actions.campaigns import do_set_campaign_status
+from goteo.campaigns.delivery_kinds import TEST
 from goteo.campaigns.exposures import Touch, sent_touch
 from goteo.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from goteo.campaigns.test_messages import test_campaign, test_sample
 from goteo.campaigns.versions import campaign_for_version
 from goteo.channels.base import (
     Delivered,
@@ -101,16 +103,20 @@ def send_claimed(
 
 
 def _draft(row: dict[str, Any]) -> Draft:
-    # Campaign messages (marketing, notify and webhook steps) use the campaign's templates.
-    version = row["enrollment__version_id"]
-    campaign = (
-        campaign_for_version(version, row["enrollment__version__checksum"])
-        if version is not None
-        else system_campaign(row["template"], row["locale"], row["context"] or {})
-    )
+    # Campaign messages (marketing, notify and webhook steps) use the campaign's templates; a
+    # test send carries the variant it tests, and maybe a made-up sample contact.
+    version, context = row["enrollment__version_id"], row["context"] or {}
+    contact = _contact(row)
+    if row["kind"] == TEST:
+        campaign = test_campaign(context, row["template"], row["locale"])
+        contact = dict(test_sample(context) or contact)
+    elif version is not None:
+        campaign = campaign_for_version(version, row["enrollment__version__checksum"])
+    else:
+        campaign = system_campaign(row["template"], row["locale"], context)
     return Draft(
-        row["id"], row["kind"], campaign, row["template"], row["locale"], _contact(row),
-        row["context"] or {}, row["attempts"],
+        row["id"], row["kind"], campaign, row["template"], row["locale"], contact, context,
+        row["attempts"],
     )  # fmt: skip
 
 

@@ -5,9 +5,10 @@ decision itself is pure, so it is tested without a database. Marketing messages 
 (``engine/pacing.py``): a frequency cap shared by every campaign, where higher priorities take
 the slots first, and quiet hours on the contact's wall clock. See docs/pacing.md. Every
 channel's messages pass here, notifications, webhooks and social posts included
-(docs/channels.md); an SMS also needs the contact's own SMS consent (docs/sms.md). A mailer
-of a campaign with a postage budget goes only if its price keeps the campaign within it;
-otherwise the campaign is paused (docs/direct-mail.md#the-postage-budget).
+(docs/channels.md), and test sends to seed addresses (docs/console.md); an SMS also needs the
+contact's own SMS consent (docs/sms.md). A mailer of a campaign with a postage budget goes only
+if its price keeps the campaign within it; otherwise the campaign is paused
+(docs/direct-mail.md#the-postage-budget).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from goteo.campaigns.delivery_kinds import AUDIENCE, NOTIFICATION, TRANSACTIONAL, WEBHOOK
+from goteo.campaigns.delivery_kinds import AUDIENCE, NOTIFICATION, TEST, TRANSACTIONAL, WEBHOOK
 from goteo.channels.base import Price
 from goteo.contacts.suppression_keys import HARD_REASONS
 from goteo.engine.pacing import Pacing, cap_allows, next_allowed
@@ -94,6 +95,10 @@ def decide(kind: str, facts: Facts, now: datetime, pacing: Pacing = NO_PACING) -
     if kind in (NOTIFICATION, WEBHOOK, AUDIENCE):  # to our own side, or to the public
         if facts.campaign_status not in (None, "active"):
             return Hold()  # a campaign's notify, webhook or social step, paused meanwhile
+        return Send()
+    if kind == TEST:  # to a seed address, not to the sample contact it is rendered for
+        if facts.suppression is not None:
+            return Suppress(f"seed address suppressed: {facts.suppression}")
         return Send()
     if facts.consent_refusal is not None:
         return Suppress(facts.consent_refusal)

@@ -14,6 +14,7 @@ from goteo.content.context import contact_context, render_context
 from goteo.content.footer import add_footer
 from goteo.content.links import add_pixel, track_links
 from goteo.content.render import Rendered, Renderer
+from goteo.content.test_notice import SUBJECT_PREFIX, add_test_notice
 from goteo.engine.model import Campaign
 
 
@@ -75,14 +76,17 @@ class Composer:
         *,
         extra: dict[str, Any] | None = None,
         marketing: bool = True,
+        test: bool = False,
     ) -> OutgoingEmail:
         """``contact`` is a row with email, names, locale, timezone and attributes.
 
         ``extra`` adds values for a transactional template (the confirmation link); only
-        marketing messages carry the unsubscribe headers.
+        marketing messages carry the unsubscribe headers. A ``test`` (to a seed address) has
+        the footer with links that name no one, a test notice, no tracking and no headers.
         """
-        unsubscribe_url = f"{self.sender.base_url}/u/{unsubscribe_token(contact['id'])}"
-        preferences_url = f"{self.sender.base_url}/p/{preference_token(contact['id'])}"
+        base = self.sender.base_url
+        unsubscribe_url = f"{base}/u/{'test' if test else unsubscribe_token(contact['id'])}"
+        preferences_url = f"{base}/p/{'test' if test else preference_token(contact['id'])}"
         mid = message_id(delivery_id, self.sender)
         person = contact_context(
             email=contact["email"],
@@ -107,6 +111,8 @@ class Composer:
         if marketing:
             rendered = self._with_footer(rendered, unsubscribe_url, locale)
             rendered, links = self._tracked(rendered, delivery_id)
+        elif test:
+            rendered = self._as_test(rendered, unsubscribe_url, locale, campaign, contact)
         full_name = " ".join(p for p in (contact["first_name"], contact["last_name"]) if p)
         return OutgoingEmail(
             delivery_id=delivery_id,
@@ -118,7 +124,8 @@ class Composer:
             html=rendered.html,
             text=rendered.text,
             headers=self._headers(campaign, unsubscribe_url, contact["id"]) if marketing else {},
-            return_path=self._return_path(delivery_id),
+            # A test's bounce names no delivery: it never touches the sample contact.
+            return_path="" if test else self._return_path(delivery_id),
             links=links,
         )
 
@@ -137,6 +144,21 @@ class Composer:
             locale=locale,
         )
         return Rendered(subject=rendered.subject, html=html, text=text)
+
+    def _as_test(
+        self,
+        rendered: Rendered,
+        unsubscribe_url: str,
+        locale: str,
+        campaign: Campaign,
+        contact: Any,
+    ) -> Rendered:
+        footed = self._with_footer(rendered, unsubscribe_url, locale)
+        html, text = add_test_notice(
+            footed.html, footed.text, locale=locale, campaign=campaign.name,
+            contact=contact["email"],
+        )  # fmt: skip
+        return Rendered(subject=SUBJECT_PREFIX + rendered.subject, html=html, text=text)
 
     def _tracked(self, rendered: Rendered, delivery_id: int) -> tuple[Rendered, tuple[str, ...]]:
         """Links through ``/l/<token>`` and an open pixel, as configured (docs/tracking.md).

@@ -2,7 +2,8 @@
 
 Marketing and transactional messages go to the contact; a notification (a ``notify`` step, a
 lead hand-off) is an email to a salesperson about the contact, sent to ``context["to"]`` (or
-``GOTEO_SALES_ADDRESS``) without unsubscribe headers.
+``GOTEO_SALES_ADDRESS``) without unsubscribe headers; a test send goes to its seed address,
+marked as a test, with inert unsubscribe and preference links and nothing tracked.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 
-from goteo.campaigns.delivery_kinds import MARKETING, NOTIFICATION
+from goteo.campaigns.delivery_kinds import MARKETING, NOTIFICATION, TEST
+from goteo.campaigns.test_messages import test_recipient
 from goteo.channels.base import (
     Draft,
     EmailChannel,
@@ -41,11 +43,14 @@ class EmailProvider:
             message = self.composer.compose(
                 draft.delivery_id, draft.campaign, draft.template, draft.locale, draft.contact,
                 extra=dict(draft.context), marketing=draft.kind == MARKETING,
+                test=draft.kind == TEST,
             )  # fmt: skip
         except RenderError as exc:
             raise PrepareError(str(exc)) from exc
         if draft.kind == NOTIFICATION:
             message = self._to_staff(message, str(draft.context.get("to") or ""))
+        elif draft.kind == TEST:  # to the seed address, checked against the suppression list
+            message = replace(message, to_addr=test_recipient(draft.context), to_name="")
         return Prepared(
             draft.delivery_id,
             message,
