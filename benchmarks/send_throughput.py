@@ -290,7 +290,7 @@ def main() -> None:
     sink = start_sink(port)
     if args.ledger:
         try:
-            kinds = ("sqlite",) if args.no_postgres else ("sqlite", "postgres")
+            kinds = [k for k in ("sqlite", "postgres") if not getattr(args, f"no_{k}")]
             ledger_report([ledger_cost(k, small, port, folder, args.rounds) for k in kinds], args)
         finally:
             sink.terminate()
