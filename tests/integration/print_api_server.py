@@ -3,7 +3,8 @@
 It checks every request (basic authentication with the key, an ``Idempotency-Key``, a
 multipart body with the fields the endpoint needs, PDFs that are PDFs), stores one letter or
 postcard per idempotency key and answers a repeated key with the stored object, as Lob does.
-``drop_next`` makes it create the object and then close the connection without answering.
+``drop_next`` makes it create the object and then close the connection without answering;
+``expected_delivery`` is the date it promises (None: it gives none, as some providers do).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ NEEDS = {
 class PrintApi:
     status: int = 0  # answer every request with this status instead (0: behave)
     drop_next: int = 0  # requests to create, then hang up on without an answer
+    expected_delivery: str | None = "2026-12-10"  # the answer's expected_delivery_date
     requests: list[dict[str, Any]] = field(default_factory=list)
     created: dict[str, dict[str, Any]] = field(default_factory=dict)  # by idempotency key
 
@@ -87,10 +89,11 @@ class PrintApi:
             kind = "ltr" if path.endswith("letters") else "psc"
             self.created[key] = {
                 "id": f"{kind}_{len(self.created) + 1:04d}",
-                "expected_delivery_date": "2026-12-10",
                 "metadata": {"goteo_delivery": fields["metadata[goteo_delivery]"].decode()},
                 "to": {k[3:-1]: v.decode() for k, v in fields.items() if k.startswith("to[")},
             }
+            if self.expected_delivery is not None:
+                self.created[key]["expected_delivery_date"] = self.expected_delivery
             if self.drop_next:
                 self.drop_next -= 1
                 return 0, None

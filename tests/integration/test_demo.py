@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
+from decimal import Decimal
 from email.header import decode_header, make_header
 from importlib import resources
 from pathlib import Path
@@ -19,8 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 from PIL import Image
-from tests.integration.procs import free_port, kill_group, message_ids, start_goteo
+from tests.integration.procs import free_port, goteo_json, kill_group, message_ids, start_goteo
 
+from goteo.demo.shoppers import Purchase, planned_purchase
 from goteo.mailcatcher import caught
 
 pytestmark = pytest.mark.slow  # it runs `goteo demo` as a real process
@@ -35,6 +37,8 @@ FINISHED = (
     r"<h2>SMS \({contacts}\)</h2>",
     r"<h2>Social posts \(30\)</h2>",
 )
+SUMMARY = re.compile(r'<p id="summary">(\d+) exposed contact\(s\), (\d+) converted')
+BUCKET_ROW = re.compile(r'<tr><td>([^<]+)</td><td class="num">(\d+)</td><td class="num">(\d+)</td>')
 FIRST_NAME = re.compile(r"\{\{\s*contact\.first_name\s*\|\s*default:\s*'([^']*)'\s*\}\}")
 
 
@@ -71,6 +75,31 @@ def wait_for_the_course_end(
     raise AssertionError(f"the outbox never showed everything: {shown}")
 
 
+def wait_for_the_purchases(
+    base: str, proc: subprocess.Popen[str], contacts: int, buyers: int, seconds: float = 60
+) -> str:
+    """The law-of-29 page once every planned purchase is counted as a conversion."""
+    deadline = time.monotonic() + seconds
+    page = ""
+    while time.monotonic() < deadline and proc.poll() is None:
+        status, page = fetch(f"{base}/outbox/exposures")
+        assert status == 200
+        found = SUMMARY.search(page)
+        if found and (int(found[1]), int(found[2])) == (contacts, buyers):
+            return page
+        time.sleep(0.5)
+    raise AssertionError(f"the report never counted {buyers} conversions: {SUMMARY.search(page)}")
+
+
+def planned_purchases() -> dict[str, Purchase]:
+    """Each demo contact who buys the course -> what they buy, from the demo's seeded plan."""
+    demo = resources.files("goteo.demo")
+    with demo.joinpath("contacts.csv").open(encoding="utf-8") as stream:
+        plans = {r["email"]: planned_purchase(r["email"], r["address_country"])
+                 for r in csv.DictReader(stream)}  # fmt: skip
+    return {email: plan for email, plan in plans.items() if plan is not None}
+
+
 def expected_welcome_subjects() -> dict[str, str]:
     """Each demo contact's email -> the welcome subject it must receive, from the source files."""
     demo = resources.files("goteo.demo")
@@ -102,6 +131,8 @@ def test_demo_runs_serves_and_delivers_in_every_language(tmp_path: Path) -> None
     env.pop("DJANGO_SETTINGS_MODULE", None)
     data = tmp_path / "demo"
     expected = expected_welcome_subjects()
+    purchases = planned_purchases()
+    assert 0 < len(purchases) < len(expected)  # some buy, not everyone
     proc = start_goteo(
         env,
         "demo",
@@ -130,8 +161,14 @@ def test_demo_runs_serves_and_delivers_in_every_language(tmp_path: Path) -> None
         picture.load()  # decodes every pixel
         assert picture.format == "PNG" and picture.width > 500
         assert re.search(r"\+\d{1,3} •+ \d\d", page), "no masked number on the SMS list"
-        status, report = fetch(f"{base}/outbox/exposures")
-        assert status == 200 and "drip-101" in report and "email + mail + sms" in report
+        # Contacts bought the course along the way: the law-of-29 table fills in.
+        report = wait_for_the_purchases(base, proc, len(expected), len(purchases))
+        assert "drip-101" in report and "email + mail + sms" in report
+        overall = report.split('<table id="buckets">')[1].split("</table>")[0]
+        rows = {bucket: (int(n), int(c)) for bucket, n, c in BUCKET_ROW.findall(overall)}
+        assert sum(n for n, _ in rows.values()) == len(expected)
+        assert sum(c for _, c in rows.values()) == len(purchases)
+        assert rows["6–10"][1] > 0  # most buy late in the course
     finally:
         proc.terminate()  # the demo stops its web server and worker on SIGTERM
         try:
@@ -159,6 +196,13 @@ def test_demo_runs_serves_and_delivers_in_every_language(tmp_path: Path) -> None
     assert len(list((data / "sms").glob("goteo-sms-*.json"))) == contacts
     posted = {p.parent.name for p in (data / "social").glob("*/*.json")}
     assert posted == LANGUAGES, posted
+    # The purchases went in as events: conversions credited to the course, with their revenue.
+    results = goteo_json({**env, "GOTEO_DATA_DIR": str(data)}, "report", "drip-101")
+    assert results["conversions"] == len(purchases)
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    for plan in purchases.values():
+        revenue[plan.currency] += plan.value
+    assert results["revenue"] == {currency: f"{value:.2f}" for currency, value in revenue.items()}
     russian = received["olga.ivanova@example.com"]
     assert all(re.search("[а-яА-Я]", s) for s in russian), russian
     assert all(len(subjects) == 5 for subjects in received.values()), received

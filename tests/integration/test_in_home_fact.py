@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from tests.in_home_campaign import DOC
 from tests.integration.flow_helpers import T0, apply, people, simple_template
 
 from goteo.actions.enroll import do_enroll
@@ -16,17 +17,6 @@ from goteo.engine.state import EnrollmentState
 from goteo.worker.in_home import in_home_fact
 
 pytestmark = pytest.mark.django_db
-
-DOC = """\
-key: card
-steps:
-  - {id: card, send: mail, template: card}
-  - {id: later, wait: {after: in_home, for: 3d}}
-  - {id: again, send: mail, template: card}
-templates:
-  card:
-    en: {subject: Card, html: "<p>Hi</p>"}
-"""
 
 
 def mailer(step: str, created: datetime, in_home: date | None) -> Delivery:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tests.in_home_campaign import DOC
 
 from goteo.engine.advance import ContactView, advance
 from goteo.engine.flow_graph import flow_graph
@@ -15,18 +16,6 @@ from goteo.engine.state import EnrollmentState
 from goteo.engine.steps import WaitStep
 
 T0 = datetime(2024, 1, 15, 10, 0, tzinfo=UTC)
-DOC = """\
-key: card
-steps:
-  - {id: card, send: mail, template: card}
-  - {id: later, wait: {after: in_home, for: 3d}}
-  - {id: thanks, send: email, template: thanks}
-templates:
-  card:
-    en: {subject: Card, html: "<p>Hi</p>"}
-  thanks:
-    en: {subject: Thanks, html: "<p>Thanks</p>"}
-"""
 
 
 def test_parses_the_wait_after_the_in_home_date() -> None:

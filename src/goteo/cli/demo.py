@@ -72,8 +72,10 @@ def demo(speed: float, port: int, smtp_port: int, data_dir: str, duration: float
 
     setup_django()
     from goteo.cli.demo_data import load_demo_data
+    from goteo.cli.demo_shoppers import Shoppers
 
-    summary = load_demo_data(folder)
+    loaded = load_demo_data(folder)
+    shoppers = Shoppers(loaded.emails)  # some contacts buy the course as the days go by
     password = _demo_admin()
     catcher = MailCatcher(folder / "mailbox", port=smtp_port)
     catcher.start()
@@ -83,7 +85,7 @@ def demo(speed: float, port: int, smtp_port: int, data_dir: str, duration: float
         subprocess.Popen([*python, "worker", "--speed", str(speed)]),
     ]
     click.echo(f"""
-Goteo demo is running ({summary}).
+Goteo demo is running ({loaded.summary}).
   Web app:                    http://127.0.0.1:{port}/app/
     sign in as {DEMO_ADMIN}, password {password}
   Outbox (refreshes itself):  http://127.0.0.1:{port}/outbox
@@ -111,6 +113,7 @@ Ctrl-C stops everything.""")
                     "a demo process stopped unexpectedly; shutting down", fg="red", err=True
                 )
                 break
+            shoppers.step()
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass

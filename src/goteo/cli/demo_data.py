@@ -3,6 +3,7 @@ their SMS consent, and the social calendar moved to the demo's present."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -63,8 +64,16 @@ def _apply_calendar(data_dir: Path) -> str:
     return f"calendar {applied.calendar.key} ({applied.scheduled} posts scheduled)"
 
 
-def load_demo_data(data_dir: Path) -> str:
-    """Migrate, then load everything; returns a one-line summary."""
+@dataclass(frozen=True)
+class DemoData:
+    """What was loaded: a one-line summary, and the demo contacts' addresses."""
+
+    summary: str
+    emails: list[str]
+
+
+def load_demo_data(data_dir: Path) -> DemoData:
+    """Migrate, then load everything."""
     from django.core.management import call_command
 
     from goteo.actions.campaigns import do_apply_campaign
@@ -89,7 +98,8 @@ def load_demo_data(data_dir: Path) -> str:
     ids = list(Contact.objects.filter(email__in=report.emails).values_list("id", flat=True))
     reports = do_subscribe(ids, "newsletter", now)
     enrolled = sum(r.enrolled for r in reports.values())
-    return (
+    summary = (
         f"campaign {applied.campaign.key} ({applied.outcome}), {report.imported} contacts "
         f"({texts} newly agreed to texts), {enrolled} newly enrolled, {calendar}"
     )
+    return DemoData(summary, list(report.emails))
