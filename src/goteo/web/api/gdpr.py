@@ -11,9 +11,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest, JsonResponse
+from pydantic import create_model
 
 from goteo.actions.errors import ActionError
 from goteo.actions.gdpr import do_erase_contact, do_export_contact
+from goteo.actions.gdpr_sections import SECTIONS
 from goteo.web.api.contacts import Email, refused_email
 from goteo.web.api.errors import error
 from goteo.web.api.ninja_api import Closed, operation
@@ -21,7 +23,7 @@ from goteo.web.api.ninja_api import Closed, operation
 Rows = list[dict[str, Any]]
 
 
-class Export(Closed):
+class ExportedCard(Closed):
     exported_at: datetime
     contact: dict[str, Any]
     suppression: dict[str, Any] | None
@@ -29,13 +31,14 @@ class Export(Closed):
     subscriptions: Rows
     consents: Rows
     journeys: Rows
-    deliveries: Rows
-    provider_events: Rows
-    events: Rows
-    visitors: Rows
-    coupons: Rows
-    conversions: Rows
-    score_changes: Rows
+
+
+# The card's parts and one list of rows per section the export reads (``gdpr_sections``).
+Export = create_model(
+    "Export",
+    __base__=ExportedCard,
+    **{name: (Rows, ...) for name, _ in SECTIONS.values()},  # type: ignore[call-overload]
+)
 
 
 class Erased(Closed):
