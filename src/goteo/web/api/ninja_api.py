@@ -31,6 +31,10 @@ View = Callable[..., Any]
 PREFIX = "/api/v1"
 SECURITY_SCHEME = "apiKey"
 URL_TOO_LONG = {"description": "The URL is longer than the server takes (4 KB)"}
+UNREADABLE = {  # answered before any view by web/http/request_guard.py
+    "description": "A parameter holds a NUL character, or is given more than once",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
+}
 DESCRIPTION = (
     "Goteo's REST API. Send `Authorization: Bearer <key>`: the operator's GOTEO_API_KEY "
     "(every scope) or a key made with `goteo api-key create` (its scopes only). A missing, "
@@ -40,8 +44,9 @@ DESCRIPTION = (
 
 class Document(OpenAPISchema):
     """Ninja's OpenAPI document of ``api``, with what Goteo's API adds to every one: the
-    bearer key scheme, the server (``GOTEO_BASE_URL``), the 414 answer to a URL over 4 KB,
-    and the request bodies views parse themselves."""
+    bearer key scheme, the server (``GOTEO_BASE_URL``), the 414 answer to a URL over 4 KB
+    and, where there are parameters, the 400 to one that cannot be read, and the request
+    bodies views parse themselves."""
 
     def __init__(self, api: NinjaAPI, path_prefix: str) -> None:
         super().__init__(api, path_prefix)
@@ -57,7 +62,10 @@ class Document(OpenAPISchema):
 
     def operation_details(self, operation: Operation) -> dict[str, Any]:
         details: dict[str, Any] = super().operation_details(operation)
-        details["responses"] = dict(sorted((details["responses"] | {414: URL_TOO_LONG}).items()))
+        shared: dict[int, Any] = {414: URL_TOO_LONG}
+        if details["parameters"]:
+            shared[400] = UNREADABLE
+        details["responses"] = dict(sorted((shared | details["responses"]).items()))
         return details
 
     def request_body(self, operation: Operation) -> dict[str, Any]:
