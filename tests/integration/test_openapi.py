@@ -332,3 +332,72 @@ def test_the_checker_finds_what_is_wrong(document: dict[str, Any], client: Clien
     assert problems(contact, real | {"status": "gone"}, document) != []
     with pytest.raises(ValueError, match="unsupported"):
         problems({"uniqueItems": True}, [], document)
+
+
+@pytest.mark.django_db
+def test_real_contacts_requests_and_answers_match_the_schema(
+    document: dict[str, Any], client: Client
+) -> None:
+    """The contact operations, whose bodies their views read themselves: what the upsert is
+    sent and every answer about the contact (created, updated, listed, its card, its export,
+    its erasure) validate against the document."""
+    upsert = document["paths"]["/api/v1/contacts"]["post"]
+    request_schema = upsert["requestBody"]["content"]["application/json"]["schema"]
+    body = {
+        "email": "Ana@Example.com",
+        "first_name": "Ana",
+        "locale": "es",
+        "attributes": {"plan": "pro"},
+        "postal_address": {
+            "name": "Ana",
+            "lines": ["Calle Mayor 1"],
+            "city": "Madrid",
+            "postal_code": "28013",
+            "region": "Madrid",
+            "country": "ES",
+        },
+        "subscribe": ["news"],
+        "company": "Acme",  # not a field: an attribute
+    }
+    check(document, request_schema, body)
+    for wrong in ({"first_name": "Ana"}, body | {"email": 5}, body | {"subscribe": [1]}):
+        assert problems(request_schema, wrong, document) != [], wrong
+    over = body | {"postal_address": {"lines": ["1", "2", "3", "4"]}}
+    assert problems(request_schema, over, document) != []
+
+    def post(data: dict[str, Any]) -> Any:
+        return client.post(
+            "/api/v1/contacts", data=json.dumps(data), content_type="application/json", headers=AUTH
+        )
+
+    created = post(body)
+    assert created.status_code == 201, created.json()
+    assert created.json()["postal_address"]["postal_code"] == "28013"
+    check(document, response_schema(upsert, 201), created.json())
+    updated = post({"email": "ana@example.com", "last_name": "López"})
+    assert updated.status_code == 200
+    check(document, response_schema(upsert, 200), updated.json())
+    refused = post({"email": "ana@example.com", "id": 7})
+    assert refused.status_code == 400 and refused.json()["fields"] == {"id": "cannot be set here"}
+    check(document, response_schema(upsert, 400), refused.json())
+
+    listing = client.get("/api/v1/contacts", {"limit": "1"}, headers=AUTH)
+    assert listing.status_code == 200 and len(listing.json()["contacts"]) == 1
+    check(
+        document, response_schema(document["paths"]["/api/v1/contacts"]["get"], 200), listing.json()
+    )
+    contact = document["paths"]["/api/v1/contacts/{email}"]
+    card = client.get("/api/v1/contacts/ana@example.com", headers=AUTH).json()
+    assert card["subscriptions"] == ["news"]
+    check(document, response_schema(contact["get"], 200), card)
+    assert problems(response_schema(contact["get"], 200) or {}, card | {"x": 1}, document) != []
+    export = client.get("/api/v1/contacts/ana@example.com/export", headers=AUTH)
+    assert export.status_code == 200
+    exported = document["paths"]["/api/v1/contacts/{email}/export"]["get"]
+    check(document, response_schema(exported, 200), export.json())
+    erased = client.delete("/api/v1/contacts/ana@example.com", headers=AUTH)
+    assert erased.status_code == 200
+    check(document, response_schema(contact["delete"], 200), erased.json())
+    gone = client.delete("/api/v1/contacts/ana@example.com", headers=AUTH)
+    assert gone.status_code == 404
+    check(document, response_schema(contact["delete"], 404), gone.json())

@@ -1,4 +1,5 @@
-"""Who may call the REST API: ``@api_scope("events:write")`` on a view.
+"""Who may call the REST API: each operation names its scope (``ninja_api.operation``), and
+``scope_refusal`` decides.
 
 A request carries ``Authorization: Bearer <key>``. The key is either ``GOTEO_API_KEY`` (the
 operator's key: every scope) or one made with ``goteo api-key create`` (only its scopes).
@@ -8,20 +9,16 @@ A missing, wrong or revoked key is 401; a good key without the scope is 403, nam
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
 from goteo.actions.api_keys import key_hash, touch_api_key
 from goteo.contacts.api_scopes import SCOPES
 from goteo.contacts.models import ApiKey
 
-View = Callable[..., HttpResponse]
 ALL_SCOPES = frozenset(SCOPES)
 WRONG_KEY = "missing, wrong or revoked API key (Authorization: Bearer <key>)"
 
@@ -60,25 +57,9 @@ def authenticate(key: str) -> Caller | None:
     return Caller(row.prefix, frozenset(row.scopes) & ALL_SCOPES)
 
 
-def api_scope(scope: str) -> Callable[[View], View]:
-    """Let the view run only for a key that holds ``scope``."""
-    if scope not in ALL_SCOPES:
-        raise ValueError(f"unknown API scope {scope!r}")
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            refused = scope_refusal(request, scope)
-            return refused if refused is not None else view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
-
-
 def scope_refusal(request: HttpRequest, scope: str) -> JsonResponse | None:
     """The 401 or 403 answer to a request whose key does not hold ``scope``; None when it
-    does. ``api_scope`` and the Django Ninja operations (``web/api/ninja_api.py``) share it."""
+    does."""
     if scope not in ALL_SCOPES:
         raise ValueError(f"unknown API scope {scope!r}")
     key = bearer(request)

@@ -23,7 +23,7 @@ def start(request: HttpRequest) -> HttpResponse:
     """Sets no cookie and needs none, like every public page."""
     links = [
         (reverse("health"), "Health check", "whether this server and its database answer"),
-        (reverse("api-openapi"), "API document", "the REST API, as an OpenAPI 3 document"),
+        (reverse("ninja:openapi_json"), "API document", "the REST API, as an OpenAPI 3 document"),
     ]
     if settings.GOTEO_OUTBOX_PAGE:
         links.append((reverse("outbox"), "Outbox", "the latest deliveries and caught messages"))
