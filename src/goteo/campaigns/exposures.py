@@ -134,8 +134,9 @@ def update_and_record(update: str, params: Sequence[Any], touch: Touch | None) -
         with connection.cursor() as cursor:
             cursor.execute(update, params)
             changed: bool = cursor.rowcount == 1
-        if changed and touch is not None:
-            record_touches([touch])
+            if changed and touch is not None and ledger_on():  # one row: no batch to build
+                _check_kind(touch)
+                cursor.execute(_one_row_insert(), _row(touch, sqlite=connection.vendor == "sqlite"))
         return changed
     _check_kind(touch)
     values = ", ".join(f"CAST(%s AS {t})" for t in _column_types())
@@ -148,6 +149,13 @@ def update_and_record(update: str, params: Sequence[Any], touch: Touch | None) -
         cursor.execute(sql, [*params, *_row(touch, sqlite=False)])
         found = cursor.fetchone()
     return bool(found is not None and int(found[0]) == 1)
+
+
+@lru_cache(maxsize=1)
+def _one_row_insert() -> str:
+    marks = ", ".join(["%s"] * len(COLUMNS))
+    table = Exposure._meta.db_table
+    return f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({marks}) {_ON_CONFLICT}"
 
 
 @lru_cache(maxsize=1)
