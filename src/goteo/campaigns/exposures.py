@@ -153,9 +153,14 @@ def update_and_record(update: str, params: Sequence[Any], touch: Touch | None) -
 
 @lru_cache(maxsize=1)
 def _one_row_insert() -> str:
+    """The sent mark's exposure. A row already there is this delivery's own, recorded before a
+    crash: it stays as it is (a mark is never the ``delivered`` report that upgrades one)."""
     marks = ", ".join(["%s"] * len(COLUMNS))
     table = Exposure._meta.db_table
-    return f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({marks}) {_ON_CONFLICT}"
+    return (
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({marks}) "
+        "ON CONFLICT (contact_id, dedupe_key) DO NOTHING"
+    )
 
 
 @lru_cache(maxsize=1)
