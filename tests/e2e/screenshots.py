@@ -124,6 +124,8 @@ def shoot(env: dict[str, str], out: Path, only: list[str] | None = None) -> list
                 page.screenshot(path=str(target), full_page=True)
                 written.append(target)
             written += _import(page, url, out)
+            if not only:
+                written += _spanish(page, url, out)
             browser.close()
     finally:
         server.terminate()
@@ -144,6 +146,23 @@ def _import(page: Any, url: str, out: Path) -> list[Path]:
         page.wait_for_selector("#import-counts")
         page.screenshot(path=str(out / "import-done.png"), full_page=True)
     return [out / "import-mapping.png", out / "import-done.png"]
+
+
+# Pages shot again in Spanish (``NAME-es.png``), with the interface switched as a user does.
+SPANISH = ("dashboard", "campaign", "results")
+
+
+def _spanish(page: Any, url: str, out: Path) -> list[Path]:
+    page.goto(f"{url}/app/")
+    page.locator("button[name=language][value=es]").click()
+    page.wait_for_selector("html[lang=es]")
+    written = []
+    for name in SPANISH:
+        page.goto(f"{url}/app/{PAGES[name]}")
+        target = out / f"{name}-es.png"
+        page.screenshot(path=str(target), full_page=True)
+        written.append(target)
+    return written
 
 
 def _chosen(env: dict[str, str]) -> dict[str, str]:
