@@ -14,6 +14,7 @@ alternating runs, and the ledger's cost.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import smtplib
@@ -124,6 +125,8 @@ def scenario(*args: str) -> dict[str, Any]:
 
 
 def fresh_db(kind: str, folder: Path) -> str:
+    """A new database for one run. A PostgreSQL one is dropped when this process ends (set
+    GOTEO_BENCH_KEEP=1 to keep it, for looking at it afterwards)."""
     if kind == "sqlite":
         return f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.sqlite3'}"
     import psycopg
@@ -131,7 +134,16 @@ def fresh_db(kind: str, folder: Path) -> str:
     name = f"goteo_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+    if not os.environ.get("GOTEO_BENCH_KEEP"):
+        atexit.register(_drop_database, name)
     return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def measure(
