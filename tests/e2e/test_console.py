@@ -100,6 +100,23 @@ def test_a_test_send_from_the_campaign_page_reaches_the_seeds(page: Any, site: S
     assert str(message["subject"]).startswith("[Test] ")
 
 
+def test_enter_in_the_editors_test_send_sends_the_test_and_saves_nothing(
+    page: Any, site: Site
+) -> None:
+    from playwright.sync_api import expect
+
+    create_admin(site)
+    sign_in(page, site)
+    page.goto(f"{site.url}/app/campaigns/e2e-welcome/versions")
+    versions = page.locator("tbody tr").count()
+    page.goto(f"{site.url}/app/campaigns/e2e-welcome/edit")
+    page.get_by_label("Seed addresses (comma-separated)").fill("qa@example.org")
+    page.get_by_label("Seed addresses (comma-separated)").press("Enter")
+    expect(page.locator("#test-sent")).to_contain_text("1 test message queued")
+    page.goto(f"{site.url}/app/campaigns/e2e-welcome/versions")
+    assert page.locator("tbody tr").count() == versions  # no new version was saved
+
+
 def test_no_serious_accessibility_violation_on_the_app_pages(page: Any, site: Site) -> None:
     from playwright.sync_api import expect
 
