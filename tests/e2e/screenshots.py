@@ -149,7 +149,7 @@ def _import(page: Any, url: str, out: Path) -> list[Path]:
 
 
 # Pages shot again in Spanish (``NAME-es.png``), with the interface switched as a user does.
-SPANISH = ("dashboard", "campaign", "results")
+SPANISH = ("dashboard", "campaign", "editor", "results")
 
 
 def _spanish(page: Any, url: str, out: Path) -> list[Path]:
