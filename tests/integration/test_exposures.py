@@ -258,3 +258,31 @@ def test_the_sent_mark_and_its_exposure_are_written_together_or_not_at_all() -> 
     exposure = Exposure.objects.get()
     assert (exposure.delivery_id, exposure.kind, exposure.occurred_at) == (email.id, "sent", T0)
     assert Delivery.objects.get(id=email.id).status == "sent"
+
+
+def test_on_sqlite_the_ledger_key_is_a_plain_rowid_and_its_indexes_survive_the_rebuild() -> None:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the rebuild is SQLite's alone")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'goteo_exposure'"
+        )
+        schema = {name: (kind, sql or "") for kind, name, sql in cursor.fetchall()}
+    table = schema["goteo_exposure"][1]
+    assert '"id" integer NOT NULL PRIMARY KEY,' in table and "AUTOINCREMENT" not in table
+    assert "exposure_campaign_contact" in schema
+    assert any(
+        kind == "index" and name.startswith("sqlite_autoindex")
+        for name, (kind, _) in schema.items()
+    )
+    # The unique key still turns a second recording of the same touch into nothing.
+    two_emails()
+    do_enroll("drip", people("ana").values(), T0)
+    email = pending("email", "first")
+    touch = sent_touch(row(email), T0)
+    assert touch is not None
+    record_touches([touch, touch])
+    record_touches([touch])
+    assert Exposure.objects.count() == 1

@@ -12,6 +12,7 @@ update the email's own exposure (``record_engagement``).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
@@ -130,13 +131,20 @@ def update_and_record(update: str, params: Sequence[Any], touch: Touch | None) -
     (INSERT … SELECT … FROM done ON CONFLICT …) SELECT count(*) FROM done``): one round trip
     per message instead of two. SQLite runs in process, where a round trip costs nothing,
     and has no such statement: the two run one after the other."""
-    if touch is None or not ledger_on() or connection.vendor != "postgresql":
+    vendor = connection.vendor
+    record = ledger_on()
+    if touch is None or not record or vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(update, params)
             changed: bool = cursor.rowcount == 1
-            if changed and touch is not None and ledger_on():  # one row: no batch to build
+            if changed and touch is not None and record:  # one row: no batch to build
                 _check_kind(touch)
-                cursor.execute(_one_row_insert(), _row(touch, sqlite=connection.vendor == "sqlite"))
+                if vendor == "sqlite":  # straight to sqlite3 (which keeps it compiled)
+                    sqlite3.Cursor.execute(
+                        cursor.cursor, _one_row_insert(qmark=True), _row(touch, sqlite=True)
+                    )
+                else:
+                    cursor.execute(_one_row_insert(), _row(touch, sqlite=False))
         return changed
     _check_kind(touch)
     values = ", ".join(f"CAST(%s AS {t})" for t in _column_types())
@@ -151,11 +159,13 @@ def update_and_record(update: str, params: Sequence[Any], touch: Touch | None) -
     return bool(found is not None and int(found[0]) == 1)
 
 
-@lru_cache(maxsize=1)
-def _one_row_insert() -> str:
+@lru_cache(maxsize=2)
+def _one_row_insert(qmark: bool = False) -> str:
     """The sent mark's exposure. A row already there is this delivery's own, recorded before a
-    crash: it stays as it is (a mark is never the ``delivered`` report that upgrades one)."""
-    marks = ", ".join(["%s"] * len(COLUMNS))
+    crash: it stays as it is (a mark is never the ``delivered`` report that upgrades one).
+    ``qmark``: in sqlite3's own placeholders, for its cursor (Django's rewrites every
+    statement it runs from ``%s`` to ``?``)."""
+    marks = ", ".join(["?" if qmark else "%s"] * len(COLUMNS))
     table = Exposure._meta.db_table
     return (
         f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({marks}) "

@@ -265,7 +265,9 @@ class Exposure(models.Model):
     # in all (the primary key, the unique key, campaign, contact and time), the unique key serving
     # lookups by contact (a contact has few exposures); and no database check of the campaign
     # and version, which on PostgreSQL would lock (so write) those rows for every message.
-    # Deleting a campaign still deletes its exposures (Django cascades them).
+    # Deleting a campaign still deletes its exposures (Django cascades them). On SQLite the key
+    # is a plain rowid, without Django's AUTOINCREMENT (migration 0014): nothing refers to an
+    # exposure by its id, and AUTOINCREMENT writes ``sqlite_sequence`` on every insert.
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="exposures", db_index=False
     )
