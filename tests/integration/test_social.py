@@ -344,3 +344,35 @@ def test_the_cli_validates_applies_and_lists_calendars(tmp_path: Path) -> None:
     result = runner.invoke(main, ["social", "validate", str(path)])
     assert result.exit_code == 1
     assert "line 22: posts[0].media[0].alt: is required" in result.output
+
+
+def test_a_worker_back_after_a_stop_posts_a_recurring_post_once_not_each_missed_occurrence(
+    tmp_path: Path,
+) -> None:
+    path = write_calendar(tmp_path, accounts="memory-pl")
+    path.write_text(path.read_text().replace("count: 2", "count: 4"), "utf-8")
+    apply(path)
+    # Back after three weeks: the launch and the weekly tip's first three occurrences are due.
+    back = datetime(2030, 3, 17, 10, tzinfo=UTC)
+    assert publish_due_posts("w1", back) == 2
+    assert sorted(p.text.split("\n")[0] for p in memory.posts.values()) == [
+        "Porada tygodnia",
+        "Startujemy! Zażółć gęślą jaźń.",
+    ]
+    tips = dict(
+        ScheduledPost.objects.filter(post_id="tip").values_list("key", "status").order_by("key")
+    )
+    assert tips == {
+        "spring:tip:memory-pl:20300303T0800Z": "missed",
+        "spring:tip:memory-pl:20300310T0800Z": "missed",
+        "spring:tip:memory-pl:20300317T0800Z": "published",
+        "spring:tip:memory-pl:20300324T0800Z": "scheduled",
+    }
+    # An occurrence already attempted (it may be on the provider) is finished, never missed.
+    ScheduledPost.objects.filter(key="spring:tip:memory-pl:20300324T0800Z").update(
+        status=PostStatus.PUBLISHING, attempts=1
+    )
+    assert publish_due_posts("w1", datetime(2030, 4, 30, tzinfo=UTC)) == 1
+    assert ScheduledPost.objects.filter(status=PostStatus.PUBLISHED).count() == 3
+    rows = CliRunner().invoke(main, ["social", "list", "--json"]).output
+    assert json.loads(rows)[0]["missed"] == 2

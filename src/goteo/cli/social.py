@@ -92,10 +92,11 @@ def list_(as_json: bool) -> None:
                     r["scheduled"],
                     r["published"],
                     r["failed"],
+                    r["missed"],
                     r["next_due"] or "-",
                 ]
                 for r in rows
             ],
-            ["key", "version", "accounts", "scheduled", "published", "failed", "next"],
+            ["key", "version", "accounts", "scheduled", "published", "failed", "missed", "next"],
         ),
     )

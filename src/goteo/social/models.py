@@ -70,6 +70,9 @@ class PostStatus(models.TextChoices):
     PUBLISHED = "published"
     FAILED = "failed"
     CANCELLED = "cancelled"  # a later version of the calendar no longer has it
+    # Never attempted, and a later occurrence of the same recurring post on the same account
+    # was due by the time the worker came to it (the worker was stopped, or behind)
+    MISSED = "missed"
 
 
 class ScheduledPost(models.Model):

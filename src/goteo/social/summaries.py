@@ -16,6 +16,7 @@ def calendar_rows() -> list[dict[str, Any]]:
             scheduled=Count("posts", filter=Q(posts__status=PostStatus.SCHEDULED)),
             n_published=Count("posts", filter=Q(posts__status=PostStatus.PUBLISHED)),
             failed=Count("posts", filter=Q(posts__status=PostStatus.FAILED)),
+            missed=Count("posts", filter=Q(posts__status=PostStatus.MISSED)),
             next_due=Min("posts__due_at", filter=Q(posts__status=PostStatus.SCHEDULED)),
         )
         .order_by("key")
@@ -29,6 +30,7 @@ def calendar_rows() -> list[dict[str, Any]]:
             "scheduled": c.scheduled,
             "published": c.n_published,
             "failed": c.failed,
+            "missed": c.missed,
             "next_due": c.next_due.isoformat() if c.next_due else None,
         }
         for c in calendars

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 
 from goteo.channels.base import Delivered, Permanent, Result, Retryable
 from goteo.channels.social import provider_for
@@ -39,8 +39,35 @@ def claim_posts(owner: str, now: datetime, limit: int, lease_seconds: float) -> 
     return _claim(due, time.time(), owner, limit, lease_seconds, **extra)
 
 
+def skip_missed(now: datetime) -> int:
+    """Occurrences of a recurring post that were never attempted and whose next occurrence on
+    the same account is due as well become ``missed``: after a stop, a calendar goes on from
+    its newest due occurrence instead of posting every one it missed at once (as a calendar
+    applied late skips the posts already past). An occurrence already attempted may be on the
+    provider, so it is always finished. Returns how many were skipped."""
+    later = ScheduledPost.objects.filter(
+        calendar_id=OuterRef("calendar_id"),
+        post_id=OuterRef("post_id"),
+        account=OuterRef("account"),
+        due_at__gt=OuterRef("due_at"),
+        due_at__lte=now,
+    ).exclude(status=PostStatus.CANCELLED)
+    missed = ScheduledPost.objects.filter(
+        Exists(later),
+        status=PostStatus.SCHEDULED,  # a worker's claim makes it publishing: then it stays
+        attempts=0,
+        next_attempt_at__lte=now,
+    )
+    return missed.update(
+        status=PostStatus.MISSED,
+        last_error="missed: a later occurrence of this post was due too",
+    )
+
+
 def publish_due_posts(owner: str, now: datetime, limit: int = 20, lease: float = 120.0) -> int:
-    """One pass: claim the due posts, publish each and record its result. Returns posts done."""
+    """One pass: skip what was missed, claim the due posts, publish each and record its
+    result. Returns posts done."""
+    skip_missed(now)
     ids = claim_posts(owner, now, limit, lease)
     for row in ScheduledPost.objects.filter(id__in=ids, lease_owner=owner).order_by("id"):
         try:
