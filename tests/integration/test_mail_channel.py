@@ -102,6 +102,7 @@ def test_email_then_postcard_to_the_print_house_and_a_scan_satisfies_wait_for(
     card = Delivery.objects.get(step_id="card")
     assert (card.channel, card.status) == ("mail", DeliveryStatus.SENT)
     assert card.to_address == "Ana Nowak, ul. Długa 5, 31-147 KRAKÓW, POLAND"
+    assert card.subject == "Jesień (postcard-a6)"  # the template's subject, with the format
     pdf = (tmp_path / "spool" / f"{card.id}.pdf").read_bytes()
     printed = {line.text for line in text_lines(pdf)}
     assert {"Cześć Ana!", "Ana Nowak", "ul. Długa 5", "31-147 KRAKÓW"} <= printed

@@ -24,7 +24,7 @@ from goteo.contacts.postal import usable_address
 from goteo.contacts.suppression_keys import email_hash
 from goteo.contacts.tokens import preference_token, unsubscribe_token
 from goteo.content.context import contact_context, render_context
-from goteo.content.render import RenderError
+from goteo.content.render import RenderError, one_line
 from goteo.engine.channel_needs import TRACKING
 from goteo.engine.model import Campaign, TemplateVariant
 
@@ -50,7 +50,8 @@ class MailProvider:
             mailer,
             to_address=", ".join(address.formatted()),
             address_hash=email_hash(draft.contact["email"]),
-            subject=f"{fmt.kind} {draft.template} ({fmt.key})",
+            # What the outbox shows: the template's subject as written, with the format.
+            subject=f"{one_line(variant.subject) or f'{fmt.kind} {draft.template}'} ({fmt.key})",
             links=(variant.landing or self.sender.base_url,),
             price=price,
             unpriced=unpriced,
