@@ -5,12 +5,30 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import click
+
+
+def _free_or_refuse(port: int, option: str) -> None:
+    """Refuse to start, in one line, when a port the demo needs is taken."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise click.ClickException(_taken(port, option, exc)) from None
+
+
+def _taken(port: int, option: str, exc: OSError) -> str:
+    return (
+        f"port {port} on 127.0.0.1 is not free ({exc.strerror or exc}): stop what uses it, "
+        f"or choose another with {option}"
+    )
 
 
 def _prepare(data_dir: Path, port: int, smtp_port: int) -> None:
@@ -64,6 +82,8 @@ def _demo_admin() -> str:
 @click.option("--for", "duration", type=float, help="Stop after this many seconds.")
 def demo(speed: float, port: int, smtp_port: int, data_dir: str, duration: float | None) -> None:
     """Run everything locally: web, worker, mail catcher, demo campaign and contacts."""
+    for number, option in ((port, "--port"), (smtp_port, "--smtp-port")):
+        _free_or_refuse(number, option)
     folder = Path(data_dir).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     _prepare(folder, port, smtp_port)
@@ -78,7 +98,10 @@ def demo(speed: float, port: int, smtp_port: int, data_dir: str, duration: float
     shoppers = Shoppers(loaded.emails)  # some contacts buy the course as the days go by
     password = _demo_admin()
     catcher = MailCatcher(folder / "mailbox", port=smtp_port)
-    catcher.start()
+    try:
+        catcher.start()
+    except OSError as exc:  # taken since the look above
+        raise click.ClickException(_taken(smtp_port, "--smtp-port", exc)) from None
     python = [sys.executable, "-m", "goteo"]
     children = [
         subprocess.Popen([*python, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"]),
