@@ -79,10 +79,12 @@ class Worker:
     # much clock time
     # (virtual time on the demo's fast clock and in tests).
     segment_every: timedelta = timedelta(minutes=1)
+    posts_every: timedelta = timedelta(seconds=1)
 
     _thread: SenderThread | None = field(default=None, init=False, repr=False)
     _heartbeat: Heartbeat | None = field(default=None, init=False, repr=False)
     _segments_at: datetime | None = field(default=None, init=False, repr=False)
+    _posts_at: datetime | None = field(default=None, init=False, repr=False)
 
     def run_once(self) -> int:
         """One pass: every due step, then one batch of due deliveries. Returns work done."""
@@ -99,12 +101,22 @@ class Worker:
             tally = send_claimed(ids, self.name, self.clock.now(), self._sender(), self.channels)
             self.totals.add(tally)
             work += len(ids)
-        work += publish_due_posts(self.name, self.clock.now())
+        work += self._posts()
         self.progress.tick(self.totals, self.clock.now())
         if self._heartbeat is None:
             self._heartbeat = Heartbeat(self.name)
         self._heartbeat.beat()
         return work
+
+    def _posts(self) -> int:
+        """The calendars' due posts: looked for at most once a second of clock time while
+        none are found (a pass sends up to a batch of messages; posts need no such haste)."""
+        now = self.clock.now()
+        if self._posts_at is not None and now < self._posts_at + self.posts_every:
+            return 0
+        done = publish_due_posts(self.name, now)
+        self._posts_at = None if done else now
+        return done
 
     def _segments(self) -> int:
         """Enroll contacts who entered a segment-triggered campaign's segment, cool the hot

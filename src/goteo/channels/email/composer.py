@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.utils import parseaddr
+from functools import cached_property
 from typing import Any
 
 from goteo.channels.base import OutgoingEmail
@@ -30,7 +31,7 @@ class Sender:
     track_opens: bool = False  # marketing messages get an open pixel (docs/tracking.md)
     track_clicks: bool = False  # and their links go through BASE_URL/l/<token>
 
-    @property
+    @cached_property  # asked for every message: parsed once
     def domain(self) -> str:
         address = parseaddr(self.from_addr)[1]
         return address.rpartition("@")[2] or "localhost"
