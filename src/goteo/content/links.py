@@ -14,6 +14,7 @@ import html as html_lib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 MAX_LINKS = 500  # links past this many in one message are left untracked
@@ -39,6 +40,7 @@ class TrackedLinks:
     links: tuple[str, ...]  # the original URLs; a tracking address names an index here
 
 
+@lru_cache(maxsize=4096)  # a template's links come back in every message it makes
 def trackable(url: str) -> bool:
     """An absolute http(s) URL without spaces or control characters, of sensible length."""
     if len(url) > MAX_URL_LENGTH or _UNSAFE.search(url) is not None:
