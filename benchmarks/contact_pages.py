@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 POSTGRES_ADMIN = os.environ.get(
     "GOTEO_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres"
@@ -65,12 +65,14 @@ def fill(count: int) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             copy_sql = f"COPY goteo_contact ({COLUMNS}) FROM STDIN"
-            with cursor.cursor.copy(copy_sql) as copy:  # type: ignore[attr-defined]
+            with cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * 16)
-            cursor.executemany(f"INSERT INTO goteo_contact ({COLUMNS}) VALUES ({marks})", rows)
+            cursor.executemany(
+                f"INSERT INTO goteo_contact ({COLUMNS}) VALUES ({marks})", cast(Any, rows)
+            )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 

@@ -210,7 +210,7 @@ def ledger_cost(kind: str, contacts: int, port: int, folder: Path, rounds: int) 
     os.environ.pop("GOTEO_EXPOSURE_LEDGER")
 
     def median(setting: str, key: str) -> float:
-        return statistics.median(r[key] for r in runs[setting])
+        return float(statistics.median(r[key] for r in runs[setting]))
 
     on, off = median("on", "messages_per_s"), median("off", "messages_per_s")
     cpu_on, cpu_off = median("on", "worker_cpu_ms_per_msg"), median("off", "worker_cpu_ms_per_msg")
