@@ -23,6 +23,7 @@ from goteo.worker.backoff import CAP, PAUSE, throttle_pause
         (452, "Too many messages from your IP, slow down", True),
         (454, "Throttling failure: Maximum sending rate exceeded.", True),
         (451, "4.3.0 Temporary lookup failure", False),
+        (451, "4.3.0 try again later", False),  # most temporary failures say so
         (452, "4.2.2 Mailbox full", False),
         (550, "5.7.28 rate limited", False),  # a 5xx is permanent, whatever it says
     ],

@@ -7,7 +7,8 @@ channel down (``base.Throttled``). What counts as one:
   an idle timeout (``4.4.2``), which only means the kept-open connection was dropped;
 - ``450``, ``451``, ``452`` or ``454`` with an enhanced code in the policy class ``4.7.x``
   (``4.7.28 rate limited``, ``4.7.0 try again later``), or with throttling words in the text
-  ("rate limit", "throttl…", "too many messages", "try again later", "slow down", "exceeded").
+  ("rate limit", "throttl…", "too many messages", "slow down", "exceeded"). A bare "try again
+  later" is not one: most temporary failures say so.
 
 A hint in the text, such as "try again in 30 seconds" or "retry after 5 minutes", becomes the
 result's ``retry_after``.
@@ -22,7 +23,7 @@ _POLICY = re.compile(r"\b4\.7\.\d{1,3}\b")
 _IDLE = re.compile(r"\b4\.4\.2\b")
 _WORDS = re.compile(
     r"rate.?limit|throttl|too many (?:messages|mails|emails|connections|requests|sessions)"
-    r"|try (?:again )?later|slow down|exceeded",
+    r"|slow down|exceeded",
     re.IGNORECASE,
 )
 _HINT = re.compile(
