@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from goteo.channels.email.webhook_config import webhook_settings
 from goteo.config import database_settings, dkim_mode, email_settings, load_settings_file
 from goteo.measurement_config import attribution_window, default_currency
+from goteo.worker.domain_limits import parse_domain_limits
 from goteo.worker.pacing_config import check_pacing
 from goteo.worker.rate_limits import connection_count, parse_rate_limits
 
@@ -95,6 +96,9 @@ check_pacing(GOTEO_FREQUENCY_CAP, GOTEO_QUIET_HOURS)  # a bad value stops every 
 # Messages a second per channel and worker, like email:50,webhook:5 (docs/channels.md).
 GOTEO_RATE_LIMITS = os.environ.get("GOTEO_RATE_LIMITS", "").strip()
 parse_rate_limits(GOTEO_RATE_LIMITS)
+# Email per recipient domain and worker, like gmail.com:600/min,yahoo.com:20/s (docs/channels.md).
+GOTEO_DOMAIN_LIMITS = os.environ.get("GOTEO_DOMAIN_LIMITS", "").strip()
+parse_domain_limits(GOTEO_DOMAIN_LIMITS)
 # SMTP connections (and provider clients) each worker sends through at once (docs/channels.md).
 GOTEO_EMAIL_CONNECTIONS = connection_count(os.environ.get("GOTEO_EMAIL_CONNECTIONS", "1"))
 # Conversions (docs/measurement.md): the events that are purchases, how long before one a touch

@@ -29,6 +29,7 @@ NEEDS = {
 @dataclass
 class PrintApi:
     status: int = 0  # answer every request with this status instead (0: behave)
+    retry_after: str | None = None  # sent as Retry-After with such an answer
     drop_next: int = 0  # requests to create, then hang up on without an answer
     expected_delivery: str | None = "2026-12-10"  # the answer's expected_delivery_date
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -50,6 +51,8 @@ class PrintApi:
                 data = json.dumps(answer).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
+                if api.status and api.retry_after is not None:
+                    self.send_header("Retry-After", api.retry_after)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

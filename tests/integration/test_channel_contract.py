@@ -2,10 +2,11 @@
 retry and recording path, against a real provider on loopback.
 
 A channel joins this suite by adding a ``Rig``: how a campaign reaches it, a provider answering
-"accepted", "try later" or "refused", and what the provider received. The cases: delivered;
-retryable then delivered; permanent; a crash between deliver and record (one duplicate at
-most, carrying the same identity, which is the idempotency key where the channel takes one);
-and the gate's refusals.
+"accepted", "try later", "too fast" (where its answers tell throttling apart) or "refused", and
+what the provider received. The cases: delivered; retryable then delivered; throttled then
+delivered (no attempt used, the provider's wait honoured); permanent; a crash between deliver
+and record (one duplicate at most, carrying the same identity, which is the idempotency key
+where the channel takes one); and the gate's refusals.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from goteo.worker.sender_thread import SenderThread
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ANA = "ana@example.com"
+WAIT = 30  # seconds: the wait a throttling provider asks for
 
 
 class Rig(Protocol):
@@ -68,6 +70,7 @@ class Rig(Protocol):
     personal: bool  # it reaches the contact (consent and suppression apply)
     url: str  # GOTEO_EMAIL_URL for the worker
     unsubscribed: str  # why the gate stops a message to a contact who unsubscribed
+    throttling: bool  # its provider can answer "too fast, wait WAIT seconds" (``throttle``)
 
     def steps(self) -> list[dict[str, Any]]: ...
     def template(self) -> dict[str, Any]: ...
@@ -82,7 +85,7 @@ class Rig(Protocol):
         """The idempotency key a channel that takes one sends with the message."""
         return f"goteo-delivery-{delivery_id}"
 
-    def answer(self, mode: str) -> None: ...  # "ok", "later" or "refuse"
+    def answer(self, mode: str) -> None: ...  # "ok", "later", "throttle" or "refuse"
     def accepted(self) -> list[str]: ...  # the identity of each message the provider accepted
     def stop(self) -> None: ...
 
@@ -103,7 +106,7 @@ class ByEmail:
 
 
 class EmailRig(ByEmail, Rig):
-    channel, personal = "email", True
+    channel, personal, throttling = "email", True, True
 
     def __init__(self) -> None:
         self.sink = SmtpSink().start()
@@ -113,9 +116,12 @@ class EmailRig(ByEmail, Rig):
         return [{"id": "hello", "send": "email", "template": "hello"}]
 
     def answer(self, mode: str) -> None:
-        self.sink.data_reply = {"ok": None, "later": "451 4.3.0 later", "refuse": "554 5.7.1 no"}[
-            mode
-        ]
+        self.sink.data_reply = {
+            "ok": None,
+            "later": "451 4.3.0 later",
+            "throttle": f"451 4.7.28 rate limited, try again in {WAIT} seconds",
+            "refuse": "554 5.7.1 no",
+        }[mode]
 
     def accepted(self) -> list[str]:
         return [str(parse(raw)["Message-ID"]) for _, _, raw in self.sink.messages]
@@ -125,7 +131,7 @@ class EmailRig(ByEmail, Rig):
 
 
 class WebhookRig(ByEmail, Rig):
-    channel, personal = "webhook", False
+    channel, personal, throttling = "webhook", False, True
 
     def __init__(self) -> None:
         self.receiver = WebhookReceiver()
@@ -135,7 +141,8 @@ class WebhookRig(ByEmail, Rig):
         return [{"id": "hello", "webhook": {"url": self.receiver.url}}]
 
     def answer(self, mode: str) -> None:
-        self.receiver.status = {"ok": 200, "later": 503, "refuse": 400}[mode]
+        self.receiver.status = {"ok": 200, "later": 503, "throttle": 429, "refuse": 400}[mode]
+        self.receiver.headers = {"Retry-After": str(WAIT)} if mode == "throttle" else {}
 
     def accepted(self) -> list[str]:
         return [c.headers["Idempotency-Key"] for c in self.receiver.calls if c.answered == 200]
@@ -147,7 +154,7 @@ class WebhookRig(ByEmail, Rig):
 class SmsRig(Rig):
     """Twilio's Messages API on loopback, through the twilio library (GOTEO_SMS_URL)."""
 
-    channel, personal = "sms", True
+    channel, personal, throttling = "sms", True, True
     unsubscribed = "contact unsubscribed"
 
     def __init__(self) -> None:
@@ -172,9 +179,15 @@ class SmsRig(Rig):
             grant_sms_consent(contact, "api", "Texts about our offers", T0)
 
     def answer(self, mode: str) -> None:
-        answer = {"ok": None, "later": (503, None), "refuse": (400, 21211)}[mode]
+        answer = {
+            "ok": None,
+            "later": (503, None),
+            "throttle": (429, 20429),
+            "refuse": (400, 21211),
+        }
         for phone in self.phones:
-            self.twilio.answers[phone] = answer
+            self.twilio.answers[phone] = answer[mode]
+        self.twilio.headers = {"Retry-After": str(WAIT)} if mode == "throttle" else {}
 
     def accepted(self) -> list[str]:
         # Twilio takes no idempotency key: a message is known by its status callback's row.
@@ -193,6 +206,7 @@ class SocialRig(Rig):
     ``Idempotency-Key`` as Mastodon does)."""
 
     channel, personal = "social", False
+    throttling = False  # its answers are not told apart: a 429 is retried like a 503
 
     def __init__(self) -> None:
         self.server = FakeMastodon()
@@ -229,7 +243,7 @@ class SocialRig(Rig):
 class MailRig(ByEmail, Rig):
     """Letters through the print-and-mail API (Lob's shape) on loopback."""
 
-    channel, personal = "mail", True
+    channel, personal, throttling = "mail", True, True
 
     def __init__(self) -> None:
         self.api = PrintApi()
@@ -256,7 +270,8 @@ class MailRig(ByEmail, Rig):
         return [{"id": "hello", "send": "mail", "template": "hello"}]
 
     def answer(self, mode: str) -> None:
-        self.api.status = {"ok": 0, "later": 503, "refuse": 400}[mode]
+        self.api.status = {"ok": 0, "later": 503, "throttle": 429, "refuse": 400}[mode]
+        self.api.retry_after = str(WAIT) if mode == "throttle" else None
 
     def accepted(self) -> list[str]:
         return list(self.api.accepted())
@@ -365,6 +380,27 @@ def test_retryable_then_delivered(rig: Rig) -> None:
     run(worker_for(rig, clock))
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == (DeliveryStatus.SENT, 2, "")
+    assert len(rig.accepted()) == 1
+
+
+def test_throttled_then_delivered(rig: Rig) -> None:
+    if not rig.throttling:
+        pytest.skip(f"the {rig.channel} provider's answers tell no throttling apart")
+    journey(rig)
+    rig.answer("throttle")
+    clock = ManualClock(T0)
+    run(worker_for(rig, clock))
+    row = the_delivery()
+    # Tried again after the provider's wait, and the attempt does not count.
+    assert (row.status, row.attempts) == (DeliveryStatus.PENDING, 0)
+    assert row.next_attempt_at == T0 + timedelta(seconds=WAIT)
+    assert row.last_error.startswith("postponed: throttled by the provider: ")
+    assert rig.accepted() == []
+    rig.answer("ok")
+    clock.advance(timedelta(seconds=WAIT))
+    run(worker_for(rig, clock))
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (DeliveryStatus.SENT, 1, "")
     assert len(rig.accepted()) == 1
 
 

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from tests.integration.print_api_server import KEY, PrintApi
 
-from goteo.channels.base import Permanent, Retryable
+from goteo.channels.base import Permanent, Retryable, Throttled
 from goteo.channels.direct_mail.formats import page_format
 from goteo.channels.direct_mail.lob import LobChannel, MailDelivered, idempotency_key
 from goteo.channels.direct_mail.render import Mailer, MailerTemplate, render_mailer
@@ -108,12 +108,12 @@ def test_keys_differ_per_delivery_and_installation() -> None:
     assert idempotency_key(SECRET, 1) != idempotency_key("other", 1)
 
 
-@pytest.mark.parametrize(("status", "kind"), [(429, Retryable), (503, Retryable),
+@pytest.mark.parametrize(("status", "kind"), [(429, Throttled), (503, Retryable),
                                               (409, Retryable), (400, Permanent)])  # fmt: skip
 def test_answers_are_typed(api: PrintApi, status: int, kind: type) -> None:
     api.status = status
     result = _channel(api).deliver(_mailer(44))
-    assert isinstance(result, kind) and isinstance(result, Retryable | Permanent)
+    assert type(result) is kind and isinstance(result, Retryable | Permanent)
     assert f"answered {status}: try again" in result.reason
 
 

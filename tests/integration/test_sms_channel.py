@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tests.integration.twilio_server import SID, TOKEN, TwilioServer
 
-from goteo.channels.base import Delivered, Draft, Permanent, Retryable
+from goteo.channels.base import Delivered, Draft, Permanent, Retryable, Throttled
 from goteo.channels.sms import doubles
 from goteo.channels.sms.config import auth_token, sms_provider, sms_sender
 from goteo.channels.sms.message import OutgoingSms
@@ -89,7 +89,7 @@ def test_a_messaging_service_sends_instead_of_a_number(twilio: TwilioServer) -> 
         ((400, 21211), Permanent, "twilio 400 error 21211"),  # invalid number
         ((400, 21610), Permanent, "twilio 400 error 21610"),  # replied STOP
         ((400, 21614), Permanent, "twilio 400 error 21614"),  # not a mobile
-        ((429, 20429), Retryable, "twilio 429 error 20429"),
+        ((429, 20429), Throttled, "twilio 429 error 20429"),
         ((500, None), Retryable, "twilio 500"),
         ((503, None), Retryable, "twilio 503"),
         ("drop", Retryable, "twilio unreachable"),
@@ -102,7 +102,7 @@ def test_twilio_answers_map_to_typed_results(
     sender = sender_for(twilio)
     result = sender.send(sms())
     sender.close()
-    assert isinstance(result, kind), result
+    assert type(result) is kind, result
     assert isinstance(result, Retryable | Permanent) and result.reason.startswith(reason)
 
 

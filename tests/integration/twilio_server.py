@@ -25,6 +25,7 @@ class TwilioServer:
     answers: dict[str, Any] = field(default_factory=dict)
     accepted: list[dict[str, str]] = field(default_factory=list)  # the form of each message
     refused: list[str] = field(default_factory=list)  # why a request was not understood
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every refusal
 
     def __post_init__(self) -> None:
         server = self
@@ -65,8 +66,9 @@ class TwilioServer:
         if answer is not None:
             status, code = answer
             return self._answer(
-                request, status, {"code": code, "message": "refused", "status": status}
-            )
+                request, status, {"code": code, "message": "refused", "status": status},
+                self.headers,
+            )  # fmt: skip
         self.accepted.append(form)
         sid = f"SM{len(self.accepted):032d}"
         message = {"sid": sid, "status": "queued", "to": form["To"], "body": form["Body"]}
@@ -84,9 +86,17 @@ class TwilioServer:
             return "From or MessagingServiceSid is required"
         return ""
 
-    def _answer(self, request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
+    def _answer(
+        self,
+        request: BaseHTTPRequestHandler,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = json.dumps(body).encode()
         request.send_response(status)
+        for name, value in (headers or {}).items():
+            request.send_header(name, value)
         request.send_header("Content-Type", "application/json")
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()

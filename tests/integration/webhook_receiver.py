@@ -28,6 +28,7 @@ class WebhookReceiver:
 
     status: int = 200
     calls: list[Call] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every answer
 
     def __post_init__(self) -> None:
         receiver = self
@@ -39,6 +40,8 @@ class WebhookReceiver:
                     Call(self.path, dict(self.headers.items()), body, receiver.status)
                 )
                 self.send_response(receiver.status)
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

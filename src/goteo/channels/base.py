@@ -4,7 +4,8 @@ The worker owns this interface. A channel is a provider with a name, its declare
 capabilities and two steps: ``prepare`` turns one outbox row (a ``Draft``: the step's template,
 the contact, the campaign) into the channel's payload, and ``deliver`` sends one prepared
 message (keeping its connection open between calls) and answers with a typed result:
-delivered, retryable (try again later) or permanent (never retry). Everything else (claims and
+delivered, retryable (try again later; ``Throttled`` when the provider asked us to slow down)
+or permanent (never retry). Everything else (claims and
 leases, the send-time gate, retry timing, recording each result at once) is the worker's, the
 same for every channel, so a crash can leave at most the one in-flight message per connection
 unrecorded. Adding a channel is one module: see docs/channels.md. The capability names are
@@ -57,6 +58,16 @@ class Delivered:
 class Retryable:
     delivery_id: int
     reason: str
+
+
+@dataclass(frozen=True)
+class Throttled(Retryable):
+    """The provider refused the message for now because we send too fast (HTTP 429, SMTP 421
+    or a 4.7.x rate limit): retried later without using up an attempt, and the worker slows
+    the channel down. ``retry_after``: the provider's hint in seconds (``Retry-After``), if any.
+    A provider that does not tell throttling apart answers a plain ``Retryable``."""
+
+    retry_after: float | None = None
 
 
 @dataclass(frozen=True)

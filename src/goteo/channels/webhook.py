@@ -1,6 +1,7 @@
 """The webhook channel: POST a JSON document, signed, with an idempotency key.
 
-A 2xx answer is delivered; 408, 429 and 5xx, timeouts and connection failures are retried;
+A 2xx answer is delivered; 408, 429 and 5xx, timeouts and connection failures are retried (429,
+and 503 with a ``Retry-After``, as ``Throttled``: no attempt used, the channel slowed);
 any other 4xx is permanent (the receiver refuses it; sending it again would not help), and so
 is a redirect, which is never followed. Only public addresses are called, unless
 ``GOTEO_WEBHOOK_ALLOW`` allows a network (``webhook_targets.py``).
@@ -38,7 +39,9 @@ from goteo.channels.base import (
     PrepareError,
     Result,
     Retryable,
+    Throttled,
 )
+from goteo.channels.retry_after import retry_after, throttled_status
 from goteo.channels.webhook_targets import (
     Target,
     TargetRefused,
@@ -125,6 +128,7 @@ def post(call: WebhookCall, secret: str) -> Result:
         response = connection.getresponse()
         response.read()
         status = response.status
+        wait = response.getheader("Retry-After")
     except (http.client.HTTPException, OSError) as exc:
         return Retryable(delivery_id, f"{url}: {exc}")
     finally:
@@ -132,6 +136,8 @@ def post(call: WebhookCall, secret: str) -> Result:
     if 200 <= status < 300:
         return Delivered(delivery_id, f"HTTP {status}")
     reason = f"HTTP {status} from {url}"
+    if throttled_status(status, wait):
+        return Throttled(delivery_id, reason, retry_after(wait))
     if 300 <= status < 400:
         return Permanent(delivery_id, f"{reason}: redirects are not followed")
     if status >= 500 or status in RETRY_STATUSES:

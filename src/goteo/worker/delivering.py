@@ -31,11 +31,12 @@ from goteo.channels.base import (
     Result,
     Retryable,
     Skip,
+    Throttled,
 )
 from goteo.channels.registry import Channels, missing
 from goteo.content.system import system_campaign
 from goteo.engine.channel_needs import DELIVERY_RECEIPTS
-from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay
+from goteo.worker.backoff import MAX_ATTEMPTS, retry_delay, throttle_pause
 from goteo.worker.claims import finish_delivery
 from goteo.worker.gate import Hold, PauseCampaign, Postpone, Send, Suppress, Verdict
 from goteo.worker.sender_thread import Job, SenderThread
@@ -191,6 +192,16 @@ class _Recorder:
                 touch, status=DeliveryStatus.SENT, sent_at=self.now, last_error="", **common
             )
             self.tally.sent += 1
+        elif isinstance(result, Throttled):
+            # The provider asked us to slow down: tried again after its wait, and this
+            # attempt does not count (the worker slows the channel: ``admission.py``).
+            self._finish(
+                attempts=self.row["attempts"] - 1,
+                next_attempt_at=self.now + throttle_pause(result.retry_after),
+                last_error=f"postponed: throttled by the provider: {result.reason}"[:2000],
+                **common,
+            )
+            self.tally.postponed += 1
         elif isinstance(result, Retryable) and self.row["attempts"] < MAX_ATTEMPTS:
             delay = retry_delay(self.row["attempts"])
             self._finish(

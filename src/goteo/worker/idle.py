@@ -64,7 +64,7 @@ def describe(left: Waiting, now: datetime) -> str:
     if left.postponed:
         what = _count(left.postponed, "message", "messages")
         when = _when(left.next_postponed, now)
-        parts.append(f"{what} postponed (quiet hours, frequency cap){when}")
+        parts.append(f"{what} postponed (pacing, domain limits, throttling){when}")
     if left.held:
         parts.append(f"{_count(left.held, 'message', 'messages')} held by paused campaigns")
     if left.journeys:

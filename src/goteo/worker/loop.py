@@ -20,10 +20,16 @@ from goteo.actions.split_winners import do_decide_splits
 from goteo.channels.registry import Channels
 from goteo.engine.clock import Clock
 from goteo.engine.pacing import Pacing
+from goteo.worker.admission import Admission
 from goteo.worker.claims import claim_deliveries, claim_enrollments, send_facts
 from goteo.worker.delivering import Tally, send_claimed
+from goteo.worker.domain_limits import DomainLimit
 from goteo.worker.heartbeat import Heartbeat
-from goteo.worker.pacing_config import pacing_from_settings, rate_limits_from_settings
+from goteo.worker.pacing_config import (
+    domain_limits_from_settings,
+    pacing_from_settings,
+    rate_limits_from_settings,
+)
 from goteo.worker.progress import Progress
 from goteo.worker.rate_limits import Throttle
 from goteo.worker.scheduler import run_enrollments
@@ -67,6 +73,8 @@ class Worker:
     pacing: Pacing = field(default_factory=pacing_from_settings)
     # Messages a second per channel (GOTEO_RATE_LIMITS), for every channel alike.
     rate_limits: Mapping[str, float] = field(default_factory=rate_limits_from_settings)
+    # Email per recipient domain and period (GOTEO_DOMAIN_LIMITS), counted on ``clock``.
+    domain_limits: Mapping[str, DomainLimit] = field(default_factory=domain_limits_from_settings)
     # The channel sets of the further connections (GOTEO_EMAIL_CONNECTIONS - 1), each with its
     # own SMTP connection and provider clients; ``channels`` serves the first.
     more_connections: Sequence[Channels] = ()
@@ -82,6 +90,9 @@ class Worker:
     posts_every: timedelta = timedelta(seconds=1)
 
     _thread: SenderThread | None = field(default=None, init=False, repr=False)
+    # The rate limits, domain limits and throttled providers' pauses: kept while the sender
+    # thread comes and goes (``close``), so a pause outlives ``run_until_idle``.
+    _admission: Admission | None = field(default=None, init=False, repr=False)
     _heartbeat: Heartbeat | None = field(default=None, init=False, repr=False)
     _segments_at: datetime | None = field(default=None, init=False, repr=False)
     _posts_at: datetime | None = field(default=None, init=False, repr=False)
@@ -132,10 +143,14 @@ class Worker:
 
     def _sender(self) -> SenderThread:
         if self._thread is None:
-            throttle = Throttle(self.rate_limits)
+            if self._admission is None:
+                throttle = Throttle(self.rate_limits)
+                self._admission = Admission(self.clock.now, throttle, self.domain_limits)
+            admission = self._admission
             self._thread = SenderThread(
-                send_facts, self.pacing, throttle, self.lease_seconds, self.more_connections
-            )
+                send_facts, self.pacing, admission.throttle, self.lease_seconds,
+                self.more_connections, admission,
+            )  # fmt: skip
         return self._thread
 
     def close(self) -> None:

@@ -1,8 +1,9 @@
 """How the outbox stands at a moment: what is due and how late, and what waits until when.
 
 Read by the worker's progress line and by ``goteo worker --until-idle``; nothing here writes.
-A message "postponed" is one the gate put off (quiet hours, a frequency cap: its last error
-starts with ``postponed:``); any other pending message due later waits for a retry.
+A message "postponed" is one put off without using an attempt (quiet hours, a frequency cap, a
+domain limit, a provider's throttle answer: its last error starts with ``postponed:``); any
+other pending message due later waits for a retry.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Waiting:
 
     retrying: int = 0  # messages waiting for a retry after a temporary failure
     next_retry: datetime | None = None
-    postponed: int = 0  # messages the gate put off (quiet hours, frequency cap)
+    postponed: int = 0  # put off without an attempt (pacing, domain limits, throttling)
     next_postponed: datetime | None = None
     held: int = 0  # pending messages of paused campaigns: they wait for a resume
     journeys: int = 0  # active journeys whose next step is due later

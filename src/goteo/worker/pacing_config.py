@@ -1,5 +1,5 @@
 """The operator's pacing rules from the settings: ``GOTEO_FREQUENCY_CAP``, ``GOTEO_QUIET_HOURS``,
-``GOTEO_RATE_LIMITS``."""
+``GOTEO_RATE_LIMITS``, ``GOTEO_DOMAIN_LIMITS``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.conf import settings
 
 from goteo.config import ConfigError
 from goteo.engine.pacing import Pacing, PacingError, parse_cap, parse_quiet_hours
+from goteo.worker.domain_limits import DomainLimit, parse_domain_limits
 from goteo.worker.rate_limits import parse_rate_limits
 
 
@@ -31,3 +32,7 @@ def pacing_from_settings() -> Pacing:
 
 def rate_limits_from_settings() -> dict[str, float]:
     return parse_rate_limits(getattr(settings, "GOTEO_RATE_LIMITS", ""))
+
+
+def domain_limits_from_settings() -> dict[str, DomainLimit]:
+    return parse_domain_limits(getattr(settings, "GOTEO_DOMAIN_LIMITS", ""))

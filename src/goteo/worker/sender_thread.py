@@ -38,15 +38,16 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from django.db import connection, transaction
 
 from goteo.campaigns.delivery_kinds import MARKETING
-from goteo.channels.base import Channel, Prepared, Result, deliver_when_ready
+from goteo.channels.base import Channel, Prepared, Result, Throttled, deliver_when_ready
 from goteo.channels.registry import Channels
 from goteo.engine.pacing import Pacing
+from goteo.worker.admission import Admission
 from goteo.worker.claims import PacingQuery, PostageQuery, mark_in_flight
 from goteo.worker.gate import NO_PACING, Facts, Hold, Send, Verdict, decide
 from goteo.worker.rate_limits import Throttle
@@ -111,11 +112,13 @@ class SenderThread:
         throttle: Throttle | None = None,
         lease_seconds: float = 120.0,  # each message's lease, renewed when it is marked in flight
         more_connections: Sequence[Channels] = (),  # a channel set per further wire thread
+        admission: Admission | None = None,  # domain limits and throttled providers' pauses
     ) -> None:
         self.facts_of = facts_of
         self.lease_seconds = lease_seconds
         self.pacing = pacing
         self.throttle = throttle or Throttle({})
+        self.admission = admission or Admission(_utc_now, self.throttle)
         wires = 1 + len(more_connections)
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=DEPTH * wires)
         self._requests: queue.Queue[_Request | None] = queue.Queue()
@@ -197,6 +200,8 @@ class SenderThread:
                 owed = None
                 self._jobs.task_done()
                 continue
+            if self.admission.watching and self._postponed(job):
+                continue
             if owed is not None and job.channel.name in self.throttle.intervals:
                 self._settle(owed)  # a throttle's wait never delays a record
                 owed = None
@@ -205,6 +210,8 @@ class SenderThread:
             try:
                 channel = job.channel if own is None else own[job.channel.name]
                 owed = self._send(job, last, channel)
+                if owed is not None and type(owed[1]) is Throttled:
+                    self.admission.throttled(job.channel.name, owed[1])
             except BaseException as exc:  # kept and re-raised in the worker's thread
                 self._error = exc
             finally:
@@ -212,6 +219,17 @@ class SenderThread:
                     self._jobs.task_done()  # recorded in the request that checked ``job``
                 if owed is None:
                     self._jobs.task_done()
+
+    def _postponed(self, job: Job) -> bool:
+        """Give ``job`` back for later when its domain or its paused provider says so: its
+        record joins the recorder's next transaction, without waiting for it (a drain's
+        marker comes after it), and the wire thread goes on with the next message."""
+        held = self.admission.hold(job.channel.name, job.message.to_address)
+        if held is None:
+            return False
+        self._requests.put(_Request(owed=(job, held)))
+        self._jobs.task_done()
+        return True
 
     def _settle(self, owed: Owed | None) -> None:
         """Record ``owed`` and wait for its commit."""
@@ -327,6 +345,10 @@ class SenderThread:
         if cap is None or job.kind != MARKETING:
             return None
         return PacingQuery(job.delivery_id, job.now - cap.period, job.now)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class _Turns:

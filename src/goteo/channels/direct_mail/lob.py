@@ -8,8 +8,9 @@ sends the same key, so a request retried after a dropped connection, a timeout o
 returns the letter the first one created instead of printing a second.
 
 The answer is typed: 2xx is ``MailDelivered`` with the provider's id and the expected
-delivery date; 408, 409, 425, 429, 5xx and network errors are retryable; other 4xx are
-permanent, with the provider's message.
+delivery date; 408, 409, 425, 429, 5xx and network errors are retryable (429, and 503 with a
+``Retry-After``, as ``Throttled``, with the header's wait); other 4xx are permanent, with the
+provider's message.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from urllib.parse import urlsplit
 
 import pypdf
 
-from goteo.channels.base import Delivered, Permanent, Result, Retryable
+from goteo.channels.base import Delivered, Permanent, Result, Retryable, Throttled
 from goteo.channels.direct_mail.render import Mailer
+from goteo.channels.retry_after import retry_after, throttled_status
 from goteo.contacts.postal import PostalAddress
 
 RETRYABLE = frozenset({408, 409, 425, 429})
@@ -97,11 +99,11 @@ class LobChannel:
             "Accept": "application/json",
         }
         try:
-            status, answer = self._post(path, body, headers)
+            status, answer, wait = self._post(path, body, headers)
         except (OSError, http.client.HTTPException) as exc:
             self.close()
             return Retryable(mailer.delivery_id, f"print API unreachable: {exc!r}")
-        return _result(mailer.delivery_id, status, answer)
+        return _result(mailer.delivery_id, status, answer, wait)
 
     def close(self) -> None:
         if self._connection is not None:
@@ -123,7 +125,10 @@ class LobChannel:
         fields |= {"front": front, "back": back, "size": POSTCARD_SIZES[mailer.format.key]}
         return f"{self.prefix}/v1/postcards", fields
 
-    def _post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    def _post(
+        self, path: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, bytes, str | None]:
+        """The answer's status, body and ``Retry-After``."""
         if self._connection is None:
             kind = (
                 http.client.HTTPSConnection
@@ -136,10 +141,10 @@ class LobChannel:
         data = response.read()
         if response.will_close:
             self.close()
-        return response.status, data
+        return response.status, data, response.getheader("Retry-After")
 
 
-def _result(delivery_id: int, status: int, answer: bytes) -> Result:
+def _result(delivery_id: int, status: int, answer: bytes, wait: str | None = None) -> Result:
     try:
         data = json.loads(answer or b"{}")
     except ValueError:
@@ -157,6 +162,8 @@ def _result(delivery_id: int, status: int, answer: bytes) -> Result:
     error = data.get("error")
     message = error.get("message", "") if isinstance(error, dict) else ""
     reason = f"print API answered {status}" + (f": {message}" if message else "")
+    if throttled_status(status, wait):
+        return Throttled(delivery_id, reason, retry_after(wait))
     if status in RETRYABLE or status >= 500:
         return Retryable(delivery_id, reason)
     return Permanent(delivery_id, reason)

@@ -2,7 +2,8 @@
 
 The message carries the same Message-ID and extra headers as over SMTP. Provider errors
 become typed results: refused recipients and client errors (4xx) are permanent; server
-errors (5xx), rate limits, timeouts and network failures are retryable.
+errors (5xx), timeouts and network failures are retryable; a rate limit (HTTP 429, or 503 with a
+``Retry-After``) is ``Throttled``, with the wait the provider's ``Retry-After`` asks for.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRe
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 
-from goteo.channels.base import Delivered, OutgoingEmail, Permanent, Result, Retryable
+from goteo.channels.base import Delivered, OutgoingEmail, Permanent, Result, Retryable, Throttled
 from goteo.channels.email.mime import (
     InvalidMessage,
     clean_phrase,
@@ -23,6 +24,7 @@ from goteo.channels.email.mime import (
     extra_header,
     message_id_header,
 )
+from goteo.channels.retry_after import retry_after, throttled_status
 
 # HTTP statuses in the 4xx range that mean "later", not "never".
 _RETRYABLE_CLIENT_STATUSES = frozenset((408, 409, 425, 429))
@@ -106,7 +108,17 @@ def _classify(delivery_id: int, exc: Exception) -> Result:
         return Permanent(delivery_id, reason)
     if isinstance(exc, AnymailAPIError):
         status = exc.status_code
+        header = _header(exc, "Retry-After")
+        if isinstance(status, int) and throttled_status(status, header):
+            return Throttled(delivery_id, reason, retry_after(header))
         client_error = isinstance(status, int) and 400 <= status < 500
         if client_error and status not in _RETRYABLE_CLIENT_STATUSES:
             return Permanent(delivery_id, reason)
     return Retryable(delivery_id, reason)
+
+
+def _header(exc: AnymailAPIError, name: str) -> str | None:
+    """A header of the provider's answer (anymail keeps the ``requests`` response)."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    value = headers.get(name) if headers is not None else None
+    return str(value) if value is not None else None

@@ -1,6 +1,7 @@
 """Email over SMTP: one open connection, one message per transaction, typed results.
 
-A reply in the 4xx range is retryable and one in the 5xx range is permanent. A dropped
+A reply in the 4xx range is retryable and one in the 5xx range is permanent; a 4xx that says we
+send too fast (``421``, a ``4.7.x`` rate limit: ``smtp_throttling.py``) is ``Throttled``. A dropped
 connection, a timeout or a failure to connect or log in is retryable, and the connection is
 discarded so the next message opens a new one. When a connection that was kept open between
 messages turns out to be dead before the message data was sent (servers close idle
@@ -18,10 +19,19 @@ import smtplib
 import ssl
 from datetime import UTC, datetime
 
-from goteo.channels.base import Delivered, OutgoingEmail, Permanent, Ready, Result, Retryable
+from goteo.channels.base import (
+    Delivered,
+    OutgoingEmail,
+    Permanent,
+    Ready,
+    Result,
+    Retryable,
+    Throttled,
+)
 from goteo.channels.connection_trouble import ConnectionTrouble
 from goteo.channels.email.dkim import Signer
 from goteo.channels.email.mime import InvalidMessage, build_message, encode_address, parse_sender
+from goteo.channels.email.smtp_throttling import hint, is_throttle
 from goteo.config import EmailConfig
 
 log = logging.getLogger(__name__)
@@ -33,7 +43,7 @@ class _Refused(Exception):
     def __init__(self, command: str, code: int, reply: bytes | str) -> None:
         text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
         super().__init__(f"{command}: {code} {text}")
-        self.code = code
+        self.code, self.text = code, text
 
 
 class SmtpChannel:
@@ -76,7 +86,8 @@ class SmtpChannel:
         result, reached, trouble = self._attempt(
             message.delivery_id, sender, recipient, data, ready
         )
-        if isinstance(result, Retryable) and reused and not reached and self._conn is None:
+        dead = isinstance(result, Retryable) and not isinstance(result, Throttled)
+        if dead and reused and not reached and self._conn is None:
             result, _, trouble = self._attempt(message.delivery_id, sender, recipient, data, ready)
         if result is None:
             return None
@@ -120,6 +131,8 @@ class SmtpChannel:
             self._reset(exc.code)
             if exc.code >= 500:
                 return Permanent(delivery_id, str(exc)), reached, False
+            if is_throttle(exc.code, exc.text):
+                return Throttled(delivery_id, str(exc), hint(exc.text)), reached, False
             return Retryable(delivery_id, str(exc)), reached, False
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
