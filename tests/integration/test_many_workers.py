@@ -4,12 +4,8 @@ holds across them."""
 
 from __future__ import annotations
 
-import json
-import signal
-import subprocess
 import time
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -20,7 +16,9 @@ from tests.integration.procs import (
     goteo_json,
     message_ids,
     prepare_backlog,
-    start_goteo,
+    start_workers,
+    stop_workers,
+    wait_for_messages,
     write_contacts,
 )
 
@@ -29,28 +27,6 @@ from goteo.mailcatcher import MailCatcher, caught
 MESSAGES = 2000
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-
-
-def start_workers(
-    env: dict[str, str], connections: Sequence[int], *args: str
-) -> list[subprocess.Popen[str]]:
-    """One ``goteo worker`` per entry, each sending through that many SMTP connections."""
-    return [
-        start_goteo(env | {"GOTEO_EMAIL_CONNECTIONS": str(n)}, "worker", "--json", *args)
-        for n in connections
-    ]
-
-
-def stop_workers(workers: Sequence[subprocess.Popen[str]]) -> list[dict[str, int]]:
-    """Stop them as an operator would (SIGTERM) and read each one's totals."""
-    for worker in workers:
-        worker.send_signal(signal.SIGTERM)
-    totals = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=60)
-        assert worker.returncode == 0, err
-        totals.append(json.loads(out))
-    return totals
 
 
 @pytest.mark.parametrize(
@@ -67,10 +43,7 @@ def test_workers_never_run_a_step_twice(
     try:
         prepare_backlog(env, tmp_path, MESSAGES)
         workers = start_workers(env, connections, "--batch", "100")
-        deadline = time.monotonic() + 240
-        while sum(message_ids(mailbox).values()) < MESSAGES and time.monotonic() < deadline:
-            time.sleep(0.5)
-        time.sleep(1)  # anything sent twice would arrive by now
+        wait_for_messages(mailbox, MESSAGES, 240)
         totals = stop_workers(workers)
     finally:
         catcher.stop()
