@@ -1,6 +1,7 @@
 """Event ingestion: the events API end to end against a bare batched insert, in the same run.
 
-    python -m benchmarks.events_ingest [--quick] [--no-postgres] [--web-workers 1 2]
+    python -m benchmarks.events_ingest [--quick] [--no-postgres] [--no-sqlite] [--unprepared]
+        [--web-workers 1 2]
 
 (a) bare insert: the same event rows (contacts already resolved, JSON already encoded) put into
 a fresh copy of the goteo_event table with ``executemany``, one transaction per 1,000; (b) Goteo:
@@ -8,7 +9,9 @@ a fresh copy of the goteo_event table with ``executemany``, one transaction per 
 in batches of 1,000 through ``POST /api/v1/events``: checking, contact resolution, the
 idempotent insert, and the reactions (a tenth are purchases: attribution; an active campaign
 triggered by ``added_to_cart``, a fifth of the events). Prints events per second of each, the
-ratio b/a and the server workers' peak memory (RSS).
+ratio b/a and the server workers' peak memory (RSS). ``--unprepared`` also measures PostgreSQL
+with ``GOTEO_DATABASE_PREPARE=off`` (the insert sent unprepared, as behind an older PgBouncer in
+transaction mode), as ``pg-noprep``.
 """
 
 from __future__ import annotations
@@ -45,8 +48,13 @@ templates:
 """
 
 
-def environment(db: str, folder: Path) -> dict[str, str]:
+UNPREPARED = "pg-noprep"  # PostgreSQL with GOTEO_DATABASE_PREPARE=off
+
+
+def environment(db: str, folder: Path, prepare: bool = True) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOTEO_")}
+    if not prepare:
+        env["GOTEO_DATABASE_PREPARE"] = "off"
     env.update(
         GOTEO_DATA_DIR=str(folder / f"data-{uuid.uuid4().hex[:6]}"),
         GOTEO_DATABASE_URL=db,
@@ -267,8 +275,8 @@ def enrolled(db: str) -> int:
 def measure(
     kind: str, count: int, contacts: int, folder: Path, mix: str, workers: int
 ) -> dict[str, Any]:
-    db = fresh_db(kind, folder)
-    env = environment(db, folder)
+    db = fresh_db("postgres" if kind == UNPREPARED else kind, folder)
+    env = environment(db, folder, prepare=kind != UNPREPARED)
     subprocess.run(
         [sys.executable, "-m", "benchmarks.events_ingest", "prepare", "--contacts", str(contacts)],
         env=env,
@@ -312,6 +320,12 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="Smaller counts (a smoke run).")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument(
+        "--unprepared",
+        action="store_true",
+        help="Also PostgreSQL with GOTEO_DATABASE_PREPARE=off (shown as pg-noprep).",
+    )
     parser.add_argument("--out", default="benchmarks/results/events_ingest.json")
     parser.add_argument("--mix", default=MIX, help=f"Event names and weights (default {MIX}).")
     parser.add_argument(
@@ -329,7 +343,10 @@ def main() -> None:
     folder = Path(f"/tmp/goteo-bench-{uuid.uuid4().hex[:6]}")
     folder.mkdir(parents=True)
     rows = []
-    for kind in ("sqlite",) if args.no_postgres else ("sqlite", "postgres"):
+    kinds = [] if args.no_sqlite else ["sqlite"]
+    if not args.no_postgres:
+        kinds += ["postgres", UNPREPARED] if args.unprepared else ["postgres"]
+    for kind in kinds:
         for workers in args.web_workers:
             row = measure(kind, count, contacts, folder, args.mix, workers)
             rows.append(row | {"mix": args.mix})

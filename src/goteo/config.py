@@ -29,8 +29,16 @@ def load_settings_file(path: str | None) -> None:
         os.environ.setdefault(key.strip(), value.strip().strip('"').strip("'"))
 
 
-def database_settings(url: str | None, data_dir: Path) -> dict[str, Any]:
-    """Django DATABASES['default'] for a URL; SQLite in the data folder when unset."""
+def database_settings(
+    url: str | None, data_dir: Path, *, server_cursors: bool = True
+) -> dict[str, Any]:
+    """Django DATABASES['default'] for a URL; SQLite in the data folder when unset.
+
+    ``server_cursors`` off (``GOTEO_DATABASE_SERVER_CURSORS=off``) makes PostgreSQL's
+    ``.iterator()`` reads fetch in chunks from an ordinary cursor: behind a pooler in
+    transaction mode, the server-side cursor Django declares outside a transaction outlives it,
+    and its next fetch may reach another server connection (docs/scaling.md).
+    """
     if not url:
         data_dir.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{data_dir / 'goteo.sqlite3'}"
@@ -49,6 +57,7 @@ def database_settings(url: str | None, data_dir: Path) -> dict[str, Any]:
         config["TEST"] = {"NAME": os.environ.get("GOTEO_TEST_SQLITE_NAME") or None}
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config["CONN_HEALTH_CHECKS"] = True
+        config["DISABLE_SERVER_SIDE_CURSORS"] = not server_cursors
     return config
 
 

@@ -187,7 +187,20 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {"default": database_settings(os.environ.get("GOTEO_DATABASE_URL"), DATA_DIR)}
+# Behind PgBouncer in transaction mode (docs/scaling.md#pgbouncer-in-transaction-mode): no
+# server-side cursors for .iterator() reads, and, before PgBouncer 1.21 (or without its
+# max_prepared_statements), no prepared statement for the events ingest.
+GOTEO_DATABASE_SERVER_CURSORS = (
+    os.environ.get("GOTEO_DATABASE_SERVER_CURSORS", "1").strip().lower() not in _OFF
+)
+GOTEO_DATABASE_PREPARE = os.environ.get("GOTEO_DATABASE_PREPARE", "1").strip().lower() not in _OFF
+DATABASES = {
+    "default": database_settings(
+        os.environ.get("GOTEO_DATABASE_URL"),
+        DATA_DIR,
+        server_cursors=GOTEO_DATABASE_SERVER_CURSORS,
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,28 @@ def start_goteo(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
         text=True,
         start_new_session=True,  # its own process group, so kill_group reaches its children
     )
+
+
+def start_workers(
+    env: dict[str, str], connections: Sequence[int], *args: str
+) -> list[subprocess.Popen[str]]:
+    """One ``goteo worker`` per entry, each sending through that many SMTP connections."""
+    return [
+        start_goteo(env | {"GOTEO_EMAIL_CONNECTIONS": str(n)}, "worker", "--json", *args)
+        for n in connections
+    ]
+
+
+def stop_workers(workers: Sequence[subprocess.Popen[str]]) -> list[dict[str, int]]:
+    """Stop them as an operator would (SIGTERM) and read each one's totals."""
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    totals = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=60)
+        assert worker.returncode == 0, err
+        totals.append(json.loads(out))
+    return totals
 
 
 def kill_group(proc: subprocess.Popen[str]) -> tuple[str, str]:
@@ -76,6 +99,15 @@ def free_port() -> int:
 def message_ids(mailbox: Path) -> Counter[str]:
     """How many times each Message-ID arrived."""
     return Counter(str(msg["Message-ID"]) for _, msg in caught(mailbox, limit=10**9))
+
+
+def wait_for_messages(mailbox: Path, count: int, seconds: float) -> None:
+    """Until ``count`` messages have arrived (repeats included) or ``seconds`` have passed;
+    then a second more, for anything sent twice to arrive too."""
+    deadline = time.monotonic() + seconds
+    while sum(message_ids(mailbox).values()) < count and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(1)
 
 
 def write_contacts(path: Path, count: int) -> None:

@@ -86,6 +86,66 @@ def test_sigkill_loses_nothing_and_duplicates_at_most_one_per_connection_and_kil
     assert totals["failed"] == 0
 
 
+POOLED = (2, 3, 2)  # three workers, as on three machines, and their SMTP connections
+POOLED_MESSAGES = 2000
+POOLED_KILLS = 4
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_sigkill_among_several_pooled_workers_loses_nothing(
+    tmp_path: Path, emailing: tuple[Path, dict[str, str]]
+) -> None:
+    """Three workers share the backlog; one at a time, a random one is killed with SIGKILL
+    while messages flow, and started again. A killed worker's claims come back to the others
+    when their lease runs out. Nothing is lost, and each kill duplicates at most one message
+    per connection of the worker killed (its accepted-but-unrecorded ones)."""
+    mailbox, env = emailing
+    rng = random.Random(20261204)
+    prepare_backlog(env, tmp_path, POOLED_MESSAGES)
+
+    def start(index: int) -> subprocess.Popen[str]:
+        own = env | {"GOTEO_EMAIL_CONNECTIONS": str(POOLED[index])}
+        return start_goteo(own, "worker", "--lease", LEASE)
+
+    workers = [start(i) for i in range(len(POOLED))]
+    received = [0]
+    killed_connections = 0
+    try:
+        for _ in range(POOLED_KILLS):
+            deadline = time.monotonic() + 60
+            while sum(message_ids(mailbox).values()) <= received[-1] + 50:
+                assert time.monotonic() < deadline, "messages stopped flowing"
+                time.sleep(0.1)  # each look reads the whole mailbox
+            time.sleep(rng.uniform(0.0, 0.2))
+            victim = rng.randrange(len(workers))
+            workers[victim].send_signal(signal.SIGKILL)
+            workers[victim].communicate()
+            killed_connections += POOLED[victim]
+            received.append(sum(message_ids(mailbox).values()))
+            workers[victim] = start(victim)
+        deadline = time.monotonic() + 180
+        while len(message_ids(mailbox)) < POOLED_MESSAGES and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.communicate(timeout=60)
+    totals = goteo_json(env, "worker", "--until-idle", "--lease", LEASE)
+    counts = message_ids(mailbox)
+    duplicates = sum(counts.values()) - len(counts)
+    print(f"received after each kill: {received}; duplicates: {duplicates}")
+    assert received[-1] < POOLED_MESSAGES, received  # every kill came while messages flowed
+    assert len(counts) == POOLED_MESSAGES, f"{POOLED_MESSAGES - len(counts)} messages lost"
+    assert duplicates <= killed_connections, (
+        f"{duplicates} duplicates for {killed_connections} connections killed"
+    )
+    outbox = goteo_json(env, "outbox", "--limit", str(POOLED_MESSAGES * 2))
+    assert len(outbox) == POOLED_MESSAGES and {row["status"] for row in outbox} == {"sent"}
+    assert totals["failed"] == 0
+
+
 CONTACTS = 40  # each owed an email, a postcard, an SMS and a webhook call
 CHANNEL_KILLS = 3
 MULTICHANNEL = """

@@ -251,10 +251,11 @@ def test_the_sent_mark_and_its_exposure_are_written_together_or_not_at_all() -> 
     touch = sent_touch(row(email), T0)
     assert touch is not None
     # Another worker lost its lease on the row: neither the mark nor the exposure is written.
-    assert not finish_delivery(email.id, "w2", touch, status="sent", sent_at=T0)
+    contact = email.contact_id
+    assert not finish_delivery(email.id, contact, "w2", touch, status="sent", sent_at=T0)
     assert not Exposure.objects.exists()
-    assert finish_delivery(email.id, "w1", touch, status="sent", sent_at=T0)
-    assert finish_delivery(email.id, "w1", touch, status="sent", sent_at=T0) is False
+    assert finish_delivery(email.id, contact, "w1", touch, status="sent", sent_at=T0)
+    assert finish_delivery(email.id, contact, "w1", touch, status="sent", sent_at=T0) is False
     exposure = Exposure.objects.get()
     assert (exposure.delivery_id, exposure.kind, exposure.occurred_at) == (email.id, "sent", T0)
     assert Delivery.objects.get(id=email.id).status == "sent"

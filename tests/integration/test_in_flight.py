@@ -52,7 +52,7 @@ def _pending(*campaigns: str) -> tuple[int, list[Delivery]]:
 
 def _mark(delivery: Delivery) -> float:
     with transaction.atomic():
-        deadline = mark_in_flight(delivery.id, OWNER, T0, 60)
+        deadline = mark_in_flight(delivery.id, delivery.contact_id, OWNER, T0, 60)
     assert deadline is not None
     return deadline
 
@@ -80,7 +80,9 @@ def test_an_unsubscribe_is_acknowledged_only_after_the_message_in_flight_is_reco
             assert thread.is_alive()
         assert not answered.is_set()
     finally:
-        assert finish_delivery(delivery.id, OWNER, status=DeliveryStatus.SENT, sent_at=T0)
+        assert finish_delivery(
+            delivery.id, contact_id, OWNER, status=DeliveryStatus.SENT, sent_at=T0
+        )
         thread.join(30)
     assert answered.is_set()
     assert not in_flight([contact_id])
@@ -94,12 +96,15 @@ def test_the_frequency_cap_counts_a_message_in_flight_until_it_fails(settings: A
     query = PacingQuery(second.id, T0 - timedelta(days=7), T0)
     assert send_facts(contact_id, second.campaign_id, "", query).recent_sends == ()
     with transaction.atomic():
-        assert mark_in_flight(first.id, "another-worker", T0, 60) is None  # not that worker's
+        assert mark_in_flight(first.id, contact_id, "another-worker", T0, 60) is None  # not its
+        # The contact's id names the row too (docs/scaling.md): another contact's is no match.
+        assert mark_in_flight(first.id, contact_id + 1, OWNER, T0, 60) is None
     _mark(first)
     facts = send_facts(contact_id, second.campaign_id, "", query)
     assert facts.recent_sends == (T0,)  # the time it will be recorded with
     assert facts.ahead == 0  # counted once, as sent, not also as a message ahead
-    assert finish_delivery(first.id, OWNER, next_attempt_at=T0 + timedelta(minutes=1))
+    assert not finish_delivery(first.id, contact_id + 1, OWNER, next_attempt_at=T0)
+    assert finish_delivery(first.id, contact_id, OWNER, next_attempt_at=T0 + timedelta(minutes=1))
     assert send_facts(contact_id, second.campaign_id, "", query).recent_sends == ()
     first.refresh_from_db()
     assert (first.status, first.in_flight_until, first.sent_at) == ("pending", 0, None)

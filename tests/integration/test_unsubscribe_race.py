@@ -6,7 +6,9 @@ unsubscribe (RFC 8058). When the server has the data of one message in the claim
 message is on the wire: checked, not yet accepted), the test POSTs the unsubscribe for that
 contact and for two contacts whose messages have not gone yet, and notes when each POST was
 acknowledged. No contact may receive anything after its acknowledgement. It runs with one
-connection and with three (``GOTEO_EMAIL_CONNECTIONS``).
+worker of one connection, one of three (``GOTEO_EMAIL_CONNECTIONS``), and, on PostgreSQL,
+three workers of two, three and two connections, as on three machines, over a backlog large
+enough that each claims its share.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from goteo.contacts.tokens import unsubscribe_token
 pytestmark = pytest.mark.slow  # it runs `goteo serve` and a worker as real processes
 
 MESSAGES = 40
+MESSAGES_MANY_WORKERS = 300  # three claims of a hundred: the workers share them
 IN_FLIGHT = ("c5@example.com", "c15@example.com", "c25@example.com", "c35@example.com")
 HOLD = 0.5  # seconds the server keeps each of those messages in flight
 API_KEY = "race-test-key"
@@ -99,10 +102,18 @@ class Unsubscriber:
             thread.join(90)
 
 
-@pytest.mark.parametrize("connections", [1, 3])
+@pytest.mark.parametrize(
+    "connections",
+    [
+        pytest.param((1,), id="one-connection"),
+        pytest.param((3,), id="three-connections"),
+        pytest.param((2, 3, 2), marks=pytest.mark.postgres, id="three-workers"),
+    ],
+)
 def test_nothing_arrives_after_the_unsubscribe_is_acknowledged(
-    tmp_path: Path, goteo_env: dict[str, str], connections: int
+    tmp_path: Path, goteo_env: dict[str, str], connections: tuple[int, ...]
 ) -> None:
+    messages = MESSAGES if len(connections) == 1 else MESSAGES_MANY_WORKERS
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     sink = SlowSink(delay=0.02).start()
@@ -111,14 +122,13 @@ def test_nothing_arrives_after_the_unsubscribe_is_acknowledged(
         "GOTEO_BASE_URL": url,
         "GOTEO_API_KEY": API_KEY,
         "GOTEO_SECRET_KEY": settings.SECRET_KEY,  # the tokens are signed here too
-        "GOTEO_EMAIL_CONNECTIONS": str(connections),
     }
-    prepare_backlog(env, tmp_path, MESSAGES)  # c0 … c39, one message each, not yet sent
+    prepare_backlog(env, tmp_path, messages)  # c0 … c39 (or more), one message each, unsent
     server = start_goteo(env, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "4")
-    worker: subprocess.Popen[str] | None = None
+    workers: list[subprocess.Popen[str]] = []
     try:
         _wait_until_healthy(url, server)
-        emails = [f"c{i}@example.com" for i in range(MESSAGES)]
+        emails = [f"c{i}@example.com" for i in range(messages)]
         ids = {e: _get(f"{url}/api/v1/contacts/{e}")["id"] for e in emails}
         unsubscriber = Unsubscriber(url, {e: unsubscribe_token(i) for e, i in ids.items()})
 
@@ -136,22 +146,28 @@ def test_nothing_arrives_after_the_unsubscribe_is_acknowledged(
             return HOLD
 
         sink.on_data = on_data
-        worker = start_goteo(env, "worker", "--json")
+        workers = [
+            start_goteo(env | {"GOTEO_EMAIL_CONNECTIONS": str(n)}, "worker", "--json")
+            for n in connections
+        ]
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             rows = _get(f"{url}/api/v1/deliveries?limit=500")["deliveries"]
-            if len(rows) == MESSAGES and all(r["status"] != "pending" for r in rows):
+            if len(rows) == messages and all(r["status"] != "pending" for r in rows):
                 break
             time.sleep(0.2)
         else:
-            raise AssertionError(f"the worker did not finish: {rows}")
+            raise AssertionError(f"the workers did not finish: {rows}")
         unsubscriber.join()
     finally:
-        for process in (worker, server):
-            if process is not None and process.poll() is None:
+        outputs = []
+        for process in (*workers, server):
+            if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-                process.communicate(timeout=60)
+            outputs.append(process.communicate(timeout=60)[0])
         sink.stop()
+    totals = [json.loads(out) for out in outputs[: len(workers)]]
+    assert sum(t["sent"] > 0 for t in totals) >= min(len(workers), 2), totals
 
     statuses = {r["contact__email"]: r["status"] for r in rows}
     posts = unsubscriber.posts

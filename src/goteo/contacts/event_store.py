@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
@@ -182,14 +183,15 @@ def _insert_pipelined(sql: str, values: list[tuple[Any, ...]]) -> list[int | Non
     It needs a server-side binding cursor (Django's own cursors bind on the client) and a
     prepared statement (Django leaves preparing off): the statement is prepared once per
     connection. Behind PgBouncer in transaction mode that needs PgBouncer 1.21 or newer with
-    ``max_prepared_statements`` set."""
+    ``max_prepared_statements`` set; ``GOTEO_DATABASE_PREPARE=off`` sends it unprepared
+    (parsed for every row) for poolers without them."""
     import psycopg
 
     connection.ensure_connection()
     raw = connection.connection
     ids: list[int | None] = []
     threshold = raw.prepare_threshold
-    raw.prepare_threshold = 0
+    raw.prepare_threshold = 0 if getattr(settings, "GOTEO_DATABASE_PREPARE", True) else None
     try:
         with psycopg.Cursor(raw) as cursor:
             cursor.executemany(sql, values, returning=True)

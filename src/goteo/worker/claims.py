@@ -76,7 +76,12 @@ def claim_deliveries(owner: str, now: datetime, limit: int, lease_seconds: float
 
 
 def mark_in_flight(
-    delivery_id: int, owner: str, at: datetime, lease_seconds: float, price: Price | None = None
+    delivery_id: int,
+    contact_id: int,
+    owner: str,
+    at: datetime,
+    lease_seconds: float,
+    price: Price | None = None,
 ) -> float | None:
     """Inside the gate's transaction: mark a delivery in flight, its lease renewed for the send.
 
@@ -85,15 +90,19 @@ def mark_in_flight(
     or None when this worker no longer holds the delivery (another worker claimed it after
     its lease ran out). An unsubscribe committed after this waits for the record
     (``campaigns.in_flight``). A priced message (a mailer) carries its ``price`` from here
-    on: a campaign's postage spend counts it (``campaigns.postage_spend``).
+    on: a campaign's postage spend counts it (``campaigns.postage_spend``). The delivery's
+    ``contact_id`` is in the statement, so that a store distributed by contact sends it to the
+    contact's shard alone (docs/scaling.md).
     """
     until = time.time() + lease_seconds
     _, cost = _prep(Delivery, {"postage": price.amount if price is not None else None})
     sql = (
         f"UPDATE {Delivery._meta.db_table} SET in_flight_until = %s, lease_until = %s, "
-        "sent_at = %s, postage = %s WHERE id = %s AND lease_owner = %s AND status = %s"
+        "sent_at = %s, postage = %s WHERE id = %s AND contact_id = %s AND lease_owner = %s "
+        "AND status = %s"
     )
-    params = [until, until, _db_time(at), *cost, delivery_id, owner, DeliveryStatus.PENDING.value]
+    params = [until, until, _db_time(at), *cost, delivery_id, contact_id, owner]
+    params.append(DeliveryStatus.PENDING.value)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         changed: int = cursor.rowcount
@@ -126,19 +135,26 @@ def _set_clause(model: type[Model], names: tuple[str, ...]) -> tuple[str, list[F
     return ", ".join(f"{f.column} = %s" for f in columns), columns
 
 
-def release_enrollments(owner: str, results: list[tuple[int, dict[str, object]]]) -> None:
+StepResult = tuple[int, int, dict[str, object]]  # enrollment id, its contact id, new columns
+
+
+def release_enrollments(owner: str, results: list[StepResult]) -> None:
     """Write step results and release the leases: one statement, many rows.
 
-    The caller holds the rows (``still_held``) in the same transaction.
+    The caller holds the rows (``still_held``) in the same transaction. Each row is named by
+    its id and its contact's (one shard's, on a store distributed by contact).
     """
     if not results:
         return
-    clause, _ = _prep(Enrollment, results[0][1])
+    clause, _ = _prep(Enrollment, results[0][2])
     sql = (
         f"UPDATE {Enrollment._meta.db_table} SET {clause}, lease_owner = '', lease_until = 0 "
-        "WHERE id = %s AND lease_owner = %s"
+        "WHERE id = %s AND contact_id = %s AND lease_owner = %s"
     )
-    params = [[*_prep(Enrollment, fields)[1], eid, owner] for eid, fields in results]
+    params = [
+        [*_prep(Enrollment, fields)[1], eid, contact_id, owner]
+        for eid, contact_id, fields in results
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
@@ -262,11 +278,12 @@ def _aware(value: object) -> datetime | None:
 
 
 def finish_delivery(
-    delivery_id: int, owner: str, touch: Touch | None = None, /, **fields: object
+    delivery_id: int, contact_id: int, owner: str, touch: Touch | None = None, /, **fields: object
 ) -> bool:
     """Record a delivery's outcome, only if this worker still holds it, and then its
     exposure ``touch``, if any (in one statement where the database allows); clear its mark in
-    flight, with the send time and the cost the mark set, unless it was sent."""
+    flight, with the send time and the cost the mark set, unless it was sent. Like the mark in
+    flight, it names the delivery's ``contact_id`` too."""
     cleared: dict[str, object] = {"sent_at": None}
     if fields.get("status") != DeliveryStatus.SENT:
         cleared["postage"] = None  # not sent: it costs nothing
@@ -275,8 +292,7 @@ def finish_delivery(
     sql = (
         f"UPDATE {Delivery._meta.db_table} SET {sets}lease_owner = '', lease_until = 0, "
         "in_flight_until = 0 "
-        "WHERE id = %s AND lease_owner = %s AND status = %s"
+        "WHERE id = %s AND contact_id = %s AND lease_owner = %s AND status = %s"
     )
-    return update_and_record(
-        sql, [*values, delivery_id, owner, DeliveryStatus.PENDING.value], touch
-    )
+    params = [*values, delivery_id, contact_id, owner, DeliveryStatus.PENDING.value]
+    return update_and_record(sql, params, touch)

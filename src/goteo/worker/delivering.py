@@ -74,7 +74,7 @@ def send_claimed(
     for row in rows:
         if row["attempts"] > MAX_ATTEMPTS:  # claimed again and again: its worker keeps dying
             reason = f"gave up after {MAX_ATTEMPTS} attempts that never finished"
-            sender.call(_failure(row["id"], owner, reason))
+            sender.call(_failure(row, owner, reason))
             tally.failed += 1
             continue
         channel = channels.get(row["channel"])
@@ -86,11 +86,11 @@ def send_claimed(
         try:
             message = channel.prepare(_draft(row))
         except Skip as exc:  # not reachable on this channel: suppressed, with the reason
-            sender.call(_failure(row["id"], owner, str(exc), DeliveryStatus.SUPPRESSED))
+            sender.call(_failure(row, owner, str(exc), DeliveryStatus.SUPPRESSED))
             tally.suppressed += 1
             continue
         except PrepareError as exc:
-            sender.call(_failure(row["id"], owner, str(exc)))
+            sender.call(_failure(row, owner, str(exc)))
             tally.failed += 1
             continue
         recorder = _Recorder(row, owner, now, tally, message, channel.capabilities)
@@ -122,12 +122,13 @@ def _draft(row: dict[str, Any]) -> Draft:
 
 
 def _failure(
-    delivery_id: int, owner: str, reason: str, status: str = DeliveryStatus.FAILED
+    row: dict[str, Any], owner: str, reason: str, status: str = DeliveryStatus.FAILED
 ) -> Callable[[], None]:
     """Recording a delivery that cannot be sent, done by the sender thread in its turn."""
+    delivery_id, contact_id = row["id"], row["contact_id"]
 
     def write() -> None:
-        finish_delivery(delivery_id, owner, status=status, last_error=reason)
+        finish_delivery(delivery_id, contact_id, owner, status=status, last_error=reason)
         log.warning("delivery %s %s: %s", delivery_id, status, reason)
 
     return write
@@ -218,7 +219,7 @@ class _Recorder:
             log.warning("delivery %s (%s) failed: %s", self.row["id"], self.row["channel"], reason)
 
     def _finish(self, touch: Touch | None = None, /, **fields: object) -> bool:
-        return finish_delivery(self.row["id"], self.owner, touch, **fields)
+        return finish_delivery(self.row["id"], self.row["contact_id"], self.owner, touch, **fields)
 
 
 def _pause(campaign_id: int, reason: str) -> None:

@@ -21,7 +21,7 @@ from goteo.engine.model import Campaign, SendStep, TouchStep
 from goteo.engine.needs import EventNeeds, event_needs
 from goteo.engine.split_winners import first_split, with_winners
 from goteo.engine.state import ACTIVE, EnrollmentState
-from goteo.worker.claims import release_enrollments, still_held
+from goteo.worker.claims import StepResult, release_enrollments, still_held
 from goteo.worker.effects import Effects, Journey
 from goteo.worker.facts import CONTACT_FIELDS, BatchFacts, load_events, needed_exposures
 from goteo.worker.in_home import in_home_fact
@@ -103,7 +103,7 @@ def _needs_of(version: tuple[int, str], campaign: Campaign) -> EventNeeds:
 def run_enrollments(ids: list[int], owner: str, now: datetime) -> int:
     """Advance each claimed enrollment; returns how many deliveries were written."""
     effects = Effects()
-    results: list[tuple[int, dict[str, object]]] = []
+    results: list[StepResult] = []
     with transaction.atomic():
         # Rows whose lease ran out and went to another worker are left alone: its run wins.
         held = still_held(ids, owner)
@@ -158,7 +158,7 @@ def _advance_guarded(
     effects: Effects,
     now: datetime,
     pace: PaceFacts | None = None,
-) -> tuple[int, dict[str, object]]:
+) -> StepResult:
     """A journey whose campaign draws coupons from a pool runs in a savepoint: a pool that ran
     dry undoes this journey's step and pauses its campaign (saying why), so no message goes
     out without its code; the journey runs again once the campaign is resumed, after more
@@ -175,7 +175,7 @@ def _advance_guarded(
         do_set_campaign_status(campaign.key, "paused", reason)
         log.warning("campaign %s paused: %s", campaign.key, reason)
         # Unchanged, and due again: it runs once the campaign is resumed.
-        return row["id"], _columns(EnrollmentState.from_json(row["state"]), now)
+        return row["id"], row["contact_id"], _columns(EnrollmentState.from_json(row["state"]), now)
 
 
 def _advance_one(
@@ -185,7 +185,7 @@ def _advance_one(
     effects: Effects,
     now: datetime,
     pace: PaceFacts | None = None,
-) -> tuple[int, dict[str, object]]:
+) -> StepResult:
     before = EnrollmentState.from_json(row["state"])
     contact = ContactView(
         status=row["contact__status"],
@@ -206,7 +206,7 @@ def _advance_one(
         owner=row["contact__owner"],
     )
     effects.run(journey, outcome.commands, now)
-    return row["id"], _columns(state, now)
+    return row["id"], row["contact_id"], _columns(state, now)
 
 
 def _columns(state: EnrollmentState, now: datetime) -> dict[str, object]:

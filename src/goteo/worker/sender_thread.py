@@ -330,7 +330,7 @@ class SenderThread:
             job.record(verdict)
             return None
         return mark_in_flight(
-            job.delivery_id, job.owner, job.now, self.lease_seconds, message.price
+            job.delivery_id, job.contact_id, job.owner, job.now, self.lease_seconds, message.price
         )
 
     @contextmanager
