@@ -35,6 +35,10 @@ PGBOUNCER = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sb
 MESSAGES = 600
 POOLED = {"GOTEO_DATABASE_SERVER_CURSORS": "off", "GOTEO_DATABASE_PREPARE": "off"}
 
+# On a laptop without it, skipped; in CI (.ci/run installs it) required.
+if PGBOUNCER is None and os.environ.get("CI") == "true":
+    raise RuntimeError("pgbouncer is required when CI=true (.ci/run installs it)")
+
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.slow,
