@@ -1,6 +1,7 @@
 """One measured Goteo run, in its own process so its peak memory is its own.
 
-``python -m benchmarks.scenario --db URL --contacts N --port P`` prints one JSON line.
+``python -m benchmarks.scenario prepare|work --db URL --email-url URL [--contacts N] [--day D]``
+prints one JSON line.
 """
 
 from __future__ import annotations
@@ -48,11 +49,11 @@ templates:
 """
 
 
-def setup(db_url: str, port: int) -> None:
+def setup(db_url: str, email_url: str) -> None:
     os.environ.update(
         GOTEO_DATA_DIR=tempfile.mkdtemp(prefix="goteo-bench-"),
         GOTEO_DATABASE_URL=db_url,
-        GOTEO_EMAIL_URL=f"smtp://127.0.0.1:{port}",
+        GOTEO_EMAIL_URL=email_url,
         GOTEO_FROM="Goteo Bench <bench@goteo.example.com>",
         GOTEO_SECRET_KEY="bench",
         GOTEO_POSTAL_ADDRESS="Goteo Bench, Calle Mayor 1, 28013 Madrid, Spain",
@@ -101,7 +102,7 @@ def prepare(count: int) -> dict[str, float]:
 
 
 def work(at: datetime) -> dict[str, float]:
-    """One worker (one SMTP connection) runs until nothing is due at ``at``."""
+    """One worker (``GOTEO_EMAIL_CONNECTIONS`` connections) runs until nothing is due at ``at``."""
     from goteo.engine.clock import ManualClock
     from goteo.worker.setup import build_worker
 
@@ -127,11 +128,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("mode", choices=["prepare", "work"])
     parser.add_argument("--db", required=True)
-    parser.add_argument("--port", type=int, default=25)
+    parser.add_argument("--email-url", required=True, help="GOTEO_EMAIL_URL for the worker.")
     parser.add_argument("--contacts", type=int, default=0)
     parser.add_argument("--day", type=int, default=0, help="Virtual days after the start.")
     args = parser.parse_args()
-    setup(args.db, args.port)
+    setup(args.db, args.email_url)
     if args.mode == "prepare":
         print(json.dumps(prepare(args.contacts)))
     else:

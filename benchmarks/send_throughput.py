@@ -14,13 +14,10 @@ alternating runs, and the ledger's cost.
 from __future__ import annotations
 
 import argparse
-import atexit
 import json
 import os
 import smtplib
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -30,38 +27,19 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from goteo.channels.base import OutgoingEmail
+from benchmarks.worker_runs import (
+    common_arguments,
+    free_port,
+    measure,
+    parse_runs,
+    sample,
+    start_process,
+)
 from goteo.channels.email.mime import build_message
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_sink(port: int) -> subprocess.Popen[str]:
-    sink = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.sink", str(port)], stdout=subprocess.PIPE, text=True
-    )
-    assert sink.stdout is not None and sink.stdout.readline().strip() == "ready"
-    return sink
-
-
-def sample(i: int) -> OutgoingEmail:
-    html = "<p style='color:#333'>Hola Zoë, el marketing por goteo…</p>" * 20
-    return OutgoingEmail(
-        delivery_id=i,
-        message_id=f"<raw.{i}@goteo.example.com>",
-        from_addr="Goteo Bench <bench@goteo.example.com>",
-        to_addr=f"p{i}@example.com",
-        to_name=f"Zoë Núñez {i}",
-        subject=f"Bienvenida, Zoë {i} — ¿empezamos?",
-        html=html,
-        text="Hola Zoë, el marketing por goteo…\n" * 20,
-    )
+def smtp_url(port: int) -> str:
+    return f"smtp://127.0.0.1:{port}"
 
 
 def raw_limit(port: int, count: int, connections: int = 1) -> float:
@@ -115,88 +93,6 @@ def assembly_rates(count: int = 3000) -> dict[str, float]:
     return {"goteo": ours, "stdlib": count / (time.perf_counter() - started)}
 
 
-def scenario(*args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.scenario", *args], capture_output=True, text=True
-    )
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
-def fresh_db(kind: str, folder: Path) -> str:
-    """A new database for one run. A PostgreSQL one is dropped when this process ends (set
-    GOTEO_BENCH_KEEP=1 to keep it, for looking at it afterwards)."""
-    if kind == "sqlite":
-        return f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.sqlite3'}"
-    import psycopg
-
-    name = f"goteo_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    if not os.environ.get("GOTEO_BENCH_KEEP"):
-        atexit.register(_drop_database, name)
-    return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def measure(
-    kind: str, contacts: int, workers: int, port: int, folder: Path, connections: int = 1
-) -> dict[str, Any]:
-    db = fresh_db(kind, folder)
-    env = os.environ | {"GOTEO_EMAIL_CONNECTIONS": str(connections)}
-    prepared = scenario("prepare", "--db", db, "--contacts", str(contacts))
-    sent, scheduling, steps, peak, elapsed, cpu = 0, 0.0, 0, 0.0, 0.0, 0.0
-    for day in (0, 1):
-        procs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "benchmarks.scenario",
-                    "work",
-                    "--db",
-                    db,
-                    "--port",
-                    str(port),
-                    "--day",
-                    str(day),
-                ],
-                stdout=subprocess.PIPE,
-                text=True,
-                env=env,
-            )
-            for _ in range(workers)
-        ]
-        results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
-        # From the first worker starting work to the last finishing (process start-up excluded).
-        elapsed += max(r["wall_end"] for r in results) - min(r["wall_start"] for r in results)
-        sent += sum(r["sent"] for r in results)
-        cpu += sum(r["cpu_s"] for r in results)
-        steps += sum(r["steps"] for r in results)
-        scheduling += max(r["scheduling_s"] for r in results)
-        peak = max(peak, *(r["peak_rss_mb"] for r in results))
-    assert sent == 2 * contacts, f"sent {sent} of {2 * contacts}"
-    return {
-        "db": kind,
-        "contacts": contacts,
-        "workers": workers,
-        "connections": connections,
-        "messages": sent,
-        "messages_per_s": sent / elapsed,
-        "claim_per_s": steps / scheduling if scheduling else 0,
-        "worker_cpu_ms_per_msg": 1000 * cpu / sent,
-        "peak_rss_mb": peak,
-        **prepared,
-    }
-
-
 def ledger_cost(kind: str, contacts: int, port: int, folder: Path, rounds: int) -> dict[str, Any]:
     """(b) with the exposure ledger on and off, alternating (so a busier moment of the machine
     weighs on both alike): the median rate and worker CPU per message of each, and the cost.
@@ -206,7 +102,7 @@ def ledger_cost(kind: str, contacts: int, port: int, folder: Path, rounds: int) 
     for i in range(rounds):
         for setting in ("on", "off") if i % 2 == 0 else ("off", "on"):
             os.environ["GOTEO_EXPOSURE_LEDGER"] = setting
-            runs[setting].append(measure(kind, contacts, 1, port, folder))
+            runs[setting].append(measure(kind, contacts, 1, smtp_url(port), folder))
     os.environ.pop("GOTEO_EXPOSURE_LEDGER")
 
     def median(setting: str, key: str) -> float:
@@ -273,10 +169,7 @@ def signing_costs(key_file: Path, count: int = 300) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="Smaller counts (a smoke run).")
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--no-sqlite", action="store_true")
-    parser.add_argument("--out", default="benchmarks/results/latest.json")
+    common_arguments(parser, "benchmarks/results/latest.json", "Smaller counts (a smoke run).")
     parser.add_argument("--dkim", action="store_true", help="Workers DKIM-sign every message.")
     parser.add_argument(
         "--ledger", action="store_true", help="The exposure ledger's cost: (b) with it on and off."
@@ -290,7 +183,7 @@ def main() -> None:
     args = parser.parse_args()
     small, large = (2000, 5000) if args.quick else (10_000, 50_000)
     runs = (
-        _runs(args.runs)
+        parse_runs(args.runs)
         if args.runs
         else [(small, 1, 1), (large, 1, 1), (small, 1, 4), (small, 2, 1), (small, 4, 1)]
     )
@@ -299,7 +192,7 @@ def main() -> None:
     if args.dkim:
         enable_dkim(folder)
     port = free_port()
-    sink = start_sink(port)
+    sink = start_process("benchmarks.sink", str(port))
     if args.ledger:
         try:
             kinds = [k for k in ("sqlite", "postgres") if not getattr(args, f"no_{k}")]
@@ -317,7 +210,7 @@ def main() -> None:
                 # as the run has: on a shared machine the load moves.
                 total = workers * connections
                 before = raw_limit(port, 1000 if args.quick else 3000, total)
-                row = measure(kind, contacts, workers, port, folder, connections)
+                row = measure(kind, contacts, workers, smtp_url(port), folder, connections)
                 rows.append(row | {"dkim": args.dkim, "raw_before_per_s": before})
                 print(
                     f"  done: {kind} {contacts} contacts, {workers} worker(s) x {connections}",
@@ -332,16 +225,6 @@ def main() -> None:
             f"DKIM signing, 2048-bit RSA: goteo {costs['goteo_ms']:.2f} ms/msg,"
             f" dkimpy's own sign() {costs['dkimpy_ms']:.2f} ms/msg"
         )
-
-
-def _runs(text: str) -> list[tuple[int, int, int]]:
-    """``2000x1,2000x1c4`` -> [(2000, 1, 1), (2000, 1, 4)]: contacts, workers, connections."""
-    runs = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        contacts, _, rest = part.partition("x")
-        workers, _, connections = rest.partition("c")
-        runs.append((int(contacts), int(workers), int(connections or 1)))
-    return runs
 
 
 def report(raw: float, assembly: dict[str, float], rows: list[dict[str, Any]], out: Path) -> None:

@@ -77,6 +77,14 @@ class EmailConfig:
     anymail: dict[str, str] = field(default_factory=dict)
 
 
+# The anymail setting the URL's user part sets, where a provider's key is not its API_KEY.
+_ANYMAIL_KEY = {
+    "postmark": "SERVER_TOKEN",
+    "mailersend": "API_TOKEN",
+    "mailtrap": "API_TOKEN",
+    "scaleway": "SECRET_KEY",
+}
+
 _SIMPLE = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "memory": "django.core.mail.backends.locmem.EmailBackend",
@@ -127,7 +135,8 @@ def email_settings(url: str) -> EmailConfig:
             raise ConfigError(f"{esp!r} is not an anymail provider name")
         settings = {f"{esp.upper()}_{k.upper()}": v for k, v in query.items()}
         if parts.username:
-            settings[f"{esp.upper()}_API_KEY"] = unquote(parts.username)
+            key = _ANYMAIL_KEY.get(esp, "API_KEY")
+            settings[f"{esp.upper()}_{key}"] = unquote(parts.username)
         return EmailConfig(
             kind="anymail",
             django_backend=f"anymail.backends.{esp}.EmailBackend",

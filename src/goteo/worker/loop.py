@@ -67,6 +67,8 @@ class Worker:
     clock: Clock
     channels: Channels  # every configured channel's provider; rows are routed on their channel
     batch: int = 500
+    # Deliveries claimed at a time, per connection: the connections go idle while one batch
+    # ends and the next is claimed, so several of them take as many rounds each per batch.
     send_batch: int = 100
     lease_seconds: float = 120.0
     # The frequency cap and quiet hours, read from the settings when the worker is built.
@@ -107,7 +109,8 @@ class Worker:
             work += len(ids)
             self.progress.tick(self.totals, self.clock.now())
         self.totals.scheduling_seconds += time.perf_counter() - started
-        ids = claim_deliveries(self.name, self.clock.now(), self.send_batch, self.lease_seconds)
+        size = self.send_batch * (1 + len(self.more_connections))
+        ids = claim_deliveries(self.name, self.clock.now(), size, self.lease_seconds)
         if ids:
             tally = send_claimed(ids, self.name, self.clock.now(), self._sender(), self.channels)
             self.totals.add(tally)
