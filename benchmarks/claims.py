@@ -1,27 +1,29 @@
-"""Claims at a million due enrollments: Goteo's claim against a bare batched claim of the rows.
+"""Claims at a million due enrollments: Goteo's claims against a bare batched claim of the rows.
 
     python -m benchmarks.claims [--enrollments 1000000] [--rows 50000] [--no-postgres]
 
-Fills a fresh database with N contacts and one active, due journey each in a running campaign
-(bulk SQL: a recursive CTE on SQLite, generate_series on PostgreSQL; due times spread over
-eleven days, out of id order), then, in the same run, claims ``--rows`` rows at a time, in the
-worker's batch size, three times each, alternating:
+Fills a fresh database with N contacts, one active, due journey each in a running campaign,
+and one pending message per journey (bulk SQL: a recursive CTE on SQLite, generate_series on
+PostgreSQL; due times spread over eleven days, out of id order). Then, in the same run, three
+runs of each pair, the two claims taking a batch in turn (the first one alternating), so a
+busier moment of the shared machine weighs on both alike:
 
 - (a) the bare batched claim: ``SELECT id ... WHERE status = 'active' AND due_at <= now AND
   lease_until < wall ORDER BY due_at LIMIT batch`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)
   and ``UPDATE ... SET lease_owner, lease_until WHERE id IN (...)``, raw SQL, one transaction
-  per batch;
-- (b) Goteo's claim: ``claim_enrollments`` with the worker's batch size;
-- (c) once, claim and advance (``run_enrollments``: the engine, the outbox rows), to show
-  where the time goes.
+  per batch; the same for the messages (``ORDER BY next_attempt_at, id``);
+- (b) Goteo's claims: ``claim_enrollments`` and ``claim_deliveries`` with the worker's batch
+  sizes, ``--rows`` journeys and a fifth as many messages per run;
+- (c) once, claim and advance (``run_enrollments``: the engine, the outbox rows), with the
+  time of each, to show where the scheduler's time goes.
 
-Between batches of (a) and (b), untimed, the claimed rows are released with a due time a
-hundred days on, as the advance would move them: leased rows do not pile up at the head of
-the due order (a worker's own never do), and each run claims the next rows of the same kind.
-Prints rows per second, the ratio b/a (the median of each), the load average, the peak
-memory (RSS) and the plan of each hot query (EXPLAIN QUERY PLAN on SQLite, EXPLAIN (ANALYZE,
-BUFFERS) on PostgreSQL, rolled back). The PostgreSQL database is dropped at the end
-(GOTEO_BENCH_KEEP=1 keeps it).
+Between batches, untimed, the claimed rows are let go with a due time a hundred days on, as
+the advance moves them: leased rows do not pile up at the head of the due order (a worker's
+own never do), and each batch claims the next rows alike; on SQLite the write-ahead log is
+checkpointed there too. Prints rows per second, the ratios b/a (the medians), the load
+average, the peak memory (RSS) and the plan of each hot query (EXPLAIN QUERY PLAN on SQLite,
+EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, rolled back). The PostgreSQL database is dropped at
+the end (GOTEO_BENCH_KEEP=1 keeps it).
 """
 
 from __future__ import annotations
