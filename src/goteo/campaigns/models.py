@@ -195,7 +195,9 @@ class Delivery(models.Model):
     class Meta:
         db_table = "goteo_delivery"
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            # The claim's order (worker/claims.py): due messages first, then by id, read from
+            # the index in that order (without the id, PostgreSQL sorts every due row).
+            models.Index(fields=["status", "next_attempt_at", "id"], name="delivery_due"),
             # The unsubscribe's wait for its contact's messages in flight.
             models.Index(
                 fields=["contact", "in_flight_until"],

@@ -15,11 +15,11 @@ from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 from django.db import connection, transaction
-from django.db.models import F, Field, Model, Q, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from goteo.campaigns.exposures import Touch, update_and_record
-from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus, Enrollment, EnrollmentStatus
+from goteo.campaigns.models import Campaign, Delivery, DeliveryStatus, Enrollment
 from goteo.campaigns.postage_spend import campaign_spend, lock_budget
 from goteo.channels.base import Price
 from goteo.contacts.channel_consent import sms_refusal
@@ -48,31 +48,91 @@ def _claim(
     return ids
 
 
+# The running campaigns: a paused one's journeys and messages wait. A list read once per
+# claim, not a join per row.
+_RUNNING = f"SELECT k.id FROM {Campaign._meta.db_table} k WHERE k.status = 'active'"
+
+
 def claim_enrollments(owner: str, now: datetime, limit: int, lease_seconds: float) -> list[int]:
-    """Claim enrollments whose next step is due."""
+    """Claim enrollments whose next step is due, the earliest first."""
     wall = time.time()
-    due = Enrollment.objects.filter(
-        status=EnrollmentStatus.ACTIVE,
-        due_at__lte=now,
-        lease_until__lt=wall,
-        campaign__status="active",
-    ).order_by("due_at")
-    return _claim(due, wall, owner, limit, lease_seconds)
+    with transaction.atomic():
+        rows = _pick_and_lease(
+            Enrollment._meta.db_table,
+            "status = 'active' AND due_at <= %s AND lease_until < %s "
+            f"AND campaign_id IN ({_RUNNING})",
+            [_db_time(now), wall],
+            ("due_at",),
+            limit,
+            "lease_owner = %s, lease_until = %s",
+            [owner, wall + lease_seconds],
+        )
+    return [row[0] for row in rows]
 
 
 def claim_deliveries(owner: str, now: datetime, limit: int, lease_seconds: float) -> list[int]:
-    """Claim due deliveries; each claim counts as an attempt (a crash loop cannot go forever)."""
+    """Claim due deliveries; each claim counts as an attempt (a crash loop cannot go forever).
+
+    A message whose worker died while it was in flight has its mark and send time cleared, in
+    a second statement for those alone: setting them on every row would rewrite their indexes
+    (SQLite rewrites the entries of every column it sets, changed or not)."""
     wall = time.time()
-    due = Delivery.objects.filter(
-        Q(campaign__isnull=True) | Q(campaign__status="active"),
-        status=DeliveryStatus.PENDING,
-        next_attempt_at__lte=now,
-        lease_until__lt=wall,
-    ).order_by("next_attempt_at", "id")
-    return _claim(
-        due, wall, owner, limit, lease_seconds, attempts=F("attempts") + 1, in_flight_until=0,
-        sent_at=None,
-    )  # fmt: skip
+    table = Delivery._meta.db_table
+    with transaction.atomic():
+        rows = _pick_and_lease(
+            table,
+            "status = 'pending' AND next_attempt_at <= %s AND lease_until < %s "
+            f"AND (campaign_id IS NULL OR campaign_id IN ({_RUNNING}))",
+            [_db_time(now), wall],
+            ("next_attempt_at", "id"),
+            limit,
+            "lease_owner = %s, lease_until = %s, attempts = attempts + 1",
+            [owner, wall + lease_seconds],
+            also=("in_flight_until", "sent_at"),
+        )
+        marked = [row[0] for row in rows if row[-2] or row[-1] is not None]
+        if marked:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET in_flight_until = 0, sent_at = NULL "
+                    f"WHERE id IN ({', '.join(['%s'] * len(marked))})",
+                    marked,
+                )
+    return [row[0] for row in rows]
+
+
+def _pick_and_lease(
+    table: str,
+    due: str,
+    due_params: list[Any],
+    order: tuple[str, ...],
+    limit: int,
+    lease: str,
+    lease_params: list[Any],
+    also: tuple[str, ...] = (),
+) -> list[tuple[Any, ...]]:
+    """Lease up to ``limit`` rows of ``table`` matching ``due`` (first in ``order``), in one
+    statement; each one's id, its ``order`` columns and the columns named in ``also``, in
+    that order.
+
+    On PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent workers take
+    disjoint batches; the pick is an array, made once, which the update reads through the
+    primary key (a join would let the planner hash the whole table at middling sizes). On
+    SQLite the IMMEDIATE transaction serialises claimers.
+    """
+    by = ", ".join(order)
+    pick = f"SELECT id FROM {table} WHERE {due} ORDER BY {by} LIMIT %s"
+    returning = ", ".join(("id", *order, *also))
+    if connection.vendor == "postgresql":
+        where = f"id = ANY(ARRAY({pick} FOR UPDATE SKIP LOCKED))"
+    else:
+        where = f"id IN ({pick})"
+    sql = f"UPDATE {table} SET {lease} WHERE {where} RETURNING {returning}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*lease_params, *due_params, limit])
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    rows.sort(key=lambda row: row[1 : 1 + len(order)])
+    return rows
 
 
 def mark_in_flight(
