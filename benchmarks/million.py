@@ -35,7 +35,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.send_throughput import free_port, fresh_db, raw_limit, start_sink
+from benchmarks.send_throughput import raw_limit
+from benchmarks.worker_runs import free_port, fresh_db, start_process
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 BIG = ("goteo_contact", "goteo_event", "goteo_enrollment", "goteo_delivery", "goteo_exposure")
@@ -423,7 +424,7 @@ def main() -> None:
     ]
     sizes = [int(s) for s in args.contacts.split(",")]
     port = free_port()
-    sink = start_sink(port)
+    sink = start_process("benchmarks.sink", str(port))
     rows = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
