@@ -33,12 +33,15 @@ def goteo_json(env: dict[str, str], *args: str) -> Any:
     return json.loads(goteo(env, *args, "--json").stdout)
 
 
-def start_goteo(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+def start_goteo(env: dict[str, str], *args: str, log: Any = None) -> subprocess.Popen[str]:
+    """``goteo *args``; its output is read when it ends. A process that logs a lot while the
+    test runs (a server's access log) needs a ``log`` file for its output: a full pipe would
+    block it."""
     return subprocess.Popen(
         [sys.executable, "-m", "goteo", *args],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE if log is None else log,
+        stderr=subprocess.PIPE if log is None else log,
         text=True,
         start_new_session=True,  # its own process group, so kill_group reaches its children
     )
