@@ -35,18 +35,16 @@ import os
 import re
 import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from benchmarks.scenario import CAMPAIGN, T0
-from benchmarks.send_throughput import fresh_db
+from benchmarks.worker_runs import fresh_db, run_module
 
 ROUNDS = 3
 NOW = T0 + timedelta(minutes=1)
@@ -294,7 +292,7 @@ def run(count: int, rows: int) -> dict[str, Any]:
     """(In its own process, with the database's settings.) Migrate, fill, measure."""
     from benchmarks.scenario import setup
 
-    setup(os.environ["GOTEO_DATABASE_URL"], 25)
+    setup(os.environ["GOTEO_DATABASE_URL"], "smtp://127.0.0.1:25")  # it sends nothing
     from django.db import connection
 
     from goteo.worker.claims import claim_deliveries, claim_enrollments
@@ -302,9 +300,9 @@ def run(count: int, rows: int) -> dict[str, Any]:
     from goteo.worker.scheduler import run_enrollments
 
     defaults = Worker.__dataclass_fields__
-    batch: int = defaults["batch"].default
-    send_batch: int = defaults["send_batch"].default
-    lease: float = defaults["lease_seconds"].default
+    batch = cast(int, defaults["batch"].default)
+    send_batch = cast(int, defaults["send_batch"].default)
+    lease = cast(float, defaults["lease_seconds"].default)
     filled = fill(count)
     journeys: dict[str, Callable[[], list[int]]] = {
         "bare": lambda: bare_claim(JOURNEYS, "bench-bare", batch, lease),
@@ -360,14 +358,7 @@ def measure(kind: str, count: int, rows: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="goteo-bench-claims-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GOTEO_")}
         env |= {"GOTEO_DATABASE_URL": fresh_db(kind, Path(tmp))}
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.claims", "--run", str(count), "--rows", str(rows)],
-            env=env, capture_output=True, text=True,
-        )  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-3000:])
-    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
-    return result
+        return run_module("benchmarks.claims", "--run", str(count), "--rows", str(rows), env=env)
 
 
 def report(result: dict[str, Any]) -> str:

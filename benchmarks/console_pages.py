@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from benchmarks.events_ingest import environment, start_server, worker_peak_mb
-from benchmarks.send_throughput import free_port, fresh_db
+from benchmarks.worker_runs import free_port, fresh_db
 
 ADMIN, PASSWORD = "bench@example.com", "bench-password-long-1"
 CAMPAIGNS = 20

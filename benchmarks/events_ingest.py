@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.send_throughput import free_port, fresh_db
+from benchmarks.worker_runs import free_port, fresh_db
 
 BATCH = 1000
 API_KEY = "bench-events-key"

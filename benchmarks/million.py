@@ -26,7 +26,6 @@ import json
 import os
 import re
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.send_throughput import raw_limit
-from benchmarks.worker_runs import free_port, fresh_db, start_process
+from benchmarks.worker_runs import free_port, fresh_db, run_module, start_process
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 BIG = ("goteo_contact", "goteo_event", "goteo_enrollment", "goteo_delivery", "goteo_exposure")
@@ -339,13 +338,7 @@ def _plans(statements: Statements, top: int = 12) -> list[dict[str, Any]]:
 
 
 def child(mode: str, env: dict[str, str], *args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.million", mode, *args],
-        capture_output=True, text=True, env=env,
-    )  # fmt: skip
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_module("benchmarks.million", mode, *args, env=env)
 
 
 def measure(

@@ -65,7 +65,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="goteo-bench-"))
     db = f"sqlite:///{folder / 'bench.sqlite3'}" if args.db == "sqlite" else args.db
-    setup(db, 25)
+    setup(db, "smtp://127.0.0.1:25")  # it sends nothing
     from goteo.actions.campaigns import do_apply_campaign
 
     for doc in (PLAIN, PACED):

@@ -48,13 +48,19 @@ def sample(i: int) -> OutgoingEmail:
     )
 
 
-def scenario(*args: str) -> dict[str, Any]:
+def run_module(module: str, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """``python -m module *args`` in a process of its own (so its peak memory is its own):
+    the JSON object it prints last."""
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.scenario", *args], capture_output=True, text=True
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, env=env
     )
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def scenario(*args: str) -> dict[str, Any]:
+    return run_module("benchmarks.scenario", *args)
 
 
 def fresh_db(kind: str, folder: Path) -> str:
